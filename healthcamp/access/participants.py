@@ -1,0 +1,264 @@
+"""Guarded reads and writes of participants: the only door to their records.
+
+Each function takes the acting staff member, the purpose and the target;
+asks the policy; does the work; and appends an audit entry in the same
+transaction. Denied attempts are appended too, then raised.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from healthcamp.access.errors import AccessDenied, InvalidInput, NotFound
+from healthcamp.access.policy import decide
+from healthcamp.access.roles import PURPOSE_VALUES, Action, Purpose
+from healthcamp.access.staff import Actor
+from healthcamp.audit import chain
+from healthcamp.audit.selectors import LogLine, log_for_participant
+from healthcamp.registry import cardcode, validation
+from healthcamp.registry.models import Participant, Programme
+
+_FIELDS = (
+    "id",
+    "programme_id",
+    "programme__name",
+    "card_code",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "preferred_language",
+    "phone",
+    "registered_at",
+)
+
+
+@dataclass(frozen=True)
+class ParticipantRecord:
+    id: uuid.UUID
+    programme_id: int
+    programme_name: str
+    card_code: str
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    sex: str
+    preferred_language: str
+    phone: str
+    registered_at: datetime
+
+    @property
+    def card_code_display(self) -> str:
+        return cardcode.display(self.card_code)
+
+
+def parse_purpose(value: str) -> Purpose:
+    try:
+        return Purpose(value)
+    except ValueError:
+        raise InvalidInput(
+            {"purpose": f"{value!r} is not a purpose; use one of {PURPOSE_VALUES}."}
+        ) from None
+
+
+def _audit(
+    actor: Actor,
+    action: Action,
+    purpose: Purpose,
+    outcome: str,
+    subjects: Iterable[uuid.UUID] = (),
+    detail: str = "",
+) -> None:
+    chain.append(
+        actor=actor.audit_name,
+        role=actor.role.value,
+        action=action.value,
+        purpose=purpose.value,
+        outcome=outcome,
+        subjects=[s.hex for s in subjects],
+        detail=detail,
+    )
+
+
+def _require(actor: Actor, action: Action, purpose: Purpose, subjects: Sequence[uuid.UUID]) -> None:
+    decision = decide(role=actor.role, action=action, purpose=purpose)
+    if not decision.allowed:
+        with transaction.atomic():
+            _audit(actor, action, purpose, "denied", subjects, decision.reason)
+        raise AccessDenied(decision.reason)
+
+
+def _not_found(actor: Actor, action: Action, purpose: Purpose, what: str) -> NotFound:
+    with transaction.atomic():
+        _audit(actor, action, purpose, "not_found", (), what)
+    return NotFound(f"No participant with {what}. Check it and try again.")
+
+
+def _record(row: tuple[object, ...]) -> ParticipantRecord:
+    return ParticipantRecord(*row)  # type: ignore[arg-type]
+
+
+def participant_register(
+    *,
+    actor: Actor,
+    programme_id: int,
+    given_name: str,
+    family_name: str,
+    date_of_birth: date,
+    sex: str,
+    preferred_language: str,
+    phone: str = "",
+    today: date | None = None,
+) -> ParticipantRecord:
+    purpose = Purpose.REGISTRATION
+    _require(actor, Action.REGISTER, purpose, ())
+    errors: dict[str, str] = {}
+    cleaned: dict[str, object] = {}
+    checks = {
+        "given_name": lambda: validation.clean_name(given_name, label="given name"),
+        "family_name": lambda: validation.clean_name(family_name, label="family name"),
+        "date_of_birth": lambda: validation.clean_date_of_birth(
+            date_of_birth, today=today or timezone.localdate()
+        ),
+        "sex": lambda: validation.clean_sex(sex),
+        "preferred_language": lambda: validation.clean_language(preferred_language),
+        "phone": lambda: validation.clean_phone(phone),
+    }
+    for field, check in checks.items():
+        try:
+            cleaned[field] = check()
+        except ValueError as error:
+            errors[field] = str(error)
+    programme = Programme.objects.filter(pk=programme_id).first()
+    if programme is None:
+        errors["programme_id"] = f"There is no programme {programme_id}; check the programme id."
+    if errors:
+        raise InvalidInput(errors)
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                participant = Participant.objects.create(
+                    programme=programme, card_code=cardcode.generate(), **cleaned
+                )
+                _audit(actor, Action.REGISTER, purpose, "allowed", [participant.id])
+            break
+        except IntegrityError:  # a card code drawn twice: draw again
+            continue
+    else:
+        raise RuntimeError("Could not draw an unused card code in five attempts.")
+    return participant_record(participant)
+
+
+def participant_record(participant: Participant) -> ParticipantRecord:
+    return ParticipantRecord(
+        id=participant.id,
+        programme_id=participant.programme_id,
+        programme_name=participant.programme.name,
+        card_code=participant.card_code,
+        given_name=participant.given_name,
+        family_name=participant.family_name,
+        date_of_birth=participant.date_of_birth,
+        sex=participant.sex,
+        preferred_language=participant.preferred_language,
+        phone=participant.phone,
+        registered_at=participant.registered_at,
+    )
+
+
+def participant_read(
+    *, actor: Actor, purpose: Purpose, participant_id: uuid.UUID
+) -> ParticipantRecord:
+    _require(actor, Action.READ, purpose, [participant_id])
+    with transaction.atomic():
+        row = Participant.objects.filter(pk=participant_id).values_list(*_FIELDS).first()
+        if row is not None:
+            _audit(actor, Action.READ, purpose, "allowed", [participant_id])
+    if row is None:
+        raise _not_found(actor, Action.READ, purpose, f"id {participant_id}")
+    return _record(row)
+
+
+def participants_read_bulk(
+    *, actor: Actor, purpose: Purpose, participant_ids: Sequence[uuid.UUID]
+) -> list[ParticipantRecord]:
+    """Read many records for one purpose: one audit entry naming every participant read."""
+    _require(actor, Action.READ, purpose, participant_ids)
+    with transaction.atomic():
+        rows = list(Participant.objects.filter(pk__in=participant_ids).values_list(*_FIELDS))
+        _audit(actor, Action.READ, purpose, "allowed", [row[0] for row in rows])  # type: ignore[misc]
+    return [_record(row) for row in rows]
+
+
+def participant_find_by_card(
+    *, actor: Actor, purpose: Purpose, card_code: str
+) -> ParticipantRecord:
+    _require(actor, Action.SEARCH, purpose, ())
+    try:
+        code = cardcode.parse(card_code)
+    except cardcode.CardCodeError as error:
+        raise InvalidInput({"card_code": str(error)}) from None
+    with transaction.atomic():
+        row = Participant.objects.filter(card_code=code).values_list(*_FIELDS).first()
+        if row is not None:
+            _audit(actor, Action.SEARCH, purpose, "allowed", [row[0]], "by card code")  # type: ignore[list-item]
+    if row is None:
+        raise _not_found(actor, Action.SEARCH, purpose, f"card code {cardcode.display(code)}")
+    return _record(row)
+
+
+def _fold(name: str) -> str:
+    """Case-, accent- and spacing-insensitive form for matching names."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
+
+
+def participant_search(
+    *,
+    actor: Actor,
+    purpose: Purpose,
+    given_name: str,
+    family_name: str,
+    date_of_birth: date,
+) -> list[ParticipantRecord]:
+    """Find by name and date of birth; an empty result is audited too."""
+    _require(actor, Action.SEARCH, purpose, ())
+    errors = {}
+    if not _fold(given_name):
+        errors["given_name"] = "Enter the given name to search for."
+    if not _fold(family_name):
+        errors["family_name"] = "Enter the family name to search for."
+    if errors:
+        raise InvalidInput(errors)
+    wanted = (_fold(given_name), _fold(family_name))
+    with transaction.atomic():
+        rows = [
+            row
+            for row in Participant.objects.filter(date_of_birth=date_of_birth)
+            .order_by("registered_at")
+            .values_list(*_FIELDS)
+            if (_fold(str(row[4])), _fold(str(row[5]))) == wanted
+        ]
+        _audit(
+            actor,
+            Action.SEARCH,
+            purpose,
+            "allowed" if rows else "not_found",
+            [row[0] for row in rows],  # type: ignore[misc]
+            "by name and date of birth",
+        )
+    return [_record(row) for row in rows]
+
+
+def participant_with_log(
+    *, actor: Actor, purpose: Purpose, participant_id: uuid.UUID
+) -> tuple[ParticipantRecord, list[LogLine]]:
+    """The record and who did what to it; the log includes this very read."""
+    record = participant_read(actor=actor, purpose=purpose, participant_id=participant_id)
+    return record, log_for_participant(participant_id=participant_id.hex)

@@ -1,0 +1,83 @@
+"""Programme set-up by coordinators, audited like every other write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from healthcamp.access.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from healthcamp.access.policy import decide
+from healthcamp.access.roles import Action, Purpose
+from healthcamp.access.staff import Actor
+from healthcamp.audit import chain
+from healthcamp.registry.models import Programme, Site
+from healthcamp.registry.selectors import ProgrammeInfo, programme_list
+
+
+@dataclass(frozen=True)
+class Created:
+    id: int
+    name: str
+
+
+def _clean_name(value: str, what: str) -> str:
+    cleaned = " ".join(value.split())
+    if not cleaned:
+        raise InvalidInput({"name": f"Enter a name for the {what}; it cannot be empty."})
+    if len(cleaned) > 200:
+        raise InvalidInput({"name": f"The {what} name is longer than 200 characters; shorten it."})
+    return cleaned
+
+
+def _record(actor: Actor, action: Action, outcome: str, detail: str) -> None:
+    chain.append(
+        actor=actor.audit_name,
+        role=actor.role.value,
+        action=action.value,
+        purpose=Purpose.PROGRAMME_SETUP.value,
+        outcome=outcome,
+        detail=detail,
+    )
+
+
+def _require(actor: Actor, action: Action) -> None:
+    decision = decide(role=actor.role, action=action, purpose=Purpose.PROGRAMME_SETUP)
+    if not decision.allowed:
+        with transaction.atomic():
+            _record(actor, action, "denied", decision.reason)
+        raise AccessDenied(decision.reason)
+
+
+def programme_create(*, actor: Actor, name: str) -> Created:
+    _require(actor, Action.PROGRAMME_CREATE)
+    cleaned = _clean_name(name, "programme")
+    with transaction.atomic():
+        if Programme.objects.filter(name=cleaned).exists():
+            raise Conflict(f"A programme called {cleaned!r} already exists; choose another name.")
+        programme = Programme.objects.create(name=cleaned)
+        _record(actor, Action.PROGRAMME_CREATE, "allowed", f"programme {programme.pk}")
+    return Created(programme.pk, programme.name)
+
+
+def site_create(*, actor: Actor, programme_id: int, name: str) -> Created:
+    _require(actor, Action.SITE_CREATE)
+    cleaned = _clean_name(name, "site")
+    with transaction.atomic():
+        programme = Programme.objects.filter(pk=programme_id).first()
+        if programme is None:
+            raise NotFound(f"There is no programme {programme_id}; check the programme id.")
+        if Site.objects.filter(programme=programme, name=cleaned).exists():
+            raise Conflict(
+                f"Programme {programme_id} already has a site called {cleaned!r}; "
+                "choose another name."
+            )
+        site = Site.objects.create(programme=programme, name=cleaned)
+        _record(actor, Action.SITE_CREATE, "allowed", f"site {site.pk} in programme {programme.pk}")
+    return Created(site.pk, site.name)
+
+
+def programmes(*, actor: Actor) -> list[ProgrammeInfo]:
+    """Programme and site names are not personal data: any staff member may list them."""
+    del actor
+    return programme_list()

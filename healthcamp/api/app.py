@@ -1,0 +1,239 @@
+"""REST API v1: thin handlers over the access layer."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+from pydantic import ConfigDict, StrictInt, StrictStr
+
+from healthcamp.access import participants, programmes
+from healthcamp.access.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from healthcamp.access.forbidden import refusal
+from healthcamp.access.policy import default_purpose
+from healthcamp.access.staff import Actor, actor_for_token
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Actor | None:
+        return actor_for_token(token)
+
+
+api = NinjaAPI(
+    title="healthcamp API",
+    version="1",
+    urls_namespace="api",
+    auth=BearerToken(),
+    description=(
+        "Every call acts as a staff member (Authorization: Bearer TOKEN), names a purpose, "
+        "and is checked and written to the audit log by the access layer."
+    ),
+)
+
+
+def _actor(request: HttpRequest) -> Actor:
+    actor = request.auth  # type: ignore[attr-defined]
+    assert isinstance(actor, Actor)  # noqa: S101 - guaranteed by BearerToken
+    return actor
+
+
+def _error(request: HttpRequest, status: int, message: str, **extra: Any) -> HttpResponse:
+    return api.create_response(request, {"message": message, **extra}, status=status)
+
+
+def _field_name(loc: list[Any] | tuple[Any, ...]) -> str:
+    # ninja prefixes body fields with ("body", "<param name>"): name the field itself.
+    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path")]
+    return ".".join(parts) or ".".join(str(p) for p in loc)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    details = []
+    for error in exc.errors:
+        field = _field_name(error.get("loc", ()))
+        message = str(error.get("msg", "is not valid"))
+        if error.get("type") == "extra_forbidden":
+            message = refusal(field.rsplit(".", 1)[-1]) or (
+                f"Unknown field '{field}'; remove it (this endpoint accepts only its listed fields)."
+            )
+        elif error.get("type") == "json_invalid":
+            message = "The request body is not valid JSON; send a JSON object."
+        details.append({"field": field, "message": message, "type": error.get("type", "")})
+    summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
+    return _error(request, 422, summary, detail=details)
+
+
+@api.exception_handler(InvalidInput)
+def on_invalid_input(request: HttpRequest, exc: InvalidInput) -> HttpResponse:
+    details = [{"field": f, "message": m, "type": "invalid"} for f, m in exc.errors.items()]
+    return _error(request, 422, str(exc), detail=details)
+
+
+@api.exception_handler(AccessDenied)
+def on_denied(request: HttpRequest, exc: AccessDenied) -> HttpResponse:
+    return _error(request, 403, str(exc))
+
+
+@api.exception_handler(NotFound)
+def on_not_found(request: HttpRequest, exc: NotFound) -> HttpResponse:
+    return _error(request, 404, str(exc))
+
+
+@api.exception_handler(Conflict)
+def on_conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
+    return _error(request, 409, str(exc))
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(
+        request,
+        401,
+        "Send a valid staff token as 'Authorization: Bearer TOKEN' "
+        "(create one with: healthcamp staff add NAME --role ROLE).",
+    )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    message = str(exc)
+    if exc.status_code == 400 and "parse" in message.lower():
+        message = "The request body is not valid JSON; send one JSON object with the listed fields."
+    return _error(request, exc.status_code, message)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return _error(request, 413, "The request body is too large; a request here is a few hundred bytes.")
+
+
+class Closed(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ParticipantIn(Closed):
+    programme_id: StrictInt
+    given_name: StrictStr
+    family_name: StrictStr
+    date_of_birth: date
+    sex: StrictStr
+    preferred_language: StrictStr
+    phone: StrictStr = ""
+
+
+class Registered(Schema):
+    id: uuid.UUID
+    card_code: str
+
+
+class ParticipantOut(Schema):
+    id: uuid.UUID
+    programme_id: int
+    card_code: str
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    sex: str
+    preferred_language: str
+    phone: str
+    registered_at: datetime
+
+
+class SearchResults(Schema):
+    purpose: str
+    results: list[ParticipantOut]
+
+
+class NameIn(Closed):
+    name: StrictStr
+
+
+class CreatedOut(Schema):
+    id: int
+    name: str
+
+
+class Message(Schema):
+    message: str
+
+
+_ERRORS: dict[int, Any] = {
+    400: Message, 401: Message, 403: Message, 404: Message, 409: Message, 413: Message, 422: Message
+}
+
+
+@api.post("/participants", response={201: Registered, **_ERRORS})
+def register_participant(request: HttpRequest, payload: ParticipantIn) -> tuple[int, Registered]:
+    record = participants.participant_register(actor=_actor(request), **payload.model_dump())
+    return 201, Registered(id=record.id, card_code=record.card_code)
+
+
+@api.get("/participants/{participant_id}", response={200: ParticipantOut, **_ERRORS})
+def read_participant(
+    request: HttpRequest, participant_id: uuid.UUID, purpose: str
+) -> participants.ParticipantRecord:
+    return participants.participant_read(
+        actor=_actor(request),
+        purpose=participants.parse_purpose(purpose),
+        participant_id=participant_id,
+    )
+
+
+@api.get("/participants", response={200: SearchResults, **_ERRORS})
+def find_participants(
+    request: HttpRequest,
+    card_code: str | None = None,
+    given_name: str | None = None,
+    family_name: str | None = None,
+    date_of_birth: date | None = None,
+    purpose: str | None = None,
+) -> dict[str, Any]:
+    """Find one person by card code, or by name and date of birth. There is no listing."""
+    actor = _actor(request)
+    chosen = participants.parse_purpose(purpose) if purpose else default_purpose(actor.role)
+    if card_code is not None:
+        try:
+            found = [
+                participants.participant_find_by_card(
+                    actor=actor, purpose=chosen, card_code=card_code
+                )
+            ]
+        except NotFound:
+            found = []
+    elif given_name is not None and family_name is not None and date_of_birth is not None:
+        found = participants.participant_search(
+            actor=actor,
+            purpose=chosen,
+            given_name=given_name,
+            family_name=family_name,
+            date_of_birth=date_of_birth,
+        )
+    else:
+        raise InvalidInput(
+            {
+                "query": "Give card_code, or given_name, family_name and date_of_birth together. "
+                "healthcamp never lists participants in bulk."
+            }
+        )
+    return {"purpose": chosen.value, "results": found}
+
+
+@api.post("/programmes", response={201: CreatedOut, **_ERRORS})
+def create_programme(request: HttpRequest, payload: NameIn) -> tuple[int, programmes.Created]:
+    return 201, programmes.programme_create(actor=_actor(request), name=payload.name)
+
+
+@api.post("/programmes/{programme_id}/sites", response={201: CreatedOut, **_ERRORS})
+def create_site(
+    request: HttpRequest, programme_id: int, payload: NameIn
+) -> tuple[int, programmes.Created]:
+    return 201, programmes.site_create(
+        actor=_actor(request), programme_id=programme_id, name=payload.name
+    )

@@ -1,0 +1,181 @@
+"""The `healthcamp` command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "healthcamp.settings")
+    import django
+
+    django.setup()
+
+
+def _migrate(*, quiet: bool = False) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0 if quiet else 1)
+
+
+def _pending_migrations() -> bool:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+
+
+def serve(*, host: str, port: int, workers: int) -> int:
+    """Run under gunicorn, a production WSGI server."""
+    from gunicorn.app.base import BaseApplication
+
+    from healthcamp.wsgi import application
+
+    if _pending_migrations():
+        print("The database is not up to date: run `healthcamp migrate` first.", file=sys.stderr)
+        return 2
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("timeout", 60)
+
+        def load(self) -> Any:
+            return application
+
+    print(f"healthcamp is serving on http://{host}:{port}/ (Ctrl+C stops it)", flush=True)
+    Server().run()
+    return 0
+
+
+def demo(*, participants_count: int, host: str, port: int, run_server: bool) -> int:
+    from rich.progress import Progress
+
+    from healthcamp.demo import PROGRAMME, seed
+
+    _migrate(quiet=True)
+    with Progress(transient=True) as progress:
+        task = progress.add_task("Registering synthetic participants", total=participants_count)
+        logins = seed(
+            participants_count=participants_count,
+            progress=lambda n: progress.advance(task, n),
+        )
+    print(f"Demo programme: {PROGRAMME} (2 sites, synthetic participants).")
+    print(f"Log in at http://{host}:{port}/login/ as:")
+    for login in logins:
+        print(f"  {login.role:<12} name: {login.username:<12} password: {login.password}")
+    if not run_server:
+        return 0
+    return serve(host=host, port=port, workers=2)
+
+
+def staff_add_command(*, name: str, role: str, password_env: str | None) -> int:
+    from healthcamp.access.errors import AccessError
+    from healthcamp.access.staff import staff_add
+
+    password = os.environ.get(password_env) if password_env else None
+    if password_env and not password:
+        print(f"The environment variable {password_env} is empty or not set.", file=sys.stderr)
+        return 2
+    try:
+        new = staff_add(username=name, role=role, password=password)
+    except AccessError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    print(f"Staff member {new.actor.username} added with role {new.actor.role.value}.")
+    if not password:
+        print(f"Web password (shown once): {new.password}")
+    print("API token (shown once, on the next line):")
+    print(new.token)
+    return 0
+
+
+def audit_verify() -> int:
+    from healthcamp.audit.chain import AuditHeadFileError, verify
+
+    try:
+        result = verify()
+    except AuditHeadFileError as error:
+        print(f"FAILED: {error}", file=sys.stderr)
+        return 1
+    if result.warning:
+        print(f"Warning: {result.warning}", file=sys.stderr)
+    if result.ok:
+        print(f"OK: {result.entries} audit entries verified; the chain is intact.")
+        return 0
+    print(
+        f"FAILED at entry {result.first_bad_seq}: {result.problem}. "
+        f"{result.entries} entries before it verified.",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="healthcamp", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = commands.add_parser("demo", help="set up a sample programme and serve it")
+    p.add_argument("--participants", type=int, default=300)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--no-serve", action="store_true", help="seed only, do not start the server")
+
+    p = commands.add_parser("serve", help="serve the web pages and API with gunicorn")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=2)
+
+    commands.add_parser("migrate", help="create or update the database tables")
+
+    staff = commands.add_parser("staff", help="manage staff members")
+    staff_commands = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
+    p = staff_commands.add_parser("add", help="add a staff member; prints an API token last")
+    p.add_argument("name")
+    p.add_argument("--role", required=True)
+    p.add_argument(
+        "--password-env",
+        metavar="VAR",
+        help="read the web password from this environment variable (default: generate one)",
+    )
+
+    audit = commands.add_parser("audit", help="the tamper-evident audit log")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    audit_commands.add_parser("verify", help="recompute the hash chain and compare the head")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_django()
+    if args.command == "demo":
+        if args.participants < 0:
+            print("--participants cannot be negative.", file=sys.stderr)
+            return 2
+        return demo(
+            participants_count=args.participants,
+            host=args.host,
+            port=args.port,
+            run_server=not args.no_serve,
+        )
+    if args.command == "serve":
+        return serve(host=args.host, port=args.port, workers=args.workers)
+    if args.command == "migrate":
+        _migrate()
+        return 0
+    if args.command == "staff":
+        return staff_add_command(name=args.name, role=args.role, password_env=args.password_env)
+    if args.command == "audit":
+        return audit_verify()
+    return 2  # argparse already refused anything else
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Programmes, sites and participants.
+
+Participant holds personal data: only ``healthcamp.access`` may import this
+module (an import-linter contract enforces it), and it is not in the admin.
+The participant has exactly the fields the programme tells people about:
+nothing else can be stored here.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+from healthcamp.registry.choices import Sex
+
+
+class Programme(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Site(models.Model):
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="sites")
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "name"], name="site_name_unique_in_programme")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Participant(models.Model):
+    # Random, so ids reveal neither order nor number of registrations.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="participants")
+    card_code = models.CharField(max_length=11, unique=True)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField(db_index=True)
+    sex = models.CharField(max_length=10, choices=Sex.choices)
+    preferred_language = models.CharField(max_length=35)
+    phone = models.CharField(max_length=32, blank=True, default="")
+    registered_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"participant {self.id}"

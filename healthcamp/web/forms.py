@@ -1,0 +1,68 @@
+"""Forms for the staff pages; the access layer does the real checking."""
+
+from __future__ import annotations
+
+from django import forms
+
+from healthcamp.registry.choices import Sex
+
+COMMON_LANGUAGES = [
+    ("en", "English"),
+    ("ar", "العربية — Arabic"),
+    ("ug", "ئۇيغۇرچە — Uyghur"),
+    ("es", "Español — Spanish"),
+    ("fr", "Français — French"),
+    ("sw", "Kiswahili — Swahili"),
+    ("hi", "हिन्दी — Hindi"),
+    ("zh", "中文 — Chinese"),
+    ("ru", "Русский — Russian"),
+    ("pt", "Português — Portuguese"),
+    ("tr", "Türkçe — Turkish"),
+    ("uz", "Oʻzbek — Uzbek"),
+    ("kk", "Қазақ — Kazakh"),
+    ("fa", "فارسی — Persian"),
+    ("ur", "اردو — Urdu"),
+]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class RegisterForm(forms.Form):
+    programme_id = forms.TypedChoiceField(label="Programme", coerce=int)
+    given_name = forms.CharField(label="Given name", max_length=100)
+    family_name = forms.CharField(label="Family name", max_length=100)
+    date_of_birth = forms.DateField(label="Date of birth", widget=DateInput)
+    sex = forms.ChoiceField(label="Sex", choices=Sex.choices, widget=forms.RadioSelect)
+    preferred_language = forms.ChoiceField(label="Preferred language", choices=COMMON_LANGUAGES)
+    phone = forms.CharField(
+        label="Phone (optional)",
+        required=False,
+        max_length=32,
+        help_text="Only if the participant wants to be contacted about results.",
+    )
+
+    def __init__(self, *args: object, programmes: list[tuple[int, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["programme_id"]
+        assert isinstance(field, forms.TypedChoiceField)  # noqa: S101
+        field.choices = programmes
+        if len(programmes) == 1:
+            field.initial = programmes[0][0]
+
+
+class CardSearchForm(forms.Form):
+    card_code = forms.CharField(
+        label="Card code",
+        max_length=40,
+        help_text="Type the code on the card, or scan its QR code.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
+                                      "spellcheck": "false", "autofocus": True}),
+    )
+
+
+class NameSearchForm(forms.Form):
+    given_name = forms.CharField(label="Given name", max_length=100)
+    family_name = forms.CharField(label="Family name", max_length=100)
+    date_of_birth = forms.DateField(label="Date of birth", widget=DateInput)

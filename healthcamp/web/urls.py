@@ -1,0 +1,20 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from healthcamp.web import views
+
+app_name = "web"
+urlpatterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.desk, name="desk"),
+    path("find/card/", views.find_by_card, name="find_card"),
+    path("find/name/", views.find_by_name, name="find_name"),
+    path("participants/new/", views.register, name="register"),
+    path("participants/<uuid:participant_id>/", views.participant, name="participant"),
+    path("participants/<uuid:participant_id>/card/", views.card, name="card"),
+]

@@ -1,0 +1,161 @@
+"""Staff pages: thin views over the access layer."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import segno
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from healthcamp.access import participants, programmes
+from healthcamp.access.errors import AccessDenied, InvalidInput, NotFound
+from healthcamp.access.forbidden import refusals
+from healthcamp.access.policy import default_purpose
+from healthcamp.access.staff import Actor, actor_for_user
+from healthcamp.web.forms import CardSearchForm, NameSearchForm, RegisterForm
+
+View = Callable[..., HttpResponse]
+
+
+def staff_view(view: View) -> View:
+    """Log-in required; the view receives the acting staff member; denials render calmly."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        actor = actor_for_user(request.user)
+        if actor is None:
+            return _problem(request, 403, "This account is not a staff member of any role.")
+        try:
+            return view(request, actor, *args, **kwargs)
+        except AccessDenied as error:
+            return _problem(request, 403, str(error))
+        except NotFound as error:
+            return _problem(request, 404, str(error))
+
+    return wrapper
+
+
+def _problem(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    return render(request, "web/problem.html", {"message": message}, status=status)
+
+
+def _programme_choices(actor: Actor) -> list[tuple[int, str]]:
+    return [(p.id, p.name) for p in programmes.programmes(actor=actor)]
+
+
+def _desk_context(actor: Actor, **extra: Any) -> dict[str, Any]:
+    return {
+        "actor": actor,
+        "purpose": default_purpose(actor.role),
+        "card_form": extra.pop("card_form", None) or CardSearchForm(),
+        "name_form": extra.pop("name_form", None) or NameSearchForm(),
+        **extra,
+    }
+
+
+@require_GET
+@staff_view
+def desk(request: HttpRequest, actor: Actor) -> HttpResponse:
+    return render(request, "web/desk.html", _desk_context(actor))
+
+
+@require_GET
+@staff_view
+def find_by_card(request: HttpRequest, actor: Actor) -> HttpResponse:
+    form = CardSearchForm(request.GET)
+    if form.is_valid():
+        try:
+            found = participants.participant_find_by_card(
+                actor=actor, purpose=default_purpose(actor.role), card_code=form.cleaned_data["card_code"]
+            )
+        except InvalidInput as error:
+            form.add_error("card_code", error.errors["card_code"])
+        except NotFound as error:
+            form.add_error("card_code", str(error))
+        else:
+            return redirect("web:participant", participant_id=found.id)
+    return render(request, "web/desk.html", _desk_context(actor, card_form=form), status=422)
+
+
+@require_GET
+@staff_view
+def find_by_name(request: HttpRequest, actor: Actor) -> HttpResponse:
+    form = NameSearchForm(request.GET)
+    status = 422
+    results = None
+    if form.is_valid():
+        try:
+            results = participants.participant_search(
+                actor=actor, purpose=default_purpose(actor.role), **form.cleaned_data
+            )
+            status = 200
+        except InvalidInput as error:
+            for field, message in error.errors.items():
+                form.add_error(field, message)
+    return render(
+        request,
+        "web/desk.html",
+        _desk_context(actor, name_form=form, results=results, searched=results is not None),
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
+def register(request: HttpRequest, actor: Actor) -> HttpResponse:
+    choices = _programme_choices(actor)
+    if request.method == "GET":
+        form = RegisterForm(programmes=choices)
+        return render(request, "web/register.html", {"form": form, "actor": actor})
+    form = RegisterForm(request.POST, programmes=choices)
+    unknown = set(request.POST) - set(form.fields) - {"csrfmiddlewaretoken"}
+    refused = refusals(unknown)
+    if unknown:
+        # Never silently drop a field: say what was refused, and why.
+        for name in sorted(unknown):
+            form.add_error(
+                None, refused.get(name) or f"The form has no field '{name}'; nothing was saved."
+            )
+    elif form.is_valid():
+        try:
+            record = participants.participant_register(actor=actor, **form.cleaned_data)
+        except InvalidInput as error:
+            for field, message in error.errors.items():
+                form.add_error(field if field in form.fields else None, message)
+        else:
+            return redirect("web:participant", participant_id=record.id)
+    return render(request, "web/register.html", {"form": form, "actor": actor}, status=422)
+
+
+def _qr_svg(card_code: str) -> str:
+    # The QR holds only the card code, so a handheld scanner types it into the search box.
+    return str(segno.make(card_code, error="m").svg_data_uri(scale=4, border=2))
+
+
+@require_GET
+@staff_view
+def participant(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> HttpResponse:
+    purpose = default_purpose(actor.role)
+    record, log = participants.participant_with_log(
+        actor=actor, purpose=purpose, participant_id=participant_id
+    )
+    return render(
+        request,
+        "web/participant.html",
+        {"actor": actor, "p": record, "log": log, "purpose": purpose, "qr": _qr_svg(record.card_code)},
+    )
+
+
+@require_GET
+@staff_view
+def card(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> HttpResponse:
+    purpose = default_purpose(actor.role)
+    record = participants.participant_read(actor=actor, purpose=purpose, participant_id=participant_id)
+    return render(request, "web/card.html", {"p": record, "qr": _qr_svg(record.card_code)})

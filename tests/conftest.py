@@ -1,0 +1,98 @@
+"""Shared fixtures: named personas for every role, a programme, API clients."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from healthcamp.access import programmes
+from healthcamp.access.staff import NewStaff, staff_add
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(settings: Any, tmp_path: Any) -> None:
+    # Each test keeps its own audit head file; fast hashing for test passwords.
+    settings.AUDIT_HEAD_FILE = tmp_path / "audit-head"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _staff(role: str) -> NewStaff:
+    return staff_add(username=f"{role}-1", role=role, password=f"{role}-test-password")
+
+
+@pytest.fixture
+def coordinator(db: None) -> NewStaff:
+    return _staff("coordinator")
+
+
+@pytest.fixture
+def registrar(db: None) -> NewStaff:
+    return _staff("registrar")
+
+
+@pytest.fixture
+def clinician(db: None) -> NewStaff:
+    return _staff("clinician")
+
+
+@pytest.fixture
+def lab(db: None) -> NewStaff:
+    return _staff("lab")
+
+
+@pytest.fixture
+def analyst(db: None) -> NewStaff:
+    return _staff("analyst")
+
+
+@pytest.fixture
+def auditor(db: None) -> NewStaff:
+    return _staff("auditor")
+
+
+@pytest.fixture
+def programme(coordinator: NewStaff) -> programmes.Created:
+    created = programmes.programme_create(actor=coordinator.actor, name="Test Camp")
+    programmes.site_create(actor=coordinator.actor, programme_id=created.id, name="Market Hall")
+    return created
+
+
+class ApiClient:
+    """A Django test client speaking JSON with a bearer token."""
+
+    def __init__(self, token: str | None) -> None:
+        self.client = Client()
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def post(self, path: str, body: Any, **extra: Any) -> Any:
+        data = body if isinstance(body, (bytes, str)) else json.dumps(body)
+        return self.client.post(
+            "/api/v1" + path, data=data, content_type="application/json",
+            headers=self.headers, **extra,
+        )
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.client.get("/api/v1" + path, params, headers=self.headers)
+
+
+@pytest.fixture
+def api_as() -> Callable[[NewStaff | None], ApiClient]:
+    return lambda staff: ApiClient(staff.token if staff else None)
+
+
+def participant_body(programme_id: int, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "programme_id": programme_id,
+        "given_name": "Amina",
+        "family_name": "Haddad",
+        "date_of_birth": "1984-03-15",
+        "sex": "female",
+        "preferred_language": "ar",
+        "phone": "+254 712 345678",
+    }
+    body.update(overrides)
+    return body
