@@ -154,7 +154,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _setup_django()
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        _setup_django()
+    except ImproperlyConfigured as error:
+        print(f"healthcamp is not configured correctly: {error}", file=sys.stderr)
+        return 2
     if args.command == "demo":
         if args.participants < 0:
             print("--participants cannot be negative.", file=sys.stderr)

@@ -16,21 +16,35 @@ SITES = ("Riverside Market Hall", "North Clinic Courtyard")
 
 # Synthetic names by language; none is a real person's record.
 NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "en": (("Amelia", "Oliver", "Grace", "Thomas", "Ruth", "Samuel"),
-           ("Hughes", "Walker", "Bennett", "Clarke", "Morgan", "Price")),
-    "es": (("Lucía", "Mateo", "Valentina", "Andrés", "Camila", "Joaquín"),
-           ("García", "Martínez", "Rodríguez", "Peña", "Núñez", "Ibáñez")),
-    "ar": (("مريم", "يوسف", "فاطمة", "عمر", "ليلى", "خالد"),
-           ("حداد", "الخوري", "منصور", "سالم", "ناصر", "عيسى")),
-    "ug": (("ئايگۈل", "مۇھەممەت", "گۈلنار", "ئەركىن", "زۇلپىيە", "ئابدۇللا"),
-           ("تۇرسۇن", "ئەھمەت", "قادىر", "ياقۇپ", "ھېيت", "سابىر")),
-    "sw": (("Amani", "Neema", "Baraka", "Zawadi", "Juma", "Imani"),
-           ("Mwangi", "Otieno", "Wanjiru", "Mushi", "Njoroge", "Achieng")),
+    "en": (
+        ("Amelia", "Oliver", "Grace", "Thomas", "Ruth", "Samuel"),
+        ("Hughes", "Walker", "Bennett", "Clarke", "Morgan", "Price"),
+    ),
+    "es": (
+        ("Lucía", "Mateo", "Valentina", "Andrés", "Camila", "Joaquín"),
+        ("García", "Martínez", "Rodríguez", "Peña", "Núñez", "Ibáñez"),
+    ),
+    "ar": (
+        ("مريم", "يوسف", "فاطمة", "عمر", "ليلى", "خالد"),
+        ("حداد", "الخوري", "منصور", "سالم", "ناصر", "عيسى"),
+    ),
+    "ug": (
+        ("ئايگۈل", "مۇھەممەت", "گۈلنار", "ئەركىن", "زۇلپىيە", "ئابدۇللا"),
+        ("تۇرسۇن", "ئەھمەت", "قادىر", "ياقۇپ", "ھېيت", "سابىر"),
+    ),
+    "sw": (
+        ("Amani", "Neema", "Baraka", "Zawadi", "Juma", "Imani"),
+        ("Mwangi", "Otieno", "Wanjiru", "Mushi", "Njoroge", "Achieng"),
+    ),
     "zh": (("伟", "芳", "娜", "敏", "静", "磊"), ("王", "李", "张", "刘", "陈", "杨")),
-    "hi": (("Aarav", "Priya", "Vihaan", "Ananya", "Ishaan", "Kavya"),
-           ("Sharma", "Patel", "Iyer", "Reddy", "Gupta", "Nair")),
-    "ru": (("Анна", "Иван", "Ольга", "Дмитрий", "Елена", "Сергей"),
-           ("Иванова", "Смирнов", "Кузнецова", "Попов", "Соколова", "Лебедев")),
+    "hi": (
+        ("Aarav", "Priya", "Vihaan", "Ananya", "Ishaan", "Kavya"),
+        ("Sharma", "Patel", "Iyer", "Reddy", "Gupta", "Nair"),
+    ),
+    "ru": (
+        ("Анна", "Иван", "Ольга", "Дмитрий", "Елена", "Сергей"),
+        ("Иванова", "Смирнов", "Кузнецова", "Попов", "Соколова", "Лебедев"),
+    ),
 }
 
 STAFF = (
@@ -48,7 +62,9 @@ class DemoLogin:
     token: str | None
 
 
-def seed(*, participants_count: int, progress: Callable[[int], None] | None = None) -> list[DemoLogin]:
+def seed(
+    *, participants_count: int, progress: Callable[[int], None] | None = None
+) -> list[DemoLogin]:
     """Create demo staff, the programme and its people; a second run adds nothing."""
     logins: list[DemoLogin] = []
     actors: dict[str, Actor] = {}
@@ -80,7 +96,9 @@ def seed(*, participants_count: int, progress: Callable[[int], None] | None = No
             date_of_birth=today - timedelta(days=rng.randint(6 * 365, 88 * 365)),
             sex=rng.choice(("female", "male", "female", "male", "other", "not_stated")),
             preferred_language=language,
-            phone="" if rng.random() < 0.4 else f"+254 7{rng.randint(10, 99)} {rng.randint(100000, 999999)}",
+            phone=""
+            if rng.random() < 0.4
+            else f"+254 7{rng.randint(10, 99)} {rng.randint(100000, 999999)}",
         )
         if progress:
             progress(1)

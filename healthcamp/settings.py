@@ -119,7 +119,9 @@ def database_config() -> dict[str, Any]:
         raise ImproperlyConfigured(
             f"HEALTHCAMP_DATABASE_URL must start with sqlite:// or postgresql://, not {scheme}://."
         )
-    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
+    config: dict[str, Any] = dict(
+        dj_database_url.parse(url, conn_max_age=envint("HEALTHCAMP_DB_CONN_MAX_AGE", 60))
+    )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {
             # IMMEDIATE: a writer takes the lock at BEGIN, so audit appends never
@@ -188,12 +190,11 @@ TIME_ZONE = "UTC"
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = HOME / "static"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = True  # served straight from the apps: no collectstatic step
 
 # Where the newest audit head is mirrored outside the database (see README).
 AUDIT_HEAD_FILE = HOME / "audit-head"

@@ -71,8 +71,11 @@ class ApiClient:
     def post(self, path: str, body: Any, **extra: Any) -> Any:
         data = body if isinstance(body, (bytes, str)) else json.dumps(body)
         return self.client.post(
-            "/api/v1" + path, data=data, content_type="application/json",
-            headers=self.headers, **extra,
+            "/api/v1" + path,
+            data=data,
+            content_type="application/json",
+            headers=self.headers,
+            **extra,
         )
 
     def get(self, path: str, **params: Any) -> Any:
@@ -96,3 +99,17 @@ def participant_body(programme_id: int, **overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+@pytest.fixture(scope="session")
+def live_server(request: pytest.FixtureRequest, django_db_setup: None) -> Any:
+    """pytest-django's live server, stopped before the test databases are dropped.
+
+    Depending on django_db_setup orders the teardown, so the server thread's
+    PostgreSQL session no longer blocks dropping the test database.
+    """
+    from pytest_django import live_server_helper
+
+    server = live_server_helper.LiveServer("localhost")
+    yield server
+    server.stop()

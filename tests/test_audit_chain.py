@@ -16,9 +16,13 @@ def _append(n: int, subjects: tuple[str, ...] = ("a" * 32,)) -> None:
     for i in range(n):
         with transaction.atomic():
             chain.append(
-                actor="staff:1:tester", role="registrar", action="participant.read",
-                purpose="registration", outcome="allowed",
-                subjects=subjects if i % 2 == 0 else (), detail=f"entry {i}",
+                actor="staff:1:tester",
+                role="registrar",
+                action="participant.read",
+                purpose="registration",
+                outcome="allowed",
+                subjects=subjects if i % 2 == 0 else (),
+                detail=f"entry {i}",
             )
 
 
@@ -56,9 +60,14 @@ def test_append_outside_a_transaction_is_refused() -> None:
 def test_rolled_back_work_leaves_no_entry_and_no_head() -> None:
     """An entry is part of the transaction it records."""
     _append(2)
-    with pytest.raises(ZeroDivisionError), transaction.atomic():
-        chain.append(actor="x", role="r", action="a", purpose="p", outcome="allowed")
-        _ = 1 / 0
+
+    def fails_after_append() -> None:
+        with transaction.atomic():
+            chain.append(actor="x", role="r", action="a", purpose="p", outcome="allowed")
+            raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        fails_after_append()
     assert chain.verify().entries == 2
     assert chain.read_head_file() is not None
     assert chain.read_head_file().seq == 2  # type: ignore[union-attr]

@@ -8,9 +8,11 @@ from hypothesis import strategies as st
 
 from healthcamp.registry import cardcode
 
-codes = st.text(alphabet=cardcode.ALPHABET, min_size=10, max_size=10).filter(
-    lambda data: cardcode.check_value(data) < 32
-).map(lambda data: data + cardcode.ALPHABET[cardcode.check_value(data)])
+codes = (
+    st.text(alphabet=cardcode.ALPHABET, min_size=10, max_size=10)
+    .filter(lambda data: cardcode.check_value(data) < 32)
+    .map(lambda data: data + cardcode.ALPHABET[cardcode.check_value(data)])
+)
 
 
 def test_generated_codes_are_valid_and_distinct() -> None:
@@ -64,7 +66,9 @@ def test_reading_rules(code: str) -> None:
     ],
 )
 def test_bad_codes_say_what_is_wrong(raw: str, message: str) -> None:
-    with pytest.raises(cardcode.CardCodeError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(
+        cardcode.CardCodeError, match=message.replace("(", r"\(").replace(")", r"\)")
+    ):
         cardcode.parse(raw)
 
 

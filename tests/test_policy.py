@@ -15,12 +15,22 @@ RES, REF, SET = Purpose.RESULTS_CONTACT, Purpose.REFERRAL_SHARING, Purpose.PROGR
 
 # Every allowed combination; everything else must be denied.
 ALLOWED = {
-    (C, Action.REGISTER, REG), (C, Action.READ, REG), (C, Action.READ, RES),
-    (C, Action.SEARCH, REG), (C, Action.PROGRAMME_CREATE, SET), (C, Action.SITE_CREATE, SET),
-    (R, Action.REGISTER, REG), (R, Action.READ, REG), (R, Action.SEARCH, REG),
-    (CL, Action.READ, SCR), (CL, Action.READ, BLD), (CL, Action.READ, REF), (CL, Action.READ, RES),
+    (C, Action.REGISTER, REG),
+    (C, Action.READ, REG),
+    (C, Action.READ, RES),
+    (C, Action.SEARCH, REG),
+    (C, Action.PROGRAMME_CREATE, SET),
+    (C, Action.SITE_CREATE, SET),
+    (R, Action.REGISTER, REG),
+    (R, Action.READ, REG),
+    (R, Action.SEARCH, REG),
+    (CL, Action.READ, SCR),
+    (CL, Action.READ, BLD),
+    (CL, Action.READ, REF),
+    (CL, Action.READ, RES),
     (CL, Action.SEARCH, SCR),
-    (L, Action.READ, BLD), (L, Action.SEARCH, BLD),
+    (L, Action.READ, BLD),
+    (L, Action.SEARCH, BLD),
 }
 
 

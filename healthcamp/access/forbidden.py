@@ -27,9 +27,21 @@ CATEGORIES: tuple[Category, ...] = (
         "voice prints, gait)",
         frozenset(
             {
-                "fingerprint", "fingerprints", "thumbprint", "iris", "retina", "retinal",
-                "face", "facial", "faceprint", "voice", "voiceprint", "gait", "biometric",
-                "biometrics", "palmprint",
+                "fingerprint",
+                "fingerprints",
+                "thumbprint",
+                "iris",
+                "retina",
+                "retinal",
+                "face",
+                "facial",
+                "faceprint",
+                "voice",
+                "voiceprint",
+                "gait",
+                "biometric",
+                "biometrics",
+                "palmprint",
             }
         ),
         (("finger", "print"), ("thumb", "print"), ("palm", "print")),
@@ -39,8 +51,17 @@ CATEGORIES: tuple[Category, ...] = (
         "DNA or genetic data",
         frozenset(
             {
-                "dna", "genetic", "genetics", "genome", "genomic", "genotype", "gene", "genes",
-                "snp", "haplotype", "buccal",
+                "dna",
+                "genetic",
+                "genetics",
+                "genome",
+                "genomic",
+                "genotype",
+                "gene",
+                "genes",
+                "snp",
+                "haplotype",
+                "buccal",
             }
         ),
     ),
@@ -68,7 +89,7 @@ CATEGORIES: tuple[Category, ...] = (
     Category(
         "family_network",
         "family networks or relatives' details",
-        frozenset({"relatives", "kinship", "kin", "household", "relatives", "associates"}),
+        frozenset({"relatives", "kinship", "kin", "household", "associates"}),
         (("family", "network"), ("family", "members"), ("family", "tree"), ("family", "map")),
     ),
 )

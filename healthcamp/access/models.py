@@ -9,7 +9,9 @@ from healthcamp.access.roles import Role
 
 
 class StaffMember(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff"
+    )
     role = models.CharField(max_length=20, choices=[(r.value, r.value) for r in Role])
 
     def __str__(self) -> str:

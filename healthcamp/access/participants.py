@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -121,7 +121,7 @@ def participant_register(
     _require(actor, Action.REGISTER, purpose, ())
     errors: dict[str, str] = {}
     cleaned: dict[str, object] = {}
-    checks = {
+    checks: dict[str, Callable[[], object]] = {
         "given_name": lambda: validation.clean_name(given_name, label="given name"),
         "family_name": lambda: validation.clean_name(family_name, label="family name"),
         "date_of_birth": lambda: validation.clean_date_of_birth(
@@ -139,7 +139,7 @@ def participant_register(
     programme = Programme.objects.filter(pk=programme_id).first()
     if programme is None:
         errors["programme_id"] = f"There is no programme {programme_id}; check the programme id."
-    if errors:
+    if errors or programme is None:
         raise InvalidInput(errors)
     for _attempt in range(5):
         try:
@@ -192,7 +192,7 @@ def participants_read_bulk(
     _require(actor, Action.READ, purpose, participant_ids)
     with transaction.atomic():
         rows = list(Participant.objects.filter(pk__in=participant_ids).values_list(*_FIELDS))
-        _audit(actor, Action.READ, purpose, "allowed", [row[0] for row in rows])  # type: ignore[misc]
+        _audit(actor, Action.READ, purpose, "allowed", [row[0] for row in rows])
     return [_record(row) for row in rows]
 
 
@@ -207,7 +207,7 @@ def participant_find_by_card(
     with transaction.atomic():
         row = Participant.objects.filter(card_code=code).values_list(*_FIELDS).first()
         if row is not None:
-            _audit(actor, Action.SEARCH, purpose, "allowed", [row[0]], "by card code")  # type: ignore[list-item]
+            _audit(actor, Action.SEARCH, purpose, "allowed", [row[0]], "by card code")
     if row is None:
         raise _not_found(actor, Action.SEARCH, purpose, f"card code {cardcode.display(code)}")
     return _record(row)
@@ -250,7 +250,7 @@ def participant_search(
             Action.SEARCH,
             purpose,
             "allowed" if rows else "not_found",
-            [row[0] for row in rows],  # type: ignore[misc]
+            [row[0] for row in rows],
             "by name and date of birth",
         )
     return [_record(row) for row in rows]

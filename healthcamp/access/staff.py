@@ -17,7 +17,7 @@ from healthcamp.access.errors import Conflict, InvalidInput
 from healthcamp.access.models import ApiToken, StaffMember
 from healthcamp.access.roles import ROLE_VALUES, Role
 
-TOKEN_PREFIX = "hc_"
+TOKEN_PREFIX = "hc_"  # noqa: S105 - a prefix, not a secret
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,9 @@ def parse_role(value: str) -> Role:
     try:
         return Role(value)
     except ValueError:
-        raise InvalidInput({"role": f"{value!r} is not a role; use one of {ROLE_VALUES}."}) from None
+        raise InvalidInput(
+            {"role": f"{value!r} is not a role; use one of {ROLE_VALUES}."}
+        ) from None
 
 
 def staff_add(*, username: str, role: str, password: str | None = None) -> NewStaff:
@@ -64,7 +66,9 @@ def staff_add(*, username: str, role: str, password: str | None = None) -> NewSt
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         if user_model.objects.filter(username=username).exists():
-            raise Conflict(f"A staff member called {username!r} already exists; choose another name.")
+            raise Conflict(
+                f"A staff member called {username!r} already exists; choose another name."
+            )
         user = user_model.objects.create_user(username=username, password=password)
         staff = StaffMember.objects.create(user=user, role=parsed_role.value)
         ApiToken.objects.create(staff=staff, token_hash=_hash_token(token))

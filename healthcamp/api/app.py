@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 from pydantic import ConfigDict, StrictInt, StrictStr
@@ -61,7 +61,7 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
         message = str(error.get("msg", "is not valid"))
         if error.get("type") == "extra_forbidden":
             message = refusal(field.rsplit(".", 1)[-1]) or (
-                f"Unknown field '{field}'; remove it (this endpoint accepts only its listed fields)."
+                f"Unknown field '{field}'; remove it (only the listed fields are accepted)."
             )
         elif error.get("type") == "json_invalid":
             message = "The request body is not valid JSON; send a JSON object."
@@ -111,7 +111,9 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(RequestDataTooBig)
 def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-    return _error(request, 413, "The request body is too large; a request here is a few hundred bytes.")
+    return _error(
+        request, 413, "The request body is too large; a request here is a few hundred bytes."
+    )
 
 
 class Closed(Schema):
@@ -165,14 +167,20 @@ class Message(Schema):
 
 
 _ERRORS: dict[int, Any] = {
-    400: Message, 401: Message, 403: Message, 404: Message, 409: Message, 413: Message, 422: Message
+    400: Message,
+    401: Message,
+    403: Message,
+    404: Message,
+    409: Message,
+    413: Message,
+    422: Message,
 }
 
 
 @api.post("/participants", response={201: Registered, **_ERRORS})
-def register_participant(request: HttpRequest, payload: ParticipantIn) -> tuple[int, Registered]:
+def register_participant(request: HttpRequest, payload: ParticipantIn) -> Status[Registered]:
     record = participants.participant_register(actor=_actor(request), **payload.model_dump())
-    return 201, Registered(id=record.id, card_code=record.card_code)
+    return Status(201, Registered(id=record.id, card_code=record.card_code))
 
 
 @api.get("/participants/{participant_id}", response={200: ParticipantOut, **_ERRORS})
@@ -226,14 +234,15 @@ def find_participants(
 
 
 @api.post("/programmes", response={201: CreatedOut, **_ERRORS})
-def create_programme(request: HttpRequest, payload: NameIn) -> tuple[int, programmes.Created]:
-    return 201, programmes.programme_create(actor=_actor(request), name=payload.name)
+def create_programme(request: HttpRequest, payload: NameIn) -> Status[programmes.Created]:
+    return Status(201, programmes.programme_create(actor=_actor(request), name=payload.name))
 
 
 @api.post("/programmes/{programme_id}/sites", response={201: CreatedOut, **_ERRORS})
 def create_site(
     request: HttpRequest, programme_id: int, payload: NameIn
-) -> tuple[int, programmes.Created]:
-    return 201, programmes.site_create(
-        actor=_actor(request), programme_id=programme_id, name=payload.name
+) -> Status[programmes.Created]:
+    return Status(
+        201,
+        programmes.site_create(actor=_actor(request), programme_id=programme_id, name=payload.name),
     )

@@ -44,7 +44,7 @@ def encode(*, subjects: Iterable[str], fields: dict[str, Any]) -> bytes:
     return ",".join(ids).encode("ascii") + b"\n" + text.encode("utf-8")
 
 
-def decode(body: bytes) -> tuple[list[str], dict[str, Any]]:
+def decode(body: bytes | memoryview) -> tuple[list[str], dict[str, Any]]:
     subjects, _, text = bytes(body).partition(b"\n")
     ids = subjects.decode("ascii").split(",") if subjects else []
     fields: dict[str, Any] = json.loads(text)
@@ -163,7 +163,9 @@ def _subject_index() -> Iterator[tuple[int, bytes]]:
             yield seq, ",".join(pid for _, pid in rows).encode("ascii")
 
 
-def verify(*, head: Head | None = None, check_head_file: bool = True) -> Verification:
+def verify(  # noqa: PLR0912 - one flat list of the ways a log can be wrong
+    *, head: Head | None = None, check_head_file: bool = True
+) -> Verification:
     """Recompute the chain from the stored bytes; name the first entry that does not fit."""
     if check_head_file and head is None:
         head = read_head_file()
@@ -175,12 +177,12 @@ def verify(*, head: Head | None = None, check_head_file: bool = True) -> Verific
     sha256 = hashlib.sha256
     with connection.cursor() as cursor:
         cursor.execute("SELECT seq, prev_hash, hash, body FROM audit_entry ORDER BY seq")
-        for seq, prev_hash, stored_hash, body in cursor:
+        for seq, prev_hash, stored, stored_body in cursor:
             if seq != expected:
                 what = "is missing" if seq > expected else "is out of order"
                 return Verification(expected - 1, expected, f"entry {expected} {what}")
-            body = bytes(body)
-            stored_hash = bytes(stored_hash)
+            body = bytes(stored_body)
+            stored_hash = bytes(stored)
             if bytes(prev_hash) != prev or sha256(prev + body).digest() != stored_hash:
                 return Verification(
                     expected - 1, seq, f"entry {seq} was altered, inserted or moved"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from healthcamp.audit import chain
 from healthcamp.audit.models import AuditEntry
@@ -11,7 +12,7 @@ from healthcamp.audit.models import AuditEntry
 @dataclass(frozen=True)
 class LogLine:
     seq: int
-    at: str
+    at: datetime
     role: str
     site: str
     action: str
@@ -33,7 +34,7 @@ def log_for_participant(*, participant_id: str) -> list[LogLine]:
         lines.append(
             LogLine(
                 seq=seq,
-                at=fields["at"],
+                at=datetime.fromisoformat(fields["at"]),
                 role=fields["role"],
                 site=fields.get("site", ""),
                 action=fields["action"],

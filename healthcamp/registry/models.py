@@ -30,7 +30,9 @@ class Site(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["programme", "name"], name="site_name_unique_in_programme")
+            models.UniqueConstraint(
+                fields=["programme", "name"], name="site_name_unique_in_programme"
+            )
         ]
 
     def __str__(self) -> str:

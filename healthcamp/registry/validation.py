@@ -30,9 +30,7 @@ def clean_name(value: str, *, label: str) -> str:
 
 def clean_date_of_birth(value: date, *, today: date) -> date:
     if value > today:
-        raise ValueError(
-            f"The date of birth {value.isoformat()} is in the future; check the year."
-        )
+        raise ValueError(f"The date of birth {value.isoformat()} is in the future; check the year.")
     if today.year - value.year > MAX_AGE_YEARS:
         raise ValueError(
             f"The date of birth {value.isoformat()} would make the participant older "
@@ -61,7 +59,5 @@ def clean_phone(value: str) -> str:
     if not cleaned:
         return ""
     if not _PHONE.match(cleaned) or sum(ch.isdigit() for ch in cleaned) < 6:
-        raise ValueError(
-            f"{value!r} is not a phone number; use digits with an optional leading +."
-        )
+        raise ValueError(f"{value!r} is not a phone number; use digits with an optional leading +.")
     return cleaned

@@ -57,8 +57,14 @@ class CardSearchForm(forms.Form):
         label="Card code",
         max_length=40,
         help_text="Type the code on the card, or scan its QR code.",
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
-                                      "spellcheck": "false", "autofocus": True}),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "autofocus": True,
+            }
+        ),
     )
 
 

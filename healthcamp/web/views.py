@@ -73,7 +73,9 @@ def find_by_card(request: HttpRequest, actor: Actor) -> HttpResponse:
     if form.is_valid():
         try:
             found = participants.participant_find_by_card(
-                actor=actor, purpose=default_purpose(actor.role), card_code=form.cleaned_data["card_code"]
+                actor=actor,
+                purpose=default_purpose(actor.role),
+                card_code=form.cleaned_data["card_code"],
             )
         except InvalidInput as error:
             form.add_error("card_code", error.errors["card_code"])
@@ -149,7 +151,13 @@ def participant(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -
     return render(
         request,
         "web/participant.html",
-        {"actor": actor, "p": record, "log": log, "purpose": purpose, "qr": _qr_svg(record.card_code)},
+        {
+            "actor": actor,
+            "p": record,
+            "log": log,
+            "purpose": purpose,
+            "qr": _qr_svg(record.card_code),
+        },
     )
 
 
@@ -157,5 +165,7 @@ def participant(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -
 @staff_view
 def card(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> HttpResponse:
     purpose = default_purpose(actor.role)
-    record = participants.participant_read(actor=actor, purpose=purpose, participant_id=participant_id)
+    record = participants.participant_read(
+        actor=actor, purpose=purpose, participant_id=participant_id
+    )
     return render(request, "web/card.html", {"p": record, "qr": _qr_svg(record.card_code)})

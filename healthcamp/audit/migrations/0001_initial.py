@@ -5,35 +5,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('seq', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('prev_hash', models.BinaryField(max_length=32)),
-                ('hash', models.BinaryField(max_length=32)),
-                ('body', models.BinaryField()),
+                ("seq", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("prev_hash", models.BinaryField(max_length=32)),
+                ("hash", models.BinaryField(max_length=32)),
+                ("body", models.BinaryField()),
             ],
             options={
-                'db_table': 'audit_entry',
+                "db_table": "audit_entry",
             },
         ),
         migrations.CreateModel(
-            name='AuditSubject',
+            name="AuditSubject",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('participant_id', models.CharField(max_length=32)),
-                ('entry', models.ForeignKey(db_column='seq', on_delete=django.db.models.deletion.PROTECT, to='audit.auditentry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("participant_id", models.CharField(max_length=32)),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        db_column="seq",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="audit.auditentry",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'audit_subject',
-                'constraints': [models.UniqueConstraint(fields=('participant_id', 'entry'), name='audit_subject_unique')],
+                "db_table": "audit_subject",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("participant_id", "entry"), name="audit_subject_unique"
+                    )
+                ],
             },
         ),
     ]

@@ -1,0 +1,123 @@
+"""The registrar's journey in headless Debian chromium: log in, register, card, find again."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        os.environ.get("HEALTHCAMP_SKIP_BROWSER") == "1" or not Path("/usr/bin/chromium").exists(),
+        reason="Debian's chromium is not installed",
+    ),
+]
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture
+def page(live_server: Any) -> Iterator[Any]:
+    # Playwright's sync API runs an event loop in this thread; Django must allow ORM use here.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+        )
+        context = browser.new_context(
+            viewport={"width": 1024, "height": 768}, base_url=live_server.url
+        )
+        yield context.new_page()
+        browser.close()
+
+
+def _shot(page: Any, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}-{os.environ.get('HEALTHCAMP_DATABASE_URL', 'sqlite')[:8]}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 5_000  # a real rendered page, not a blank one
+    return path
+
+
+def test_registrar_registers_prints_a_card_and_finds_the_person_again(
+    page: Any, registrar, programme
+) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/login/")
+    page.get_by_label("Username").fill("registrar-1")
+    page.get_by_label("Password").fill("registrar-test-password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Find a participant")).to_be_visible()
+
+    page.get_by_role("link", name="Register").click()
+    expect(page.get_by_role("heading", name="Register a participant")).to_be_visible()
+    # A form sent with a missing name comes back with the reason shown, nothing saved.
+    page.get_by_role("button", name="Register and make card").click()
+    expect(
+        page.get_by_text("Nothing was saved.").or_(page.get_by_role("alert").first)
+    ).to_be_visible()
+    page.get_by_label("Given name").fill("مريم")
+    page.get_by_label("Family name").fill("حداد")
+    page.get_by_label("Date of birth").fill("1988-02-29")
+    page.get_by_label("Preferred language").select_option("ar")
+    page.get_by_label("Female").check()
+    _shot(page, "register-form")
+    page.get_by_role("button", name="Register and make card").click()
+
+    expect(page.get_by_role("heading", name="مريم حداد")).to_be_visible()
+    code = page.locator("dd.code").inner_text()
+    assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{3}", code)
+    expect(page.get_by_role("img", name=f"QR code of card {code}")).to_be_visible()
+    expect(page.locator("table.log")).to_contain_text("participant.register")
+    _shot(page, "participant")
+
+    page.get_by_role("link", name="Print card").click()
+    expect(page.get_by_role("article", name="Participant card")).to_be_visible()
+    expect(page.locator(".idcard-code")).to_have_text(code)
+    _shot(page, "card")
+
+    # As a handheld QR scanner would: type the code and press Enter.
+    page.goto("/")
+    page.get_by_label("Card code").fill(code.replace("-", "").lower())
+    page.get_by_label("Card code").press("Enter")
+    expect(page.get_by_role("heading", name="مريم حداد")).to_be_visible()
+
+    page.goto("/")
+    page.locator("#by-name + form").get_by_label("Given name").fill("مريم")
+    page.locator("#by-name + form").get_by_label("Family name").fill("حداد")
+    page.locator("#by-name + form").get_by_label("Date of birth").fill("1988-02-29")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("heading", name="1 match")).to_be_visible()
+    _shot(page, "found-by-name")
+
+
+def test_the_desk_fits_a_small_phone(page: Any, registrar) -> None:
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto("/login/")
+    page.get_by_label("Username").fill("registrar-1")
+    page.get_by_label("Password").fill("registrar-test-password")
+    page.get_by_label("Password").press("Enter")
+    expect(page.get_by_role("heading", name="Find a participant")).to_be_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    _shot(page, "desk-phone")

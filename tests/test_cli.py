@@ -1,0 +1,85 @@
+"""The `healthcamp` command, run as a person would run it (a real process)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.cli
+
+
+def _run(
+    home: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "HEALTHCAMP_HOME": str(home)}
+    environment.pop("HEALTHCAMP_DATABASE_URL", None)  # these run on their own SQLite file
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "healthcamp.cli", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_demo_seeds_and_audit_verifies(tmp_path: Path) -> None:
+    demo = _run(tmp_path, "demo", "--no-serve", "--participants", "40")
+    assert demo.returncode == 0, demo.stderr
+    for role in ("coordinator", "registrar", "clinician"):
+        assert f"{role}" in demo.stdout
+    assert "http://127.0.0.1:8000/login/" in demo.stdout
+    assert oct((tmp_path / "secret_key").stat().st_mode & 0o777) == "0o600"
+    assert oct((tmp_path / "audit-head").stat().st_mode & 0o777) == "0o600"
+    verify = _run(tmp_path, "audit", "verify")
+    assert verify.returncode == 0, verify.stderr
+    assert "OK: 43 audit entries verified" in verify.stdout  # 1 programme, 2 sites, 40 people
+    again = _run(tmp_path, "demo", "--no-serve", "--participants", "40")
+    assert again.returncode == 0
+    assert "OK: 43 audit entries" in _run(tmp_path, "audit", "verify").stdout
+
+
+def test_staff_add_prints_a_token_last(tmp_path: Path) -> None:
+    assert _run(tmp_path, "migrate").returncode == 0
+    added = _run(tmp_path, "staff", "add", "nurse-amani", "--role", "clinician")
+    assert added.returncode == 0, added.stderr
+    last = added.stdout.strip().splitlines()[-1]
+    assert last.startswith("hc_")
+    assert len(last) > 40
+    duplicate = _run(tmp_path, "staff", "add", "nurse-amani", "--role", "clinician")
+    assert duplicate.returncode == 2
+    assert "already exists" in duplicate.stderr
+    bad_role = _run(tmp_path, "staff", "add", "someone", "--role", "spy")
+    assert bad_role.returncode == 2
+    assert "'spy' is not a role; use one of coordinator, registrar" in bad_role.stderr
+
+
+def test_audit_verify_fails_loudly_when_the_log_is_cut_short(tmp_path: Path) -> None:
+    import sqlite3
+
+    assert _run(tmp_path, "demo", "--no-serve", "--participants", "5").returncode == 0
+    with sqlite3.connect(tmp_path / "healthcamp.sqlite3") as db:
+        db.execute("DELETE FROM audit_subject WHERE seq > 6")
+        db.execute("DELETE FROM audit_entry WHERE seq > 6")
+    verify = _run(tmp_path, "audit", "verify")
+    assert verify.returncode == 1
+    assert "FAILED at entry 7" in verify.stderr
+
+
+def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    served = _run(tmp_path, "serve", "--port", "8999")
+    assert served.returncode == 2
+    assert "run `healthcamp migrate` first" in served.stderr
+
+
+def test_bad_database_url_is_explained(tmp_path: Path) -> None:
+    result = _run(tmp_path, "migrate", env={"HEALTHCAMP_DATABASE_URL": "mysql://x/y"})
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "must start with sqlite:// or postgresql://" in result.stderr
