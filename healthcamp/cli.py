@@ -118,6 +118,23 @@ def audit_verify() -> int:
     return 1
 
 
+def bench(*, extra: list[str]) -> int:
+    """Run the benchmarks in the source tree's bench/ folder (ratios, same-run baselines)."""
+    import subprocess
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "bench"
+    scripts = [folder / "access_overhead.py", folder / "audit_verify.py"]
+    if not all(script.exists() for script in scripts):
+        print(
+            f"The benchmarks live in the source tree ({folder}); run this from a clone.",
+            file=sys.stderr,
+        )
+        return 2
+    codes = [subprocess.call([sys.executable, str(script), *extra]) for script in scripts]  # noqa: S603
+    return max(codes)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="healthcamp", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -145,6 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="VAR",
         help="read the web password from this environment variable (default: generate one)",
     )
+
+    p = commands.add_parser("bench", help="measure guarded reads and audit verification")
+    p.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
+    p.add_argument("--rounds", type=int, default=3)
 
     audit = commands.add_parser("audit", help="the tamper-evident audit log")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
@@ -180,6 +201,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return staff_add_command(name=args.name, role=args.role, password_env=args.password_env)
     if args.command == "audit":
         return audit_verify()
+    if args.command == "bench":
+        return bench(extra=["--engine", args.engine, "--rounds", str(args.rounds)])
     return 2  # argparse already refused anything else
 
 

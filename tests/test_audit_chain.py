@@ -121,6 +121,7 @@ def test_truncating_the_newest_entries_is_caught_by_the_head_file() -> None:
     _append(8)
     _sql("DELETE FROM audit_subject WHERE seq > 6")
     _sql("DELETE FROM audit_entry WHERE seq > 6")
+    _sql("DELETE FROM audit_head")  # a careful attacker removes the database's own head too
     result = chain.verify()
     assert result.first_bad_seq == 7
     assert "cut short" in result.problem
@@ -130,6 +131,7 @@ def test_rewriting_the_tail_is_caught_by_the_head_file() -> None:
     """An attacker who recomputes every hash after a change still misses the outside head."""
     _append(5, subjects=())
     _sql("DELETE FROM audit_entry WHERE seq >= 3")
+    _sql("DELETE FROM audit_head")  # the forger resets the database's own head row too
     with transaction.atomic():
         for _ in range(3):
             chain.append(actor="forger", role="r", action="a", purpose="p", outcome="allowed")
@@ -137,6 +139,19 @@ def test_rewriting_the_tail_is_caught_by_the_head_file() -> None:
     result = chain.verify()
     assert (result.first_bad_seq, result.entries) == (5, 5)
     assert "head kept outside" in result.problem
+
+
+def test_database_head_row_catches_truncation_without_the_head_file(settings: Any) -> None:
+    """On PostgreSQL the head row, updated with every append, must match the last entry."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the head row is how PostgreSQL serialises appends")
+    _append(6)
+    settings.AUDIT_HEAD_FILE.unlink()
+    _sql("DELETE FROM audit_subject WHERE seq > 4")
+    _sql("DELETE FROM audit_entry WHERE seq > 4")
+    result = chain.verify()
+    assert result.first_bad_seq == 5
+    assert "head row" in result.problem
 
 
 def test_changing_who_an_entry_names_is_caught() -> None:

@@ -7,13 +7,14 @@ transaction. Denied attempts are appended too, then raised.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from healthcamp.access.errors import AccessDenied, InvalidInput, NotFound
@@ -28,7 +29,6 @@ from healthcamp.registry.models import Participant, Programme
 _FIELDS = (
     "id",
     "programme_id",
-    "programme__name",
     "card_code",
     "given_name",
     "family_name",
@@ -40,11 +40,14 @@ _FIELDS = (
 )
 
 
-@dataclass(frozen=True)
-class ParticipantRecord:
+class ParticipantRecord(NamedTuple):
+    """What a guarded read hands out: plain values, never a model instance.
+
+    A named tuple, because bulk reads build thousands of them.
+    """
+
     id: uuid.UUID
     programme_id: int
-    programme_name: str
     card_code: str
     given_name: str
     family_name: str
@@ -101,8 +104,24 @@ def _not_found(actor: Actor, action: Action, purpose: Purpose, what: str) -> Not
     return NotFound(f"No participant with {what}. Check it and try again.")
 
 
+_ID = Participant._meta.pk
+
+
+@functools.cache
+def _by_id_sql(vendor: str) -> str:
+    """The ORM's own SQL for fetching one participant by id, compiled once per database kind.
+
+    Compiling the query is about half the cost of a single-row read; the guarded read
+    runs on every station screen, so it reuses the compiled text.
+    """
+    del vendor  # part of the cache key only
+    query = Participant.objects.filter(pk=uuid.UUID(int=0)).query
+    sql, _params = query.get_compiler(connection=connection).as_sql()
+    return str(sql)
+
+
 def _record(row: tuple[object, ...]) -> ParticipantRecord:
-    return ParticipantRecord(*row)  # type: ignore[arg-type]
+    return ParticipantRecord._make(row)
 
 
 def participant_register(
@@ -153,14 +172,13 @@ def participant_register(
             continue
     else:
         raise RuntimeError("Could not draw an unused card code in five attempts.")
-    return participant_record(participant)
+    return _from_instance(participant)
 
 
-def participant_record(participant: Participant) -> ParticipantRecord:
+def _from_instance(participant: Participant) -> ParticipantRecord:
     return ParticipantRecord(
         id=participant.id,
         programme_id=participant.programme_id,
-        programme_name=participant.programme.name,
         card_code=participant.card_code,
         given_name=participant.given_name,
         family_name=participant.family_name,
@@ -176,13 +194,49 @@ def participant_read(
     *, actor: Actor, purpose: Purpose, participant_id: uuid.UUID
 ) -> ParticipantRecord:
     _require(actor, Action.READ, purpose, [participant_id])
-    with transaction.atomic():
-        row = Participant.objects.filter(pk=participant_id).values_list(*_FIELDS).first()
-        if row is not None:
-            _audit(actor, Action.READ, purpose, "allowed", [participant_id])
-    if row is None:
+    if connection.vendor == "postgresql":
+        found = _read_and_audit_in_one_statement(actor, purpose, participant_id)
+    else:
+        with transaction.atomic():
+            found = list(
+                Participant.objects.raw(
+                    _by_id_sql(connection.vendor),
+                    [_ID.get_db_prep_value(participant_id, connection)],
+                )
+            )
+            if found:
+                _audit(actor, Action.READ, purpose, "allowed", [participant_id])
+    if not found:
         raise _not_found(actor, Action.READ, purpose, f"id {participant_id}")
-    return _record(row)
+    return _from_instance(found[0])
+
+
+def _read_and_audit_in_one_statement(
+    actor: Actor, purpose: Purpose, participant_id: uuid.UUID
+) -> list[Participant]:
+    """PostgreSQL: the read and its audit entry in one statement, hence one transaction.
+
+    Saves the BEGIN and COMMIT round trips that dominate a guarded single read there.
+    """
+    new = chain.entry(
+        actor=actor.audit_name,
+        role=actor.role.value,
+        action=Action.READ.value,
+        purpose=purpose.value,
+        outcome="allowed",
+        subjects=[participant_id.hex],
+    )
+    sql = chain.pg_append_sql(_by_id_sql(connection.vendor))
+    params = [_ID.get_db_prep_value(participant_id, connection), *chain.pg_append_params(new)]
+    found = list(Participant.objects.raw(sql, params))
+    # raw() puts the extra audit_seq / audit_hash columns on the instance.
+    if found and found[0].__dict__["audit_seq"] is None:  # no head row yet (new/flushed db)
+        chain.pg_start_head()
+        found = list(Participant.objects.raw(sql, params))
+    if found:
+        extra = found[0].__dict__
+        chain.appended(chain.Head(extra["audit_seq"], bytes(extra["audit_hash"])))
+    return found
 
 
 def participants_read_bulk(
@@ -238,22 +292,23 @@ def participant_search(
         raise InvalidInput(errors)
     wanted = (_fold(given_name), _fold(family_name))
     with transaction.atomic():
-        rows = [
-            row
-            for row in Participant.objects.filter(date_of_birth=date_of_birth)
-            .order_by("registered_at")
-            .values_list(*_FIELDS)
-            if (_fold(str(row[4])), _fold(str(row[5]))) == wanted
+        candidates = Participant.objects.filter(date_of_birth=date_of_birth).order_by(
+            "registered_at"
+        )
+        found = [
+            record
+            for record in map(_record, candidates.values_list(*_FIELDS))
+            if (_fold(record.given_name), _fold(record.family_name)) == wanted
         ]
         _audit(
             actor,
             Action.SEARCH,
             purpose,
-            "allowed" if rows else "not_found",
-            [row[0] for row in rows],
+            "allowed" if found else "not_found",
+            [record.id for record in found],
             "by name and date of birth",
         )
-    return [_record(row) for row in rows]
+    return found
 
 
 def participant_with_log(

@@ -14,10 +14,9 @@ import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +24,6 @@ from django.conf import settings
 from django.db import connection, transaction
 
 GENESIS = bytes(32)
-# Arbitrary constant naming the PostgreSQL advisory lock that serialises appends.
-_PG_APPEND_LOCK = 0x6863_6175_6474  # "hcaudt"
 
 
 @dataclass(frozen=True)
@@ -51,6 +48,127 @@ def decode(body: bytes | memoryview) -> tuple[list[str], dict[str, Any]]:
     return ids, fields
 
 
+def _body_parts(subject_ids: list[str], fields: dict[str, Any]) -> tuple[bytes, bytes]:
+    """Split the canonical bytes around the sequence number, which the database may assign.
+
+    Keys are sorted, so '"seq":' is followed by '"site"'; a JSON string value cannot
+    contain an unescaped quote, so the marker occurs exactly once.
+    """
+    body = encode(subjects=subject_ids, fields={**fields, "seq": 0})
+    before, marker, after = body.partition(b'"seq":0,')
+    if not marker:
+        raise ValueError("The audit entry fields must include 'site' after 'seq'.")
+    return before + b'"seq":', b"," + after
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An entry about to be appended: its canonical bytes split around its sequence number."""
+
+    subjects: list[str]
+    pre: bytes
+    post: bytes
+
+    def body(self, seq: int) -> bytes:
+        return self.pre + str(seq).encode("ascii") + self.post
+
+
+def entry(
+    *,
+    actor: str,
+    role: str,
+    action: str,
+    purpose: str,
+    outcome: str,
+    subjects: Iterable[str] = (),
+    detail: str = "",
+    site: str = "",
+) -> Entry:
+    subject_ids = sorted(set(subjects))
+    fields = {
+        "v": 1,
+        "at": datetime.now(UTC).isoformat(timespec="microseconds"),
+        "actor": actor,
+        "role": role,
+        "site": site,
+        "action": action,
+        "purpose": purpose,
+        "outcome": outcome,
+        "detail": detail,
+    }
+    pre, post = _body_parts(subject_ids, fields)
+    return Entry(subject_ids, pre, post)
+
+
+def pg_append_sql(target_sql: str | None = None) -> str:
+    """PostgreSQL: one statement that appends an entry, optionally while reading a target.
+
+    The head row is locked and the next hash computed in the database; a concurrent
+    appender waits on the row lock and then re-reads the new head (READ COMMITTED
+    re-evaluates an updated row), so seq stays gap-free and fork-free. With a target
+    query, the entry is written only if the target has rows, in the same statement
+    and so the same transaction as the read; the target's columns are returned with
+    audit_seq and audit_hash. Parameters: the target's, then pg_append_params().
+    """
+    target = f"target AS ({target_sql}),\n" if target_sql else ""
+    condition = "AND EXISTS (SELECT 1 FROM target)" if target_sql else ""
+    result = (
+        "SELECT target.*, entry.seq AS audit_seq, entry.hash AS audit_hash "
+        "FROM target LEFT JOIN entry ON TRUE"
+        if target_sql
+        else "SELECT seq, hash FROM entry"
+    )
+    # Only fixed text and the ORM's own compiled query are spliced in; values are parameters.
+    return f"""
+WITH {target}parts AS (SELECT %s::bytea AS pre, %s::bytea AS post),
+head AS (
+    UPDATE audit_head
+    SET seq = seq + 1,
+        prev = hash,
+        hash = sha256(hash || parts.pre || convert_to((seq + 1)::text, 'UTF8') || parts.post)
+    FROM parts
+    WHERE id = 1 {condition}
+    RETURNING seq, prev, hash, parts.pre, parts.post
+), entry AS (
+    INSERT INTO audit_entry (seq, prev_hash, hash, body)
+    SELECT seq, prev, hash, pre || convert_to(seq::text, 'UTF8') || post FROM head
+    RETURNING seq, hash
+), subjects AS (
+    INSERT INTO audit_subject (seq, participant_id)
+    SELECT entry.seq, s FROM entry, unnest(%s::uuid[]) AS s
+)
+{result}
+"""  # noqa: S608
+
+
+def pg_append_params(new: Entry) -> list[Any]:
+    return [new.pre, new.post, new.subjects]
+
+
+def pg_start_head() -> None:
+    """Create the head row of a new (or flushed) PostgreSQL database, from its last entry."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO audit_head (id, seq, prev, hash)
+            SELECT 1, COALESCE(MAX(seq), 0), %s,
+                   COALESCE((SELECT hash FROM audit_entry ORDER BY seq DESC LIMIT 1), %s)
+            FROM audit_entry
+            ON CONFLICT (id) DO NOTHING
+            """,
+            [GENESIS, GENESIS],
+        )
+
+
+_PG_APPEND = pg_append_sql()
+
+
+def appended(head: Head) -> Head:
+    """Mirror a new head to the head file once its transaction has committed."""
+    transaction.on_commit(lambda: write_head_file(head))
+    return head
+
+
 def append(
     *,
     actor: str,
@@ -65,45 +183,49 @@ def append(
     """Append one entry inside the caller's transaction; the head file follows on commit."""
     if not connection.in_atomic_block:
         raise RuntimeError("Audit entries are written inside the transaction of what they record.")
-    subject_ids = sorted(set(subjects))
+    new = entry(
+        actor=actor,
+        role=role,
+        action=action,
+        purpose=purpose,
+        outcome=outcome,
+        subjects=subjects,
+        detail=detail,
+        site=site,
+    )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # Two writers must never read the same head: serialise appends.
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_APPEND_LOCK])
-        # On SQLite every write transaction is BEGIN IMMEDIATE (see settings), which
-        # already serialises writers.
-        cursor.execute("SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1")
-        row = cursor.fetchone()
-        last_seq, last_hash = (row[0], bytes(row[1])) if row else (0, GENESIS)
-        seq = last_seq + 1
-        body = encode(
-            subjects=subject_ids,
-            fields={
-                "v": 1,
-                "seq": seq,
-                "at": datetime.now(UTC).isoformat(timespec="microseconds"),
-                "actor": actor,
-                "role": role,
-                "site": site,
-                "action": action,
-                "purpose": purpose,
-                "outcome": outcome,
-                "detail": detail,
-            },
-        )
-        digest = hashlib.sha256(last_hash + body).digest()
-        cursor.execute(
-            "INSERT INTO audit_entry (seq, prev_hash, hash, body) VALUES (%s, %s, %s, %s)",
-            [seq, last_hash, digest, body],
-        )
-        if subject_ids:
-            cursor.executemany(
-                "INSERT INTO audit_subject (seq, participant_id) VALUES (%s, %s)",
-                [(seq, pid) for pid in subject_ids],
+            cursor.execute(_PG_APPEND, pg_append_params(new))
+            row = cursor.fetchone()
+            if row is None:  # no head row yet (new or flushed database): start it, once
+                pg_start_head()
+                cursor.execute(_PG_APPEND, pg_append_params(new))
+                row = cursor.fetchone()
+            seq, digest = row[0], bytes(row[1])
+        else:
+            # Every SQLite write transaction is BEGIN IMMEDIATE (see settings): writers
+            # are already serialised, so reading the newest entry is safe.
+            cursor.execute("SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1")
+            row = cursor.fetchone()
+            last_seq, last_hash = (row[0], bytes(row[1])) if row else (0, GENESIS)
+            seq = last_seq + 1
+            body = new.body(seq)
+            digest = hashlib.sha256(last_hash + body).digest()
+            cursor.execute(
+                "INSERT INTO audit_entry (seq, prev_hash, hash, body) VALUES (%s, %s, %s, %s)",
+                [seq, last_hash, digest, body],
             )
-    head = Head(seq=seq, hash=digest)
-    transaction.on_commit(lambda: write_head_file(head))
-    return head
+            if len(new.subjects) == 1:  # the common case: one statement, not a batch
+                cursor.execute(
+                    "INSERT INTO audit_subject (seq, participant_id) VALUES (%s, %s)",
+                    [seq, new.subjects[0]],
+                )
+            elif new.subjects:
+                cursor.executemany(
+                    "INSERT INTO audit_subject (seq, participant_id) VALUES (%s, %s)",
+                    [(seq, pid) for pid in new.subjects],
+                )
+    return appended(Head(seq=seq, hash=digest))
 
 
 def head_file() -> Path:
@@ -129,18 +251,39 @@ class AuditHeadFileError(Exception):
     pass
 
 
+# One open descriptor per process and path; reopened when the file is replaced or removed.
+_head_fds: dict[tuple[int, Path], tuple[int, int, int]] = {}
+_HEAD_RECORD = "{seq:020d} {hash}\n"  # fixed width: rewritten in place, never truncated
+
+
+def _head_fd(path: Path) -> int:
+    key = (os.getpid(), path)
+    cached = _head_fds.get(key)
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        stat = None
+    if cached and stat and (stat.st_dev, stat.st_ino) == cached[1:]:
+        return cached[0]
+    if cached:
+        os.close(cached[0])
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    stat = os.fstat(fd)
+    _head_fds[key] = (fd, stat.st_dev, stat.st_ino)
+    return fd
+
+
 def write_head_file(head: Head) -> None:
     """Record the newest head outside the database; never move it backwards."""
-    path = head_file()
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    with os.fdopen(fd, "r+", encoding="ascii") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        current = handle.read().split()
+    fd = _head_fd(head_file())
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        current = os.pread(fd, 128, 0).split()
         if current and current[0].isdigit() and int(current[0]) >= head.seq:
             return
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{head.seq} {head.hash.hex()}\n")
+        os.pwrite(fd, _HEAD_RECORD.format(seq=head.seq, hash=head.hash.hex()).encode("ascii"), 0)
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 @dataclass(frozen=True)
@@ -155,56 +298,116 @@ class Verification:
         return self.first_bad_seq is None
 
 
-def _subject_index() -> Iterator[tuple[int, bytes]]:
-    """(seq, comma-joined subjects) from the index, in seq order."""
+def _subject_index() -> dict[int, bytes]:
+    """seq -> comma-joined sorted participant ids, as the subject index has them."""
+    groups: dict[int, list[str]] = {}
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute("SELECT seq, participant_id FROM audit_subject")
+        for seq, value in cursor:
+            pid = value if isinstance(value, str) else value.hex  # SQLite: hex; PostgreSQL: UUID
+            found = groups.get(seq)
+            if found is None:
+                groups[seq] = [pid]
+            else:
+                found.append(pid)
+    finally:
+        cursor.close()
+    return {seq: ",".join(sorted(ids)).encode("ascii") for seq, ids in groups.items()}
+
+
+def _database_head() -> Head | None:
+    if connection.vendor != "postgresql":
+        return None
     with connection.cursor() as cursor:
-        cursor.execute("SELECT seq, participant_id FROM audit_subject ORDER BY seq, participant_id")
-        for seq, rows in groupby(cursor, key=lambda row: row[0]):
-            yield seq, ",".join(pid for _, pid in rows).encode("ascii")
+        cursor.execute("SELECT seq, hash FROM audit_head WHERE id = 1")
+        row = cursor.fetchone()
+    return Head(row[0], bytes(row[1])) if row else None
 
 
-def verify(  # noqa: PLR0912 - one flat list of the ways a log can be wrong
-    *, head: Head | None = None, check_head_file: bool = True
-) -> Verification:
-    """Recompute the chain from the stored bytes; name the first entry that does not fit."""
-    if check_head_file and head is None:
-        head = read_head_file()
-    index = _subject_index()
-    next_indexed = next(index, None)
+def _scan_chain(index: dict[int, bytes] | None) -> tuple[int, bytes, Verification | None]:
+    """The hot loop: stored bytes in, hashes compared; (entries, last hash, failure).
+
+    With an index (seq -> subjects), each entry's subject prefix must match it, and
+    every indexed seq must be an entry that names those subjects.
+    """
+    sha256 = hashlib.sha256
     expected = 1
     prev = GENESIS
-    hash_at_head: bytes | None = None
-    sha256 = hashlib.sha256
-    with connection.cursor() as cursor:
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()  # the driver's own cursor: no per-row wrapper
+    pop = index.pop if index is not None else None
+    try:
         cursor.execute("SELECT seq, prev_hash, hash, body FROM audit_entry ORDER BY seq")
-        for seq, prev_hash, stored, stored_body in cursor:
-            if seq != expected:
-                what = "is missing" if seq > expected else "is out of order"
-                return Verification(expected - 1, expected, f"entry {expected} {what}")
-            body = bytes(stored_body)
-            stored_hash = bytes(stored)
-            if bytes(prev_hash) != prev or sha256(prev + body).digest() != stored_hash:
-                return Verification(
-                    expected - 1, seq, f"entry {seq} was altered, inserted or moved"
+        for seq, prev_hash, stored, body in cursor:
+            if seq != expected or prev_hash != prev or sha256(prev + body).digest() != stored:
+                if seq != expected:
+                    what = "is missing" if seq > expected else "is out of order"
+                    return (
+                        expected - 1,
+                        prev,
+                        Verification(expected - 1, expected, f"entry {expected} {what}"),
+                    )
+                return (
+                    expected - 1,
+                    prev,
+                    Verification(expected - 1, seq, f"entry {seq} was altered, inserted or moved"),
                 )
-            subjects = body[: body.index(b"\n")]
-            if next_indexed is not None and next_indexed[0] == seq:
-                indexed = next_indexed[1]
-                next_indexed = next(index, None)
-            else:
-                indexed = b""
-            if indexed != subjects:
-                return Verification(
-                    expected - 1, seq, f"the participants indexed for entry {seq} were changed"
+            if pop is not None and pop(seq, b"") != body[: body.index(b"\n")]:
+                return (
+                    expected - 1,
+                    prev,
+                    Verification(
+                        expected - 1, seq, f"the participants indexed for entry {seq} were changed"
+                    ),
                 )
-            if head is not None and seq == head.seq:
-                hash_at_head = stored_hash
-            prev = stored_hash
+            prev = stored
             expected += 1
-    count = expected - 1
-    if next_indexed is not None:
+    finally:
+        cursor.close()
+    if index:
+        orphan = min(index)
+        return (
+            expected - 1,
+            prev,
+            Verification(
+                expected - 1,
+                orphan,
+                f"the participant index names entry {orphan}, which is not there",
+            ),
+        )
+    return expected - 1, prev, None
+
+
+def _hash_at(seq: int) -> bytes | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT hash FROM audit_entry WHERE seq = %s", [seq])
+        row = cursor.fetchone()
+    return bytes(row[0]) if row else None
+
+
+def verify(
+    *, head: Head | None = None, check_head_file: bool = True, check_index: bool = True
+) -> Verification:
+    """Recompute the chain from the stored bytes; name the first entry that does not fit.
+
+    check_index also proves the per-participant index (what each person's own log
+    view reads) agrees with the hashed bytes.
+    """
+    if check_head_file and head is None:
+        head = read_head_file()
+    count, last_hash, failure = _scan_chain(_subject_index() if check_index else None)
+    if failure is not None:
+        return failure
+    db_head = _database_head()
+    if db_head is not None and (db_head.seq, db_head.hash) != (count, last_hash):
+        first = min(db_head.seq, count) + 1 if db_head.seq != count else count
         return Verification(
-            count, next_indexed[0], f"the index names entry {next_indexed[0]}, which is not there"
+            count,
+            first,
+            f"the database's head row is at entry {db_head.seq} but the log holds {count} "
+            "entries: entries were removed or added outside the audit layer",
         )
     if head is not None:
         if count < head.seq:
@@ -214,7 +417,7 @@ def verify(  # noqa: PLR0912 - one flat list of the ways a log can be wrong
                 f"entries {count + 1} to {head.seq} are missing: the log was cut short "
                 f"(the head kept outside the database is at entry {head.seq})",
             )
-        if hash_at_head != head.hash:
+        if _hash_at(head.seq) != head.hash:
             return Verification(
                 count,
                 head.seq,

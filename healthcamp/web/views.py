@@ -50,6 +50,12 @@ def _programme_choices(actor: Actor) -> list[tuple[int, str]]:
     return [(p.id, p.name) for p in programmes.programmes(actor=actor)]
 
 
+def _with_programme(actor: Actor, records: list[participants.ParticipantRecord]) -> list[Any]:
+    """Pair each record with its programme's name, for display."""
+    names = dict(_programme_choices(actor))
+    return [(record, names.get(record.programme_id, "")) for record in records]
+
+
 def _desk_context(actor: Actor, **extra: Any) -> dict[str, Any]:
     return {
         "actor": actor,
@@ -104,7 +110,12 @@ def find_by_name(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render(
         request,
         "web/desk.html",
-        _desk_context(actor, name_form=form, results=results, searched=results is not None),
+        _desk_context(
+            actor,
+            name_form=form,
+            results=_with_programme(actor, results or []),
+            searched=results is not None,
+        ),
         status=status,
     )
 
@@ -168,4 +179,12 @@ def card(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> HttpR
     record = participants.participant_read(
         actor=actor, purpose=purpose, participant_id=participant_id
     )
-    return render(request, "web/card.html", {"p": record, "qr": _qr_svg(record.card_code)})
+    return render(
+        request,
+        "web/card.html",
+        {
+            "p": record,
+            "programme": dict(_programme_choices(actor)).get(record.programme_id, ""),
+            "qr": _qr_svg(record.card_code),
+        },
+    )

@@ -1,0 +1,131 @@
+"""Guarded reads (policy check + audit entry in the same transaction) against plain ORM reads.
+
+    .venv/bin/python bench/access_overhead.py [--engine sqlite|postgresql|both]
+
+Prints, per engine, the throughput ratio guarded / plain for a single-row read
+(against ORM `get`) and a bulk read (against `values_list` of the same rows).
+Targets: single >= 0.45x, bulk >= 0.7x.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench._common import base_parser, best_of, run_engines, setup_django
+
+TARGETS = {"single": 0.45, "bulk": 0.7}
+
+
+def child(participants: int, reads: int, bulk_size: int, rounds: int) -> dict[str, float]:
+    setup_django()
+    from healthcamp.access import participants as guarded
+    from healthcamp.access.programmes import programme_create
+    from healthcamp.access.roles import Purpose
+    from healthcamp.access.staff import staff_add
+    from healthcamp.registry import cardcode
+    from healthcamp.registry.models import Participant, Programme
+
+    coordinator = staff_add(username="bench-coordinator", role="coordinator").actor
+    clinician = staff_add(username="bench-clinician", role="clinician").actor
+    programme_create(actor=coordinator, name="Bench")
+    programme = Programme.objects.get(name="Bench")
+    rng = random.Random(1)
+    Participant.objects.bulk_create(
+        Participant(
+            programme=programme,
+            card_code=cardcode.generate(),
+            given_name=f"Given{i}",
+            family_name=f"Family{i}",
+            date_of_birth=date(1950 + i % 60, 1 + i % 12, 1 + i % 28),
+            sex="female",
+            preferred_language="en",
+        )
+        for i in range(participants)
+    )
+    ids = list(Participant.objects.values_list("id", flat=True))
+    sample = [rng.choice(ids) for _ in range(reads)]
+    chunks = [ids[i : i + bulk_size] for i in range(0, len(ids), bulk_size)]
+    fields = guarded._FIELDS  # the same columns the guarded bulk read fetches
+
+    def plain_single() -> int:
+        for pid in sample:
+            Participant.objects.get(pk=pid)
+        return len(sample)
+
+    def guarded_single() -> int:
+        for pid in sample:
+            guarded.participant_read(actor=clinician, purpose=Purpose.SCREENING, participant_id=pid)
+        return len(sample)
+
+    def plain_bulk() -> int:
+        rows = 0
+        for chunk in chunks:
+            rows += len(list(Participant.objects.filter(pk__in=chunk).values_list(*fields)))
+        return rows
+
+    def guarded_bulk() -> int:
+        rows = 0
+        for chunk in chunks:
+            rows += len(
+                guarded.participants_read_bulk(
+                    actor=clinician, purpose=Purpose.SCREENING, participant_ids=chunk
+                )
+            )
+        return rows
+
+    result: dict[str, float] = {}
+    # Interleave baseline and guarded rounds so machine noise hits both alike.
+    plain_s = guarded_s = plain_b = guarded_b = 0.0
+    for _ in range(rounds):
+        plain_s = max(plain_s, best_of(1, plain_single))
+        guarded_s = max(guarded_s, best_of(1, guarded_single))
+        plain_b = max(plain_b, best_of(1, plain_bulk))
+        guarded_b = max(guarded_b, best_of(1, guarded_bulk))
+    result.update(
+        plain_single_per_s=plain_s,
+        guarded_single_per_s=guarded_s,
+        plain_bulk_rows_per_s=plain_b,
+        guarded_bulk_rows_per_s=guarded_b,
+        single=guarded_s / plain_s,
+        bulk=guarded_b / plain_b,
+    )
+    from healthcamp.audit.chain import verify
+
+    result["audit_entries_ok"] = float(verify().ok)
+    return result
+
+
+def main() -> int:
+    parser = base_parser(__doc__ or "")
+    parser.add_argument("--participants", type=int, default=5000)
+    parser.add_argument("--reads", type=int, default=1000)
+    parser.add_argument("--bulk-size", type=int, default=500)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.participants, args.reads, args.bulk_size, args.rounds)))
+        return 0
+    print(f"Guarded vs plain reads, {args.participants} participants, best of {args.rounds} rounds")
+    print(
+        f"{'engine':<11} {'read':<7} {'plain/s':>10} {'guarded/s':>10} {'ratio':>7} {'target':>7}"
+    )
+    for r in run_engines("access_overhead.py", args):
+        for kind, plain, guarded in (
+            ("single", "plain_single_per_s", "guarded_single_per_s"),
+            ("bulk", "plain_bulk_rows_per_s", "guarded_bulk_rows_per_s"),
+        ):
+            ratio = float(r[kind])  # type: ignore[arg-type]
+            mark = "ok" if ratio >= TARGETS[kind] else "BELOW"
+            print(
+                f"{r['engine']:<11} {kind:<7} {float(r[plain]):>10.0f} {float(r[guarded]):>10.0f}"  # type: ignore[arg-type]
+                f" {ratio:>6.2f}x {TARGETS[kind]:>6.2f}x {mark}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
