@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "axes",
     "healthcamp.registry",
     "healthcamp.audit",
+    "healthcamp.consent",
     "healthcamp.access",
     "healthcamp.web",
 ]

@@ -113,3 +113,63 @@ def live_server(request: pytest.FixtureRequest, django_db_setup: None) -> Any:
     server = live_server_helper.LiveServer("localhost")
     yield server
     server.stop()
+
+
+ALL_PURPOSES = (
+    "screening",
+    "blood_tests",
+    "results_contact",
+    "referral_sharing",
+    "programme_statistics",
+    "deidentified_research",
+)
+
+
+def publish_document(
+    coordinator: NewStaff,
+    programme_id: int,
+    *,
+    language: str = "en",
+    version: int = 1,
+    purposes: tuple[str, ...] = ALL_PURPOSES,
+) -> Any:
+    from healthcamp.access import consent
+
+    draft = consent.document_create(
+        actor=coordinator.actor,
+        programme_id=programme_id,
+        language=language,
+        version=version,
+        title=f"What the health check does (v{version})",
+        body="We measure your blood pressure and more, tell you the results, and keep them safe.",
+        purposes=[{"code": p, "description": f"We use your data for {p}."} for p in purposes],
+    )
+    return consent.document_publish(
+        actor=coordinator.actor, programme_id=programme_id, document_id=draft.id
+    )
+
+
+@pytest.fixture
+def document(coordinator: NewStaff, programme: programmes.Created) -> Any:
+    return publish_document(coordinator, programme.id)
+
+
+def give_consent(
+    registrar: NewStaff,
+    participant_id: Any,
+    document_id: int,
+    *,
+    no: tuple[str, ...] = (),
+    purposes: tuple[str, ...] = ALL_PURPOSES,
+) -> Any:
+    import uuid
+
+    from healthcamp.access import consent
+
+    return consent.consent_record(
+        actor=registrar.actor,
+        participant_id=uuid.UUID(str(participant_id)),
+        document_id=document_id,
+        decisions={p: p not in no for p in purposes},
+        method="on_screen",
+    )

@@ -13,6 +13,7 @@ from healthcamp.access.roles import Purpose
 from healthcamp.access.staff import NewStaff
 from healthcamp.audit import chain
 from healthcamp.audit.selectors import entry_count, log_for_participant
+from tests.conftest import give_consent
 
 pytestmark = pytest.mark.django_db
 
@@ -109,9 +110,11 @@ def test_invalid_registration_writes_nothing(registrar: NewStaff, programme) -> 
 
 
 def test_bulk_read_writes_one_entry_that_each_participant_sees(
-    registrar: NewStaff, clinician: NewStaff, programme
+    registrar: NewStaff, clinician: NewStaff, programme, document
 ) -> None:
     ids = [_register(registrar, programme.id, given_name=f"Person {'abc'[i]}").id for i in range(3)]
+    for pid in ids:
+        give_consent(registrar, pid, document.id)
     before = entry_count()
     records = participants.participants_read_bulk(
         actor=clinician.actor, purpose=Purpose.SCREENING, participant_ids=ids
@@ -172,7 +175,7 @@ def test_registration_stores_only_the_listed_fields() -> None:
     from django.apps import apps
 
     model = apps.get_model("registry", "Participant")
-    assert {f.name for f in model._meta.get_fields()} == {
+    assert {f.name for f in model._meta.concrete_fields} == {
         "id",
         "programme",
         "card_code",

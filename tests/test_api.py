@@ -8,7 +8,7 @@ import pytest
 
 from healthcamp.access.staff import NewStaff
 from healthcamp.audit.selectors import entry_count
-from tests.conftest import participant_body
+from tests.conftest import give_consent, participant_body
 from tests.forbidden_fields import FORBIDDEN_FIELDS
 
 pytestmark = pytest.mark.django_db
@@ -45,9 +45,10 @@ def test_register_and_read_back(api_as, registrar: NewStaff, programme) -> None:
 
 
 def test_find_by_card_code_and_by_name(
-    api_as, registrar: NewStaff, clinician: NewStaff, programme
+    api_as, registrar: NewStaff, clinician: NewStaff, programme, document
 ) -> None:
     body = api_as(registrar).post("/participants", participant_body(programme.id)).json()
+    give_consent(registrar, body["id"], document.id)
     by_card = api_as(clinician).get("/participants", card_code=body["card_code"].lower())
     assert by_card.status_code == 200
     assert by_card.json()["purpose"] == "screening"

@@ -1,4 +1,4 @@
-"""The whole truth table of the role x action x purpose policy, written out by hand."""
+"""The whole truth table of the policy: role x action x purpose x consent, written out by hand."""
 
 from __future__ import annotations
 
@@ -6,57 +6,106 @@ import itertools
 
 import pytest
 
-from healthcamp.access.policy import decide, default_purpose
+from healthcamp.access.policy import decide, default_purpose, permitted
 from healthcamp.access.roles import Action, Purpose, Role
+from healthcamp.consent.rules import ConsentStatus
 
 C, R, CL, L = Role.COORDINATOR, Role.REGISTRAR, Role.CLINICIAN, Role.LAB
 REG, SCR, BLD = Purpose.REGISTRATION, Purpose.SCREENING, Purpose.BLOOD_TESTS
 RES, REF, SET = Purpose.RESULTS_CONTACT, Purpose.REFERRAL_SHARING, Purpose.PROGRAMME_SETUP
+A = Action
 
-# Every allowed combination; everything else must be denied.
+# Every combination a role's job includes; everything else must be denied.
 ALLOWED = {
-    (C, Action.REGISTER, REG),
-    (C, Action.READ, REG),
-    (C, Action.READ, RES),
-    (C, Action.SEARCH, REG),
-    (C, Action.PROGRAMME_CREATE, SET),
-    (C, Action.SITE_CREATE, SET),
-    (R, Action.REGISTER, REG),
-    (R, Action.READ, REG),
-    (R, Action.SEARCH, REG),
-    (CL, Action.READ, SCR),
-    (CL, Action.READ, BLD),
-    (CL, Action.READ, REF),
-    (CL, Action.READ, RES),
-    (CL, Action.SEARCH, SCR),
-    (L, Action.READ, BLD),
-    (L, Action.SEARCH, BLD),
+    (C, A.REGISTER, REG),
+    (C, A.READ, REG),
+    (C, A.READ, RES),
+    (C, A.SEARCH, REG),
+    (C, A.PROGRAMME_CREATE, SET),
+    (C, A.SITE_CREATE, SET),
+    (C, A.CONSENT_DOCUMENT_WRITE, SET),
+    (C, A.CONSENT_RECORD, REG),
+    (C, A.CONSENT_READ, REG),
+    (C, A.CONSENT_WITHDRAW, REG),
+    (R, A.REGISTER, REG),
+    (R, A.READ, REG),
+    (R, A.SEARCH, REG),
+    (R, A.CONSENT_RECORD, REG),
+    (R, A.CONSENT_READ, REG),
+    (R, A.CONSENT_WITHDRAW, REG),
+    (CL, A.READ, SCR),
+    (CL, A.READ, BLD),
+    (CL, A.READ, REF),
+    (CL, A.READ, RES),
+    (CL, A.SEARCH, SCR),
+    (CL, A.CONSENT_READ, REG),
+    (CL, A.CONSENT_WITHDRAW, REG),
+    (L, A.READ, BLD),
+    (L, A.SEARCH, BLD),
+    (L, A.CONSENT_READ, REG),
+    (L, A.CONSENT_WITHDRAW, REG),
 }
+# Purposes a participant says yes or no to; the others need no consent.
+NEEDS_CONSENT = {
+    SCR,
+    BLD,
+    RES,
+    REF,
+    Purpose.PROGRAMME_STATISTICS,
+    Purpose.DEIDENTIFIED_RESEARCH,
+}
+
+
+@pytest.mark.parametrize(
+    ("role", "action", "purpose", "consent"),
+    list(itertools.product(Role, Action, Purpose, ConsentStatus)),
+)
+def test_truth_table(role: Role, action: Action, purpose: Purpose, consent: ConsentStatus) -> None:
+    decision = decide(role=role, action=action, purpose=purpose, consent=consent)
+    expected = (role, action, purpose) in ALLOWED and (
+        purpose not in NEEDS_CONSENT or consent == ConsentStatus.GRANTED
+    )
+    assert decision.allowed == expected
+    assert decision.reason
 
 
 @pytest.mark.parametrize(
     ("role", "action", "purpose"), list(itertools.product(Role, Action, Purpose))
 )
-def test_truth_table(role: Role, action: Action, purpose: Purpose) -> None:
-    decision = decide(role=role, action=action, purpose=purpose)
-    assert decision.allowed == ((role, action, purpose) in ALLOWED)
-    assert decision.reason
+def test_role_half_alone(role: Role, action: Action, purpose: Purpose) -> None:
+    assert permitted(role=role, action=action, purpose=purpose).allowed == (
+        (role, action, purpose) in ALLOWED
+    )
 
 
 @pytest.mark.parametrize("role", [Role.ANALYST, Role.AUDITOR])
 def test_analysts_and_auditors_never_touch_individual_records(role: Role) -> None:
-    for action, purpose in itertools.product(Action, Purpose):
-        assert not decide(role=role, action=action, purpose=purpose).allowed
+    for action, purpose, consent in itertools.product(Action, Purpose, ConsentStatus):
+        assert not decide(role=role, action=action, purpose=purpose, consent=consent).allowed
 
 
 def test_statistics_and_research_never_open_an_identified_record() -> None:
     for role, action in itertools.product(Role, Action):
         for purpose in (Purpose.PROGRAMME_STATISTICS, Purpose.DEIDENTIFIED_RESEARCH):
-            assert not decide(role=role, action=action, purpose=purpose).allowed
+            assert not permitted(role=role, action=action, purpose=purpose).allowed
 
 
-def test_denial_names_what_the_role_may_do() -> None:
-    decision = decide(role=Role.LAB, action=Action.READ, purpose=Purpose.REGISTRATION)
+@pytest.mark.parametrize(
+    ("consent", "reason"),
+    [
+        (ConsentStatus.REFUSED, "The participant said no to screening; nothing is shown"),
+        (ConsentStatus.WITHDRAWN, "The participant withdrew consent for screening"),
+        (ConsentStatus.NOT_ASKED, "The participant has not consented to screening"),
+    ],
+)
+def test_consent_denials_say_why(consent: ConsentStatus, reason: str) -> None:
+    decision = decide(role=CL, action=A.READ, purpose=SCR, consent=consent)
+    assert not decision.allowed
+    assert decision.reason.startswith(reason)
+
+
+def test_role_denial_names_what_the_role_may_do() -> None:
+    decision = permitted(role=Role.LAB, action=Action.READ, purpose=Purpose.REGISTRATION)
     assert decision.reason == (
         "The lab role may not read a participant's record for registration; "
         "it may for: blood_tests."
@@ -65,4 +114,4 @@ def test_denial_names_what_the_role_may_do() -> None:
 
 @pytest.mark.parametrize("role", [C, R, CL, L])
 def test_default_purpose_lets_each_station_role_search(role: Role) -> None:
-    assert decide(role=role, action=Action.SEARCH, purpose=default_purpose(role)).allowed
+    assert permitted(role=role, action=Action.SEARCH, purpose=default_purpose(role)).allowed

@@ -9,6 +9,7 @@ from django.test import Client
 
 from healthcamp.access.staff import NewStaff
 from healthcamp.audit.selectors import entry_count
+from tests.conftest import give_consent
 from tests.forbidden_fields import FORBIDDEN_FIELDS
 
 pytestmark = pytest.mark.django_db
@@ -137,9 +138,12 @@ def test_only_registrars_and_coordinators_register(
     assert _participants() == 0
 
 
-def test_find_by_card_and_by_name(registrar: NewStaff, clinician: NewStaff, programme) -> None:
+def test_find_by_card_and_by_name(
+    registrar: NewStaff, clinician: NewStaff, programme, document
+) -> None:
     client = _login(registrar)
     location = client.post("/participants/new/", _form(programme.id))["Location"]
+    give_consent(registrar, location.split("/")[2], document.id)
     code = client.get(location).content.decode().split('<dd class="code">')[1].split("</dd>")[0]
     found = _login(clinician).get("/find/card/", {"card_code": code.lower()})
     assert (found.status_code, found["Location"]) == (302, location)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -18,7 +18,13 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from healthcamp.access.errors import AccessDenied, InvalidInput, NotFound
-from healthcamp.access.policy import decide
+from healthcamp.access.guard import audit as _audit
+from healthcamp.access.guard import (
+    check_consent,
+    deny,
+    require_role,
+    split_by_consent,
+)
 from healthcamp.access.roles import PURPOSE_VALUES, Action, Purpose
 from healthcamp.access.staff import Actor
 from healthcamp.audit import chain
@@ -71,33 +77,6 @@ def parse_purpose(value: str) -> Purpose:
         ) from None
 
 
-def _audit(
-    actor: Actor,
-    action: Action,
-    purpose: Purpose,
-    outcome: str,
-    subjects: Iterable[uuid.UUID] = (),
-    detail: str = "",
-) -> None:
-    chain.append(
-        actor=actor.audit_name,
-        role=actor.role.value,
-        action=action.value,
-        purpose=purpose.value,
-        outcome=outcome,
-        subjects=[s.hex for s in subjects],
-        detail=detail,
-    )
-
-
-def _require(actor: Actor, action: Action, purpose: Purpose, subjects: Sequence[uuid.UUID]) -> None:
-    decision = decide(role=actor.role, action=action, purpose=purpose)
-    if not decision.allowed:
-        with transaction.atomic():
-            _audit(actor, action, purpose, "denied", subjects, decision.reason)
-        raise AccessDenied(decision.reason)
-
-
 def _not_found(actor: Actor, action: Action, purpose: Purpose, what: str) -> NotFound:
     with transaction.atomic():
         _audit(actor, action, purpose, "not_found", (), what)
@@ -137,7 +116,7 @@ def participant_register(
     today: date | None = None,
 ) -> ParticipantRecord:
     purpose = Purpose.REGISTRATION
-    _require(actor, Action.REGISTER, purpose, ())
+    require_role(actor, Action.REGISTER, purpose, ())
     errors: dict[str, str] = {}
     cleaned: dict[str, object] = {}
     checks: dict[str, Callable[[], object]] = {
@@ -193,11 +172,17 @@ def _from_instance(participant: Participant) -> ParticipantRecord:
 def participant_read(
     *, actor: Actor, purpose: Purpose, participant_id: uuid.UUID
 ) -> ParticipantRecord:
-    _require(actor, Action.READ, purpose, [participant_id])
+    require_role(actor, Action.READ, purpose, [participant_id])
     if connection.vendor == "postgresql":
+        decision = check_consent(actor, Action.READ, purpose, participant_id)
+        if not decision.allowed:
+            if not Participant.objects.filter(pk=participant_id).exists():
+                raise _not_found(actor, Action.READ, purpose, f"id {participant_id}")
+            raise deny(actor, Action.READ, purpose, [participant_id], decision.reason)
         found = _read_and_audit_in_one_statement(actor, purpose, participant_id)
     else:
         with transaction.atomic():
+            decision = check_consent(actor, Action.READ, purpose, participant_id)
             found = list(
                 Participant.objects.raw(
                     _by_id_sql(connection.vendor),
@@ -205,7 +190,11 @@ def participant_read(
                 )
             )
             if found:
-                _audit(actor, Action.READ, purpose, "allowed", [participant_id])
+                outcome = "allowed" if decision.allowed else "denied"
+                detail = "" if decision.allowed else decision.reason
+                _audit(actor, Action.READ, purpose, outcome, [participant_id], detail)
+        if found and not decision.allowed:
+            raise AccessDenied(decision.reason)
     if not found:
         raise _not_found(actor, Action.READ, purpose, f"id {participant_id}")
     return _from_instance(found[0])
@@ -243,9 +232,10 @@ def participants_read_bulk(
     *, actor: Actor, purpose: Purpose, participant_ids: Sequence[uuid.UUID]
 ) -> list[ParticipantRecord]:
     """Read many records for one purpose: one audit entry naming every participant read."""
-    _require(actor, Action.READ, purpose, participant_ids)
+    require_role(actor, Action.READ, purpose, participant_ids)
+    allowed, _refused = split_by_consent(actor, Action.READ, purpose, participant_ids)
     with transaction.atomic():
-        rows = list(Participant.objects.filter(pk__in=participant_ids).values_list(*_FIELDS))
+        rows = list(Participant.objects.filter(pk__in=allowed).values_list(*_FIELDS))
         _audit(actor, Action.READ, purpose, "allowed", [row[0] for row in rows])
     return [_record(row) for row in rows]
 
@@ -253,7 +243,7 @@ def participants_read_bulk(
 def participant_find_by_card(
     *, actor: Actor, purpose: Purpose, card_code: str
 ) -> ParticipantRecord:
-    _require(actor, Action.SEARCH, purpose, ())
+    require_role(actor, Action.SEARCH, purpose, ())
     try:
         code = cardcode.parse(card_code)
     except cardcode.CardCodeError as error:
@@ -261,10 +251,16 @@ def participant_find_by_card(
     with transaction.atomic():
         row = Participant.objects.filter(card_code=code).values_list(*_FIELDS).first()
         if row is not None:
-            _audit(actor, Action.SEARCH, purpose, "allowed", [row[0]], "by card code")
+            record = _record(row)
+            decision = check_consent(actor, Action.SEARCH, purpose, record.id)
+            outcome = "allowed" if decision.allowed else "denied"
+            detail = "by card code" if decision.allowed else decision.reason
+            _audit(actor, Action.SEARCH, purpose, outcome, [record.id], detail)
     if row is None:
         raise _not_found(actor, Action.SEARCH, purpose, f"card code {cardcode.display(code)}")
-    return _record(row)
+    if not decision.allowed:
+        raise AccessDenied(decision.reason)
+    return record
 
 
 def _fold(name: str) -> str:
@@ -282,7 +278,7 @@ def participant_search(
     date_of_birth: date,
 ) -> list[ParticipantRecord]:
     """Find by name and date of birth; an empty result is audited too."""
-    _require(actor, Action.SEARCH, purpose, ())
+    require_role(actor, Action.SEARCH, purpose, ())
     errors = {}
     if not _fold(given_name):
         errors["given_name"] = "Enter the given name to search for."
@@ -295,11 +291,14 @@ def participant_search(
         candidates = Participant.objects.filter(date_of_birth=date_of_birth).order_by(
             "registered_at"
         )
-        found = [
+        matches = [
             record
             for record in map(_record, candidates.values_list(*_FIELDS))
             if (_fold(record.given_name), _fold(record.family_name)) == wanted
         ]
+        # Without consent for the purpose, a match is neither shown nor named as allowed.
+        allowed, _refused = split_by_consent(actor, Action.SEARCH, purpose, [r.id for r in matches])
+        found = [record for record in matches if record.id in set(allowed)]
         _audit(
             actor,
             Action.SEARCH,

@@ -1,7 +1,10 @@
-"""The one decision function: may this role do this action for this purpose?
+"""The one decision function: may this role do this action, for this purpose, now?
 
-Analysts and auditors have no row here at all: they never see an individual
-record. No role has a bulk export action: it does not exist.
+Two questions, both must say yes: does the role's job include the action for the
+purpose, and - for every purpose but registration and set-up - has the participant
+consented to that purpose at this moment? Analysts and auditors have no row here at
+all: they never see an individual record. No role has a bulk export action: it does
+not exist.
 """
 
 from __future__ import annotations
@@ -9,8 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from healthcamp.access.roles import Action, Purpose, Role
+from healthcamp.consent.rules import ConsentStatus
+from healthcamp.purposes import CONSENT_PURPOSES
 
 _IDENTIFY = frozenset({Purpose.REGISTRATION})
+_SETUP = frozenset({Purpose.PROGRAMME_SETUP})
 _STATION = frozenset({Purpose.SCREENING, Purpose.BLOOD_TESTS, Purpose.REFERRAL_SHARING})
 
 PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
@@ -18,21 +24,32 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.REGISTER: _IDENTIFY,
         Action.READ: _IDENTIFY | {Purpose.RESULTS_CONTACT},
         Action.SEARCH: _IDENTIFY,
-        Action.PROGRAMME_CREATE: frozenset({Purpose.PROGRAMME_SETUP}),
-        Action.SITE_CREATE: frozenset({Purpose.PROGRAMME_SETUP}),
+        Action.PROGRAMME_CREATE: _SETUP,
+        Action.SITE_CREATE: _SETUP,
+        Action.CONSENT_DOCUMENT_WRITE: _SETUP,
+        Action.CONSENT_RECORD: _IDENTIFY,
+        Action.CONSENT_READ: _IDENTIFY,
+        Action.CONSENT_WITHDRAW: _IDENTIFY,
     },
     Role.REGISTRAR: {
         Action.REGISTER: _IDENTIFY,
         Action.READ: _IDENTIFY,
         Action.SEARCH: _IDENTIFY,
+        Action.CONSENT_RECORD: _IDENTIFY,
+        Action.CONSENT_READ: _IDENTIFY,
+        Action.CONSENT_WITHDRAW: _IDENTIFY,
     },
     Role.CLINICIAN: {
         Action.READ: _STATION | {Purpose.RESULTS_CONTACT},
         Action.SEARCH: frozenset({Purpose.SCREENING}),
+        Action.CONSENT_READ: _IDENTIFY,
+        Action.CONSENT_WITHDRAW: _IDENTIFY,
     },
     Role.LAB: {
         Action.READ: frozenset({Purpose.BLOOD_TESTS}),
         Action.SEARCH: frozenset({Purpose.BLOOD_TESTS}),
+        Action.CONSENT_READ: _IDENTIFY,
+        Action.CONSENT_WITHDRAW: _IDENTIFY,
     },
     Role.ANALYST: {},
     Role.AUDITOR: {},
@@ -45,7 +62,21 @@ class Decision:
     reason: str
 
 
-def decide(*, role: Role, action: Action, purpose: Purpose) -> Decision:
+def needs_consent(purpose: Purpose) -> bool:
+    return purpose in CONSENT_PURPOSES
+
+
+_WHY_NOT = {
+    ConsentStatus.REFUSED: "said no to {purpose}",
+    ConsentStatus.WITHDRAWN: "withdrew consent for {purpose}",
+    ConsentStatus.NOT_ASKED: "has not consented to {purpose} (not asked yet, or not under "
+    "the current consent document)",
+}
+
+
+def permitted(*, role: Role, action: Action, purpose: Purpose) -> Decision:
+    """The role half alone: for acts on no participant (registering, set-up), and as a
+    first check before the participant is known."""
     purposes = PERMISSIONS[role].get(action, frozenset())
     if purpose in purposes:
         return Decision(True, f"{role.value} may {action.value} for {purpose.value}")
@@ -59,6 +90,15 @@ def decide(*, role: Role, action: Action, purpose: Purpose) -> Decision:
     )
 
 
+def decide(*, role: Role, action: Action, purpose: Purpose, consent: ConsentStatus) -> Decision:
+    """The whole decision for an act on one participant, given their consent status now."""
+    by_role = permitted(role=role, action=action, purpose=purpose)
+    if not by_role.allowed or not needs_consent(purpose) or consent == ConsentStatus.GRANTED:
+        return by_role
+    why = _WHY_NOT[consent].format(purpose=purpose.value)
+    return Decision(False, f"The participant {why}; nothing is shown or stored for it.")
+
+
 def _verb(action: Action) -> str:
     return {
         Action.REGISTER: "register participants",
@@ -66,6 +106,10 @@ def _verb(action: Action) -> str:
         Action.SEARCH: "search for participants",
         Action.PROGRAMME_CREATE: "create programmes",
         Action.SITE_CREATE: "create sites",
+        Action.CONSENT_DOCUMENT_WRITE: "write or publish consent documents",
+        Action.CONSENT_RECORD: "record a participant's consent",
+        Action.CONSENT_READ: "see a participant's consent",
+        Action.CONSENT_WITHDRAW: "withdraw a participant's consent",
     }[action]
 
 

@@ -6,11 +6,10 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from healthcamp.access.errors import AccessDenied, Conflict, InvalidInput, NotFound
-from healthcamp.access.policy import decide
+from healthcamp.access.errors import Conflict, InvalidInput, NotFound
+from healthcamp.access.guard import audit, require_role
 from healthcamp.access.roles import Action, Purpose
 from healthcamp.access.staff import Actor
-from healthcamp.audit import chain
 from healthcamp.registry.models import Programme, Site
 from healthcamp.registry.selectors import ProgrammeInfo, programme_list
 
@@ -30,38 +29,25 @@ def _clean_name(value: str, what: str) -> str:
     return cleaned
 
 
-def _record(actor: Actor, action: Action, outcome: str, detail: str) -> None:
-    chain.append(
-        actor=actor.audit_name,
-        role=actor.role.value,
-        action=action.value,
-        purpose=Purpose.PROGRAMME_SETUP.value,
-        outcome=outcome,
-        detail=detail,
-    )
-
-
-def _require(actor: Actor, action: Action) -> None:
-    decision = decide(role=actor.role, action=action, purpose=Purpose.PROGRAMME_SETUP)
-    if not decision.allowed:
-        with transaction.atomic():
-            _record(actor, action, "denied", decision.reason)
-        raise AccessDenied(decision.reason)
-
-
 def programme_create(*, actor: Actor, name: str) -> Created:
-    _require(actor, Action.PROGRAMME_CREATE)
+    require_role(actor, Action.PROGRAMME_CREATE, Purpose.PROGRAMME_SETUP)
     cleaned = _clean_name(name, "programme")
     with transaction.atomic():
         if Programme.objects.filter(name=cleaned).exists():
             raise Conflict(f"A programme called {cleaned!r} already exists; choose another name.")
         programme = Programme.objects.create(name=cleaned)
-        _record(actor, Action.PROGRAMME_CREATE, "allowed", f"programme {programme.pk}")
+        audit(
+            actor,
+            Action.PROGRAMME_CREATE,
+            Purpose.PROGRAMME_SETUP,
+            "allowed",
+            detail=f"programme {programme.pk}",
+        )
     return Created(programme.pk, programme.name)
 
 
 def site_create(*, actor: Actor, programme_id: int, name: str) -> Created:
-    _require(actor, Action.SITE_CREATE)
+    require_role(actor, Action.SITE_CREATE, Purpose.PROGRAMME_SETUP)
     cleaned = _clean_name(name, "site")
     with transaction.atomic():
         programme = Programme.objects.filter(pk=programme_id).first()
@@ -73,7 +59,13 @@ def site_create(*, actor: Actor, programme_id: int, name: str) -> Created:
                 "choose another name."
             )
         site = Site.objects.create(programme=programme, name=cleaned)
-        _record(actor, Action.SITE_CREATE, "allowed", f"site {site.pk} in programme {programme.pk}")
+        audit(
+            actor,
+            Action.SITE_CREATE,
+            Purpose.PROGRAMME_SETUP,
+            "allowed",
+            detail=f"site {site.pk} in programme {programme.pk}",
+        )
     return Created(site.pk, site.name)
 
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from healthcamp.purposes import PURPOSE_VALUES, Purpose
+
+__all__ = ["PURPOSE_VALUES", "ROLE_VALUES", "Action", "Purpose", "Role"]
+
 
 class Role(StrEnum):
     COORDINATOR = "coordinator"
@@ -20,18 +24,10 @@ class Action(StrEnum):
     SEARCH = "participant.search"
     PROGRAMME_CREATE = "programme.create"
     SITE_CREATE = "site.create"
-
-
-class Purpose(StrEnum):
-    REGISTRATION = "registration"
-    SCREENING = "screening"
-    BLOOD_TESTS = "blood_tests"
-    RESULTS_CONTACT = "results_contact"
-    REFERRAL_SHARING = "referral_sharing"
-    PROGRAMME_STATISTICS = "programme_statistics"
-    DEIDENTIFIED_RESEARCH = "deidentified_research"
-    PROGRAMME_SETUP = "programme_setup"
+    CONSENT_DOCUMENT_WRITE = "consent_document.write"
+    CONSENT_RECORD = "consent.record"
+    CONSENT_READ = "consent.read"
+    CONSENT_WITHDRAW = "consent.withdraw"
 
 
 ROLE_VALUES = ", ".join(r.value for r in Role)
-PURPOSE_VALUES = ", ".join(p.value for p in Purpose)

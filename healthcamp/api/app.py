@@ -18,6 +18,8 @@ from healthcamp.access.errors import AccessDenied, Conflict, InvalidInput, NotFo
 from healthcamp.access.forbidden import refusal
 from healthcamp.access.policy import default_purpose
 from healthcamp.access.staff import Actor, actor_for_token
+from healthcamp.api import consent as consent_api
+from healthcamp.api.common import ERRORS, acting
 
 
 class BearerToken(HttpBearer):
@@ -35,12 +37,6 @@ api = NinjaAPI(
         "and is checked and written to the audit log by the access layer."
     ),
 )
-
-
-def _actor(request: HttpRequest) -> Actor:
-    actor = request.auth  # type: ignore[attr-defined]
-    assert isinstance(actor, Actor)  # noqa: S101 - guaranteed by BearerToken
-    return actor
 
 
 def _error(request: HttpRequest, status: int, message: str, **extra: Any) -> HttpResponse:
@@ -162,39 +158,24 @@ class CreatedOut(Schema):
     name: str
 
 
-class Message(Schema):
-    message: str
-
-
-_ERRORS: dict[int, Any] = {
-    400: Message,
-    401: Message,
-    403: Message,
-    404: Message,
-    409: Message,
-    413: Message,
-    422: Message,
-}
-
-
-@api.post("/participants", response={201: Registered, **_ERRORS})
+@api.post("/participants", response={201: Registered, **ERRORS})
 def register_participant(request: HttpRequest, payload: ParticipantIn) -> Status[Registered]:
-    record = participants.participant_register(actor=_actor(request), **payload.model_dump())
+    record = participants.participant_register(actor=acting(request), **payload.model_dump())
     return Status(201, Registered(id=record.id, card_code=record.card_code))
 
 
-@api.get("/participants/{participant_id}", response={200: ParticipantOut, **_ERRORS})
+@api.get("/participants/{participant_id}", response={200: ParticipantOut, **ERRORS})
 def read_participant(
     request: HttpRequest, participant_id: uuid.UUID, purpose: str
 ) -> participants.ParticipantRecord:
     return participants.participant_read(
-        actor=_actor(request),
+        actor=acting(request),
         purpose=participants.parse_purpose(purpose),
         participant_id=participant_id,
     )
 
 
-@api.get("/participants", response={200: SearchResults, **_ERRORS})
+@api.get("/participants", response={200: SearchResults, **ERRORS})
 def find_participants(
     request: HttpRequest,
     card_code: str | None = None,
@@ -204,7 +185,7 @@ def find_participants(
     purpose: str | None = None,
 ) -> dict[str, Any]:
     """Find one person by card code, or by name and date of birth. There is no listing."""
-    actor = _actor(request)
+    actor = acting(request)
     chosen = participants.parse_purpose(purpose) if purpose else default_purpose(actor.role)
     if card_code is not None:
         try:
@@ -233,16 +214,19 @@ def find_participants(
     return {"purpose": chosen.value, "results": found}
 
 
-@api.post("/programmes", response={201: CreatedOut, **_ERRORS})
+@api.post("/programmes", response={201: CreatedOut, **ERRORS})
 def create_programme(request: HttpRequest, payload: NameIn) -> Status[programmes.Created]:
-    return Status(201, programmes.programme_create(actor=_actor(request), name=payload.name))
+    return Status(201, programmes.programme_create(actor=acting(request), name=payload.name))
 
 
-@api.post("/programmes/{programme_id}/sites", response={201: CreatedOut, **_ERRORS})
+@api.post("/programmes/{programme_id}/sites", response={201: CreatedOut, **ERRORS})
 def create_site(
     request: HttpRequest, programme_id: int, payload: NameIn
 ) -> Status[programmes.Created]:
     return Status(
         201,
-        programmes.site_create(actor=_actor(request), programme_id=programme_id, name=payload.name),
+        programmes.site_create(actor=acting(request), programme_id=programme_id, name=payload.name),
     )
+
+
+api.add_router("", consent_api.router)

@@ -17,6 +17,9 @@ from healthcamp.registry.choices import Sex
 
 class Programme(models.Model):
     name = models.CharField(max_length=200, unique=True)
+    # Younger than this: a guardian consents. From assent_age on, the minor assents too.
+    age_of_majority = models.PositiveSmallIntegerField(default=18)
+    assent_age = models.PositiveSmallIntegerField(default=7)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -1,0 +1,609 @@
+"""Consent documents and participants' consent, through the access layer.
+
+Coordinators write and publish documents; registrars record a participant's
+yes or no to each purpose; anyone serving the participant can withdraw it.
+Every step is checked by the policy and written to the audit log.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import langcodes
+from django.db import transaction
+from django.utils import timezone
+
+from healthcamp.access import erasure
+from healthcamp.access.errors import Conflict, InvalidInput, NotFound
+from healthcamp.access.guard import audit, require_consent, require_role
+from healthcamp.access.models import StaffMember
+from healthcamp.access.roles import Action, Purpose
+from healthcamp.access.staff import Actor
+from healthcamp.consent.models import Consent, ConsentDocument, Decision, DocumentPurpose
+from healthcamp.consent.rules import ConsentStatus, DecisionFact, minor_requirement, status_of
+from healthcamp.consent.rules import text_sha256 as document_sha256
+from healthcamp.purposes import CONSENT_PURPOSE_VALUES, CONSENT_PURPOSES
+from healthcamp.registry import validation
+from healthcamp.registry.models import Participant, Programme
+
+METHODS = {m.value for m in Consent.Method}
+RELATIONSHIPS = {r.value for r in Consent.Relationship}
+_RTL_SCRIPTS = {"Arab", "Hebr", "Thaa", "Syrc", "Nkoo", "Adlm", "Rohg", "Mand", "Samr"}
+
+
+def is_rtl(language: str) -> bool:
+    """Whether text in this language is written right to left (by its likely script)."""
+    try:
+        return langcodes.Language.get(language).maximize().script in _RTL_SCRIPTS
+    except (ValueError, LookupError):
+        return False
+
+
+@dataclass(frozen=True)
+class PurposeText:
+    code: str
+    description: str
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    id: int
+    programme_id: int
+    language: str
+    version: int
+    title: str
+    body: str
+    status: str
+    sha256: str
+    published_at: datetime | None
+    purposes: tuple[PurposeText, ...]
+
+    @property
+    def rtl(self) -> bool:
+        return is_rtl(self.language)
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    purpose: str
+    granted: bool
+    withdrawn_at: datetime | None
+
+    @property
+    def status(self) -> ConsentStatus:
+        return status_of(
+            [DecisionFact(self.purpose, self.granted, self.withdrawn_at)],
+            self.purpose,
+            at=timezone.now(),
+        )
+
+
+@dataclass(frozen=True)
+class ConsentView:
+    id: int
+    participant_id: uuid.UUID
+    document: DocumentView
+    method: str
+    recorded_by: str
+    witness: str
+    paper_reference: str
+    guardian_name: str
+    guardian_relationship: str
+    assent: bool | None
+    recorded_at: datetime
+    decisions: tuple[DecisionView, ...]
+    current: bool  # the newest consent: the one in force
+    # A newer version of the document was published since: ask again at the next visit.
+    # What this consent covers stays in force until then.
+    renewal_due: bool
+
+    def status(self, purpose: str) -> ConsentStatus:
+        if not self.current:
+            return ConsentStatus.NOT_ASKED
+        facts = [DecisionFact(d.purpose, d.granted, d.withdrawn_at) for d in self.decisions]
+        return status_of(facts, purpose, at=timezone.now())
+
+
+def _document_view(document: ConsentDocument) -> DocumentView:
+    return DocumentView(
+        id=document.pk,
+        programme_id=document.programme_id,
+        language=document.language,
+        version=document.version,
+        title=document.title,
+        body=document.body,
+        status=document.status,
+        sha256=document.sha256,
+        published_at=document.published_at,
+        purposes=tuple(PurposeText(p.code, p.description) for p in document.purposes.all()),
+    )
+
+
+# ---- documents -----------------------------------------------------------------------
+
+
+def document_create(
+    *,
+    actor: Actor,
+    programme_id: int,
+    language: str,
+    version: int,
+    title: str,
+    body: str,
+    purposes: Sequence[Mapping[str, str]],
+) -> DocumentView:
+    """A draft in one language; each purpose described in plain words, data categories too."""
+    require_role(actor, Action.CONSENT_DOCUMENT_WRITE, Purpose.PROGRAMME_SETUP)
+    errors: dict[str, str] = {}
+    try:
+        language = validation.clean_language(language)
+    except ValueError as error:
+        errors["language"] = str(error)
+    if version < 1:
+        errors["version"] = "The version is a whole number from 1 up."
+    if not title.strip():
+        errors["title"] = "Give the document a title."
+    if not body.strip():
+        errors["body"] = "Write the document's text: what will be done, and why."
+    codes = [str(p.get("code", "")) for p in purposes]
+    if not purposes:
+        errors["purposes"] = f"List at least one purpose, from: {CONSENT_PURPOSE_VALUES}."
+    unknown = [c for c in codes if c not in CONSENT_PURPOSE_VALUES.split(", ")]
+    if unknown:
+        errors["purposes"] = (
+            f"Unknown purpose {', '.join(map(repr, unknown))}; use: {CONSENT_PURPOSE_VALUES}."
+        )
+    elif len(set(codes)) != len(codes):
+        errors["purposes"] = "Each purpose appears once."
+    elif any(not str(p.get("description", "")).strip() for p in purposes):
+        errors["purposes"] = (
+            "Describe every purpose in plain words, with the data collected for it."
+        )
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        programme = Programme.objects.filter(pk=programme_id).first()
+        if programme is None:
+            raise NotFound(f"There is no programme {programme_id}; check the programme id.")
+        if ConsentDocument.objects.filter(
+            programme=programme, language=language, version=version
+        ).exists():
+            raise Conflict(
+                f"Version {version} in {language} already exists for this programme; "
+                "a published version never changes: write a new version."
+            )
+        document = ConsentDocument.objects.create(
+            programme=programme,
+            language=language,
+            version=version,
+            title=title.strip(),
+            body=body.strip(),
+        )
+        DocumentPurpose.objects.bulk_create(
+            DocumentPurpose(
+                document=document,
+                code=str(p["code"]),
+                description=str(p["description"]).strip(),
+                position=i,
+            )
+            for i, p in enumerate(purposes)
+        )
+        audit(
+            actor,
+            Action.CONSENT_DOCUMENT_WRITE,
+            Purpose.PROGRAMME_SETUP,
+            "allowed",
+            detail=f"draft document {document.pk} v{version} {language}",
+        )
+    return _document_view(document)
+
+
+def document_publish(*, actor: Actor, programme_id: int, document_id: int) -> DocumentView:
+    """Fix the text for ever: its SHA-256 is stored, and it can no longer change."""
+    require_role(actor, Action.CONSENT_DOCUMENT_WRITE, Purpose.PROGRAMME_SETUP)
+    with transaction.atomic():
+        document = (
+            ConsentDocument.objects.select_for_update()
+            .filter(pk=document_id, programme_id=programme_id)
+            .first()
+        )
+        if document is None:
+            raise NotFound(
+                f"Programme {programme_id} has no consent document {document_id}; check both ids."
+            )
+        if document.status == ConsentDocument.Status.PUBLISHED:
+            raise Conflict(
+                f"Document {document_id} was published on {document.published_at:%Y-%m-%d}; "
+                "it cannot change. Write a new version instead."
+            )
+        view = _document_view(document)
+        document.sha256 = document_sha256(
+            language=view.language,
+            version=view.version,
+            title=view.title,
+            body=view.body,
+            purposes=[(p.code, p.description) for p in view.purposes],
+        )
+        document.status = ConsentDocument.Status.PUBLISHED
+        document.published_at = timezone.now()
+        document.save(update_fields=["sha256", "status", "published_at"])
+        audit(
+            actor,
+            Action.CONSENT_DOCUMENT_WRITE,
+            Purpose.PROGRAMME_SETUP,
+            "allowed",
+            detail=f"published document {document.pk} sha256 {document.sha256}",
+        )
+    return _document_view(document)
+
+
+def documents(*, actor: Actor, programme_id: int) -> list[DocumentView]:
+    """A programme's documents are public texts: any staff member may read them."""
+    del actor
+    found = ConsentDocument.objects.filter(programme_id=programme_id).prefetch_related("purposes")
+    return [_document_view(d) for d in found.order_by("-version", "language")]
+
+
+def current_version(programme_id: int) -> int | None:
+    versions = ConsentDocument.objects.filter(
+        programme_id=programme_id, status=ConsentDocument.Status.PUBLISHED
+    ).values_list("version", flat=True)
+    return max(versions, default=None)
+
+
+def document_for(*, programme_id: int, language: str) -> DocumentView | None:
+    """The current version in this language, else in its base language, else English, else any."""
+    version = current_version(programme_id)
+    if version is None:
+        return None
+    published = list(
+        ConsentDocument.objects.filter(
+            programme_id=programme_id, version=version, status=ConsentDocument.Status.PUBLISHED
+        ).prefetch_related("purposes")
+    )
+    base = language.partition("-")[0]
+    for wanted in (language, base, "en"):
+        for document in published:
+            if document.language == wanted:
+                return _document_view(document)
+    return _document_view(published[0]) if published else None
+
+
+# ---- participants' consent ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Guardian:
+    name: str
+    relationship: str
+
+
+def _views(participant_id: uuid.UUID) -> list[ConsentView]:
+    newest_version = current_version(
+        Participant.objects.filter(pk=participant_id).values_list("programme_id", flat=True)[0]
+    )
+    consents = list(
+        Consent.objects.filter(participant_id=participant_id)
+        .select_related("document", "recorded_by__user", "witness__user")
+        .prefetch_related("decisions", "document__purposes")
+        .order_by("-recorded_at", "-id")
+    )
+    return [
+        ConsentView(
+            id=c.pk,
+            participant_id=c.participant_id,
+            document=_document_view(c.document),
+            method=c.method,
+            recorded_by=c.recorded_by.user.get_username(),
+            witness=c.witness.user.get_username() if c.witness else "",
+            paper_reference=c.paper_reference,
+            guardian_name=c.guardian_name,
+            guardian_relationship=c.guardian_relationship,
+            assent=c.assent,
+            recorded_at=c.recorded_at,
+            decisions=tuple(
+                DecisionView(d.purpose, d.granted, d.withdrawn_at)
+                for d in sorted(c.decisions.all(), key=lambda d: d.purpose)
+            ),
+            current=i == 0,
+            renewal_due=i == 0 and (newest_version or 0) > c.document.version,
+        )
+        for i, c in enumerate(consents)
+    ]
+
+
+def _document_errors(
+    participant: Participant,
+    document: ConsentDocument | None,
+    document_id: int,
+    decisions: Mapping[str, bool],
+) -> dict[str, str]:
+    if document is None:
+        return {"document_id": f"There is no consent document {document_id}."}
+    if document.programme_id != participant.programme_id:
+        return {
+            "document_id": f"Document {document_id} belongs to another programme; use one of "
+            "this participant's programme."
+        }
+    if document.status != ConsentDocument.Status.PUBLISHED:
+        return {
+            "document_id": f"Document {document_id} is a draft; only a published document "
+            "can be agreed to."
+        }
+    asked = [p.code for p in document.purposes.all()]
+    unknown = sorted(set(decisions) - set(asked))
+    missing = [code for code in asked if code not in decisions]
+    if unknown:
+        return {
+            "decisions": f"The document does not ask about {', '.join(unknown)}; "
+            f"it asks about: {', '.join(asked)}."
+        }
+    if missing:
+        return {
+            "decisions": f"Record a yes or a no for every purpose; missing: {', '.join(missing)}."
+        }
+    return {}
+
+
+def _method_errors(
+    method: str,
+    witness: StaffMember | None,
+    witness_id: int | None,
+    recorder_id: int,
+    paper_reference: str,
+) -> dict[str, str]:
+    if method not in METHODS:
+        return {"method": f"{method!r} is not a way of confirming; use one of {sorted(METHODS)}."}
+    if method.startswith("witnessed"):
+        if witness_id is None:
+            return {"witness_id": "A witnessed consent names the staff member who witnessed it."}
+        if witness is None:
+            return {"witness_id": f"There is no staff member {witness_id} to witness."}
+        if witness.pk == recorder_id:
+            return {"witness_id": "The witness is someone other than the person recording."}
+    if method == "paper" and not paper_reference.strip():
+        return {"paper_reference": "Give the reference written on the paper form."}
+    return {}
+
+
+def _minor_errors(
+    participant: Participant, guardian: Guardian | None, assent: bool | None, today: date
+) -> dict[str, str]:
+    programme = participant.programme
+    needed = minor_requirement(
+        born=participant.date_of_birth,
+        day=today,
+        age_of_majority=programme.age_of_majority,
+        assent_age=programme.assent_age,
+    )
+    errors: dict[str, str] = {}
+    if not needed.guardian:
+        if guardian is not None:
+            errors["guardian"] = "The participant is an adult: they consent for themselves."
+        return errors
+    if guardian is None or not guardian.name.strip():
+        errors["guardian"] = (
+            f"The participant is under {programme.age_of_majority}: record the consenting "
+            "guardian's name and relationship. Without it nothing is collected."
+        )
+    elif guardian.relationship not in RELATIONSHIPS:
+        errors["guardian"] = f"The guardian's relationship is one of {sorted(RELATIONSHIPS)}."
+    if needed.assent and assent is not True:
+        errors["assent"] = (
+            "The participant is old enough to assent and has not agreed themselves; "
+            "without their own yes nothing is collected."
+        )
+    return errors
+
+
+def consent_record(
+    *,
+    actor: Actor,
+    participant_id: uuid.UUID,
+    document_id: int,
+    decisions: Mapping[str, bool],
+    method: str,
+    witness_id: int | None = None,
+    paper_reference: str = "",
+    guardian: Guardian | None = None,
+    assent: bool | None = None,
+) -> ConsentView:
+    """Record a yes or a no for each purpose of a published document, and how it was given."""
+    purpose = Purpose.REGISTRATION
+    require_role(actor, Action.CONSENT_RECORD, purpose, [participant_id])
+    participant = Participant.objects.select_related("programme").filter(pk=participant_id).first()
+    if participant is None:
+        raise NotFound(f"No participant with id {participant_id}. Check it and try again.")
+    document = ConsentDocument.objects.filter(pk=document_id).first()
+    witness = StaffMember.objects.filter(pk=witness_id).first() if witness_id else None
+    errors = _document_errors(participant, document, document_id, decisions)
+    errors |= _method_errors(method, witness, witness_id, actor.staff_id, paper_reference)
+    if not errors:
+        errors = _minor_errors(participant, guardian, assent, timezone.localdate())
+    if errors or document is None:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        consent = Consent.objects.create(
+            participant=participant,
+            document=document,
+            method=method,
+            recorded_by_id=actor.staff_id,
+            witness=witness,
+            paper_reference=paper_reference.strip() if method == "paper" else "",
+            guardian_name=guardian.name.strip() if guardian else "",
+            guardian_relationship=guardian.relationship if guardian else "",
+            assent=assent,
+            recorded_at=timezone.now(),
+        )
+        Decision.objects.bulk_create(
+            Decision(consent=consent, purpose=code, granted=bool(value))
+            for code, value in decisions.items()
+        )
+        summary = ", ".join(
+            f"{code}={'yes' if v else 'no'}" for code, v in sorted(decisions.items())
+        )
+        audit(
+            actor,
+            Action.CONSENT_RECORD,
+            purpose,
+            "allowed",
+            [participant_id],
+            f"consent {consent.pk} under document {document_id}: {summary}",
+        )
+    return _views(participant_id)[0]
+
+
+def consents_of(*, actor: Actor, participant_id: uuid.UUID) -> list[ConsentView]:
+    """A participant's consents, newest (the one in force) first."""
+    purpose = Purpose.REGISTRATION
+    require_role(actor, Action.CONSENT_READ, purpose, [participant_id])
+    with transaction.atomic():
+        if not Participant.objects.filter(pk=participant_id).exists():
+            raise NotFound(f"No participant with id {participant_id}. Check it and try again.")
+        views = _views(participant_id)
+        audit(actor, Action.CONSENT_READ, purpose, "allowed", [participant_id])
+    return views
+
+
+def consent_of(*, actor: Actor, participant_id: uuid.UUID, consent_id: int) -> ConsentView:
+    for view in consents_of(actor=actor, participant_id=participant_id):
+        if view.id == consent_id:
+            return view
+    raise NotFound(f"Participant {participant_id} has no consent {consent_id}.")
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    consent: ConsentView
+    withdrawn: tuple[str, ...]
+    erased: int
+
+
+def consent_withdraw(
+    *,
+    actor: Actor,
+    participant_id: uuid.UUID,
+    consent_id: int,
+    purposes: Sequence[str] | None,
+    erase: bool,
+) -> Withdrawal:
+    """Withdraw some purposes (or all, with None): refused from this instant on.
+
+    erase: also delete what was already collected for those purposes, now.
+    """
+    purpose = Purpose.REGISTRATION
+    require_role(actor, Action.CONSENT_WITHDRAW, purpose, [participant_id])
+    with transaction.atomic():
+        consent = (
+            Consent.objects.select_for_update().filter(pk=consent_id, participant_id=participant_id)
+        ).first()
+        if consent is None:
+            raise NotFound(f"Participant {participant_id} has no consent {consent_id}.")
+        newest = (
+            Consent.objects.filter(participant_id=participant_id)
+            .order_by("-recorded_at", "-id")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if newest != consent.pk:
+            raise Conflict(
+                f"Consent {consent_id} was replaced by consent {newest}; withdraw from that one."
+            )
+        active = {
+            d.purpose: d for d in consent.decisions.all() if d.granted and d.withdrawn_at is None
+        }
+        if purposes is None:
+            chosen = sorted(active)
+            if not chosen:
+                raise InvalidInput({"purposes": "Nothing is agreed to in this consent any more."})
+        else:
+            unknown = [p for p in purposes if p not in CONSENT_PURPOSE_VALUES.split(", ")]
+            inactive = [p for p in purposes if p not in active and p not in unknown]
+            if unknown:
+                raise InvalidInput(
+                    {
+                        "purposes": f"Unknown purpose {', '.join(map(repr, unknown))}; "
+                        f"use: {CONSENT_PURPOSE_VALUES}."
+                    }
+                )
+            if inactive:
+                raise InvalidInput(
+                    {
+                        "purposes": f"{', '.join(inactive)} is not agreed to now; "
+                        "nothing to withdraw."
+                    }
+                )
+            if not purposes:
+                raise InvalidInput({"purposes": "Name at least one purpose, or withdraw all."})
+            chosen = sorted(set(purposes))
+        now = timezone.now()
+        Decision.objects.filter(pk__in=[active[p].pk for p in chosen]).update(withdrawn_at=now)
+        erased = (
+            sum(erasure.erase(participant_id=participant_id, purpose=Purpose(p)) for p in chosen)
+            if erase
+            else 0
+        )
+        audit(
+            actor,
+            Action.CONSENT_WITHDRAW,
+            purpose,
+            "allowed",
+            [participant_id],
+            f"consent {consent_id}: withdrew {', '.join(chosen)}; "
+            + (f"erased {erased} record(s)" if erase else "kept what was collected"),
+        )
+    return Withdrawal(_views(participant_id)[0], tuple(chosen), erased)
+
+
+def require_purpose(*, actor: Actor, participant_id: uuid.UUID, purpose: Purpose) -> None:
+    """For services that collect data for a purpose: refuse (and audit) without consent."""
+    require_consent(actor, Action.READ, purpose, participant_id)
+
+
+# ---- programme statistics on consent itself -------------------------------------------
+
+
+@dataclass(frozen=True)
+class PurposeRate:
+    purpose: str
+    yes: int
+    no: int
+    withdrawn: int
+
+    @property
+    def asked(self) -> int:
+        return self.yes + self.no + self.withdrawn
+
+
+def consent_rates(*, actor: Actor, programme_id: int) -> list[PurposeRate]:
+    """How many said yes / no / later withdrew, per purpose, under each person's current consent.
+
+    Counts only; no participant is named. Coordinators only.
+    """
+    require_role(actor, Action.CONSENT_DOCUMENT_WRITE, Purpose.PROGRAMME_SETUP)
+    newest: dict[uuid.UUID, int] = {}
+    for consent_id, pid in (
+        Consent.objects.filter(participant__programme_id=programme_id)
+        .order_by("recorded_at", "id")
+        .values_list("id", "participant_id")
+    ):
+        newest[pid] = consent_id
+    counts = {p.value: [0, 0, 0] for p in CONSENT_PURPOSES}
+    for code, granted, withdrawn_at in Decision.objects.filter(
+        consent_id__in=newest.values()
+    ).values_list("purpose", "granted", "withdrawn_at"):
+        counts[code][0 if granted and withdrawn_at is None else 1 if not granted else 2] += 1
+    return [PurposeRate(code, *values) for code, values in counts.items()]
+
+
+def parse_decisions(raw: Mapping[str, object]) -> dict[str, bool]:
+    """Decisions from a request; every value must be a real yes or no."""
+    decisions: dict[str, bool] = {}
+    for code, value in raw.items():
+        if not isinstance(value, bool):
+            raise InvalidInput({f"decisions.{code}": "Each decision is true (yes) or false (no)."})
+        decisions[code] = value
+    return decisions

@@ -1,0 +1,229 @@
+"""Consent documents and participants' consent: thin handlers over the access layer."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from ninja import Router, Schema, Status
+from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr
+
+from healthcamp.access import consent
+from healthcamp.api.common import ERRORS, acting
+from healthcamp.interop.fhir_consent import consent_resource
+
+router = Router(tags=["consent"])
+
+
+class Closed(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PurposeIn(Closed):
+    code: StrictStr
+    description: StrictStr
+
+
+class DocumentIn(Closed):
+    language: StrictStr
+    version: StrictInt
+    title: StrictStr
+    body: StrictStr
+    purposes: list[PurposeIn]
+
+
+class PurposeOut(Schema):
+    code: str
+    description: str
+
+
+class DocumentOut(Schema):
+    id: int
+    programme_id: int
+    language: str
+    version: int
+    title: str
+    body: str
+    status: str
+    sha256: str
+    published_at: datetime | None
+    purposes: list[PurposeOut]
+
+
+class GuardianIn(Closed):
+    name: StrictStr
+    relationship: StrictStr
+
+
+class ConsentIn(Closed):
+    document_id: StrictInt
+    decisions: dict[str, StrictBool]
+    method: StrictStr
+    witness_id: StrictInt | None = None
+    paper_reference: StrictStr = ""
+    guardian: GuardianIn | None = None
+    assent: StrictBool | None = None
+
+
+class DecisionOut(Schema):
+    purpose: str
+    granted: bool
+    withdrawn_at: datetime | None
+    status: str
+
+
+class ConsentOut(Schema):
+    id: int
+    participant_id: uuid.UUID
+    document_id: int
+    document_version: int
+    language: str
+    method: str
+    witness: str
+    paper_reference: str
+    guardian_name: str
+    guardian_relationship: str
+    assent: bool | None
+    recorded_at: datetime
+    current: bool
+    renewal_due: bool
+    decisions: list[DecisionOut]
+
+
+class WithdrawIn(Closed):
+    purposes: list[StrictStr] | Literal["all"]
+    erase: StrictBool
+
+
+class WithdrawOut(Schema):
+    withdrawn: list[str]
+    erased: int
+    consent: ConsentOut
+
+
+def _consent_out(view: consent.ConsentView) -> dict[str, Any]:
+    return {
+        "id": view.id,
+        "participant_id": view.participant_id,
+        "document_id": view.document.id,
+        "document_version": view.document.version,
+        "language": view.document.language,
+        "method": view.method,
+        "witness": view.witness,
+        "paper_reference": view.paper_reference,
+        "guardian_name": view.guardian_name,
+        "guardian_relationship": view.guardian_relationship,
+        "assent": view.assent,
+        "recorded_at": view.recorded_at,
+        "current": view.current,
+        "renewal_due": view.renewal_due,
+        "decisions": [
+            {
+                "purpose": d.purpose,
+                "granted": d.granted,
+                "withdrawn_at": d.withdrawn_at,
+                "status": view.status(d.purpose).value,
+            }
+            for d in view.decisions
+        ],
+    }
+
+
+@router.post("/programmes/{programme_id}/consent-documents", response={201: DocumentOut, **ERRORS})
+def create_document(
+    request: HttpRequest, programme_id: int, payload: DocumentIn
+) -> Status[consent.DocumentView]:
+    return Status(
+        201,
+        consent.document_create(
+            actor=acting(request),
+            programme_id=programme_id,
+            language=payload.language,
+            version=payload.version,
+            title=payload.title,
+            body=payload.body,
+            purposes=[p.model_dump() for p in payload.purposes],
+        ),
+    )
+
+
+@router.post(
+    "/programmes/{programme_id}/consent-documents/{document_id}/publish",
+    response={200: DocumentOut, **ERRORS},
+)
+def publish_document(
+    request: HttpRequest, programme_id: int, document_id: int
+) -> consent.DocumentView:
+    return consent.document_publish(
+        actor=acting(request), programme_id=programme_id, document_id=document_id
+    )
+
+
+@router.get(
+    "/programmes/{programme_id}/consent-documents", response={200: list[DocumentOut], **ERRORS}
+)
+def list_documents(request: HttpRequest, programme_id: int) -> list[consent.DocumentView]:
+    return consent.documents(actor=acting(request), programme_id=programme_id)
+
+
+@router.post("/participants/{participant_id}/consents", response={201: ConsentOut, **ERRORS})
+def record_consent(
+    request: HttpRequest, participant_id: uuid.UUID, payload: ConsentIn
+) -> Status[dict[str, Any]]:
+    guardian = (
+        consent.Guardian(payload.guardian.name, payload.guardian.relationship)
+        if payload.guardian
+        else None
+    )
+    view = consent.consent_record(
+        actor=acting(request),
+        participant_id=participant_id,
+        document_id=payload.document_id,
+        decisions=payload.decisions,
+        method=payload.method,
+        witness_id=payload.witness_id,
+        paper_reference=payload.paper_reference,
+        guardian=guardian,
+        assent=payload.assent,
+    )
+    return Status(201, _consent_out(view))
+
+
+@router.get("/participants/{participant_id}/consents", response={200: list[ConsentOut], **ERRORS})
+def list_consents(request: HttpRequest, participant_id: uuid.UUID) -> list[dict[str, Any]]:
+    views = consent.consents_of(actor=acting(request), participant_id=participant_id)
+    return [_consent_out(view) for view in views]
+
+
+@router.post(
+    "/participants/{participant_id}/consents/{consent_id}/withdraw",
+    response={200: WithdrawOut, **ERRORS},
+)
+def withdraw_consent(
+    request: HttpRequest, participant_id: uuid.UUID, consent_id: int, payload: WithdrawIn
+) -> dict[str, Any]:
+    result = consent.consent_withdraw(
+        actor=acting(request),
+        participant_id=participant_id,
+        consent_id=consent_id,
+        purposes=None if payload.purposes == "all" else payload.purposes,
+        erase=payload.erase,
+    )
+    return {
+        "withdrawn": list(result.withdrawn),
+        "erased": result.erased,
+        "consent": _consent_out(result.consent),
+    }
+
+
+@router.get(
+    "/participants/{participant_id}/consents/{consent_id}/fhir",
+    response={200: dict[str, Any], **ERRORS},
+)
+def consent_fhir(request: HttpRequest, participant_id: uuid.UUID, consent_id: int) -> HttpResponse:
+    view = consent.consent_of(
+        actor=acting(request), participant_id=participant_id, consent_id=consent_id
+    )
+    return JsonResponse(consent_resource(view), content_type="application/fhir+json")
