@@ -168,7 +168,7 @@ class ConsentMachine(RuleBasedStateMachine):
     @invariant()
     def statuses_match_the_model(self) -> None:
         for person, state in self.model.items():
-            statuses = {p: "not_asked" for p in CONSENT_PURPOSES}
+            statuses = dict.fromkeys(CONSENT_PURPOSES, "not_asked")
             views = consent.consents_of(
                 actor=self.staff[Role.REGISTRAR].actor, participant_id=person
             )
