@@ -7,9 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from healthcamp.access import participants, programmes
+from django.db import transaction
+from django.utils import timezone
+
+from healthcamp.access import consent, participants, programmes
 from healthcamp.access.errors import Conflict
 from healthcamp.access.staff import Actor, staff_add
+from healthcamp.consent.rules import age_on
+from healthcamp.demo_consent import DOCUMENTS, ORDER
 
 PROGRAMME = "Riverside Community Health Check 2026"
 SITES = ("Riverside Market Hall", "North Clinic Courtyard")
@@ -62,6 +67,7 @@ class DemoLogin:
     token: str | None
 
 
+@transaction.atomic  # all of it or nothing: a failed seed leaves no half-made demo
 def seed(
     *, participants_count: int, progress: Callable[[int], None] | None = None
 ) -> list[DemoLogin]:
@@ -82,13 +88,14 @@ def seed(
     programme = programmes.programme_create(actor=coordinator, name=PROGRAMME)
     for site in SITES:
         programmes.site_create(actor=coordinator, programme_id=programme.id, name=site)
+    documents = _publish_documents(coordinator, programme.id)
     rng = random.Random(2026)
     languages = sorted(NAMES)
     today = date(2026, 11, 1)
     for i in range(participants_count):
         language = languages[i % len(languages)]
         given, family = NAMES[language]
-        participants.participant_register(
+        person = participants.participant_register(
             actor=registrar,
             programme_id=programme.id,
             given_name=rng.choice(given),
@@ -100,6 +107,65 @@ def seed(
             if rng.random() < 0.4
             else f"+254 7{rng.randint(10, 99)} {rng.randint(100000, 999999)}",
         )
+        _consent(rng, registrar, actors["clinician"], person, documents, today)
         if progress:
             progress(1)
     return logins
+
+
+def _publish_documents(coordinator: Actor, programme_id: int) -> dict[str, int]:
+    published = {}
+    for language, text in DOCUMENTS.items():
+        descriptions = text["purposes"]
+        assert isinstance(descriptions, tuple)  # noqa: S101
+        draft = consent.document_create(
+            actor=coordinator,
+            programme_id=programme_id,
+            language=language,
+            version=1,
+            title=str(text["title"]),
+            body=str(text["body"]),
+            purposes=[
+                {"code": code, "description": description}
+                for code, description in zip(ORDER, descriptions, strict=True)
+            ],
+        )
+        consent.document_publish(actor=coordinator, programme_id=programme_id, document_id=draft.id)
+        published[language] = draft.id
+    return published
+
+
+def _consent(
+    rng: random.Random,
+    registrar: Actor,
+    witness: Actor,
+    person: participants.ParticipantRecord,
+    documents: dict[str, int],
+    today: date,
+) -> None:
+    """Most people consent, to most purposes; some say no, a few later withdraw."""
+    if rng.random() < 0.1:
+        return  # not asked yet
+    age = age_on(person.date_of_birth, timezone.localdate())
+    witnessed = rng.random() < 0.15
+    view = consent.consent_record(
+        actor=registrar,
+        participant_id=person.id,
+        document_id=documents.get(person.preferred_language, documents["en"]),
+        decisions={
+            code: rng.random() < (0.6 if code == "deidentified_research" else 0.9) for code in ORDER
+        },
+        method="witnessed_mark" if witnessed else "on_screen",
+        witness_id=witness.staff_id if witnessed else None,
+        guardian=consent.Guardian("Guardian of participant", "parent") if age < 18 else None,
+        assent=True if 7 <= age < 18 else None,
+    )
+    granted = [d.purpose for d in view.decisions if d.granted]
+    if granted and rng.random() < 0.05:
+        consent.consent_withdraw(
+            actor=registrar,
+            participant_id=person.id,
+            consent_id=view.id,
+            purposes=[rng.choice(granted)],
+            erase=False,
+        )

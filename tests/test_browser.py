@@ -121,3 +121,55 @@ def test_the_desk_fits_a_small_phone(page: Any, registrar) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     _shot(page, "desk-phone")
+
+
+def test_consent_in_a_right_to_left_language(page: Any, registrar, coordinator, programme) -> None:
+    """A Uyghur participant reads the document in Uyghur and says yes or no to each purpose."""
+    from playwright.sync_api import expect
+
+    from healthcamp.access import participants
+    from tests.conftest import publish_document
+
+    publish_document(coordinator, programme.id, language="en")
+    document = publish_document(coordinator, programme.id, language="ug")
+    person = participants.participant_register(
+        actor=registrar.actor,
+        programme_id=programme.id,
+        given_name="گۈلنار",
+        family_name="تۇرسۇن",
+        date_of_birth=__import__("datetime").date(1979, 5, 2),
+        sex="female",
+        preferred_language="ug",
+    )
+    page.goto("/login/")
+    page.get_by_label("Username").fill("registrar-1")
+    page.get_by_label("Password").fill("registrar-test-password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Find a participant")).to_be_visible()
+
+    page.goto(f"/participants/{person.id}/consent/")
+    article = page.get_by_role("article")
+    expect(article).to_have_attribute("dir", "rtl")
+    expect(article).to_have_attribute("lang", "ug")
+    # Right to left: the title's right edge sits at the right of the page, not the left.
+    box = page.locator("#doc-title").bounding_box()
+    assert box is not None
+    assert box["x"] + box["width"] > 900
+    for purpose in document.purposes:
+        group = page.get_by_role("group", name=purpose.description)
+        answer = "ياق · No" if purpose.code == "deidentified_research" else "ھەئە · Yes"
+        group.get_by_label(answer).check()
+    _shot(page, "consent-ug")
+    page.get_by_role("button", name="Record consent").click()
+
+    expect(page.locator(".consent-list")).to_contain_text("deidentified_research")
+    expect(page.locator(".status-refused")).to_have_count(1)
+    expect(page.locator(".status-granted")).to_have_count(5)
+    _shot(page, "consent-recorded")
+
+    page.get_by_role("link", name="Withdraw consent").click()
+    page.get_by_label("screening").check()
+    page.get_by_label("Erase it now").check()
+    page.get_by_role("button", name="Withdraw").click()
+    expect(page.locator(".status-withdrawn")).to_have_count(1)
+    expect(page.locator("table.log")).to_contain_text("consent.withdraw")

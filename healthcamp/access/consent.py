@@ -23,7 +23,13 @@ from healthcamp.access.models import StaffMember
 from healthcamp.access.roles import Action, Purpose
 from healthcamp.access.staff import Actor
 from healthcamp.consent.models import Consent, ConsentDocument, Decision, DocumentPurpose
-from healthcamp.consent.rules import ConsentStatus, DecisionFact, minor_requirement, status_of
+from healthcamp.consent.rules import (
+    ConsentStatus,
+    DecisionFact,
+    MinorRequirement,
+    minor_requirement,
+    status_of,
+)
 from healthcamp.consent.rules import text_sha256 as document_sha256
 from healthcamp.purposes import CONSENT_PURPOSE_VALUES, CONSENT_PURPOSES
 from healthcamp.registry import validation
@@ -270,6 +276,29 @@ def document_for(*, programme_id: int, language: str) -> DocumentView | None:
             if document.language == wanted:
                 return _document_view(document)
     return _document_view(published[0]) if published else None
+
+
+def languages_of(*, programme_id: int) -> list[str]:
+    """The languages the current version is published in."""
+    version = current_version(programme_id)
+    if version is None:
+        return []
+    return sorted(
+        ConsentDocument.objects.filter(
+            programme_id=programme_id, version=version, status=ConsentDocument.Status.PUBLISHED
+        ).values_list("language", flat=True)
+    )
+
+
+def minor_requirement_for(*, programme_id: int, born: date) -> MinorRequirement:
+    """Whether a guardian's consent, and the person's own assent, are needed today."""
+    programme = Programme.objects.get(pk=programme_id)
+    return minor_requirement(
+        born=born,
+        day=timezone.localdate(),
+        age_of_majority=programme.age_of_majority,
+        assent_age=programme.assent_age,
+    )
 
 
 # ---- participants' consent ------------------------------------------------------------

@@ -95,3 +95,13 @@ def actor_for_user(user: AbstractBaseUser | AnonymousUser) -> Actor | None:
     if row is None:
         return None
     return Actor(row[0], user.get_username(), Role(row[1]))
+
+
+def staff_directory() -> list[Actor]:
+    """Active staff by name and role (to choose a witness); nothing else about them."""
+    rows = (
+        StaffMember.objects.filter(user__is_active=True)
+        .order_by("user__username")
+        .values_list("pk", "user__username", "role")
+    )
+    return [Actor(pk, username, Role(role)) for pk, username, role in rows]

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from healthcamp.web import views
+from healthcamp.web import consent_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -19,4 +19,15 @@ urlpatterns = [
     path("participants/new/", views.register, name="register"),
     path("participants/<uuid:participant_id>/", views.participant, name="participant"),
     path("participants/<uuid:participant_id>/card/", views.card, name="card"),
+    path(
+        "participants/<uuid:participant_id>/consent/",
+        consent_views.record,
+        name="consent",
+    ),
+    path(
+        "participants/<uuid:participant_id>/consent/withdraw/",
+        consent_views.withdraw,
+        name="withdraw",
+    ),
+    path("programmes/<int:programme_id>/", consent_views.programme, name="programme"),
 ]

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from healthcamp.access import participants, programmes
+from healthcamp.access import consent, participants, programmes
 from healthcamp.access.errors import AccessDenied, InvalidInput, NotFound
 from healthcamp.access.forbidden import refusals
 from healthcamp.access.policy import default_purpose
@@ -62,6 +62,7 @@ def _desk_context(actor: Actor, **extra: Any) -> dict[str, Any]:
         "purpose": default_purpose(actor.role),
         "card_form": extra.pop("card_form", None) or CardSearchForm(),
         "name_form": extra.pop("name_form", None) or NameSearchForm(),
+        "programmes": programmes.programmes(actor=actor),
         **extra,
     }
 
@@ -159,15 +160,25 @@ def participant(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -
     record, log = participants.participant_with_log(
         actor=actor, purpose=purpose, participant_id=participant_id
     )
+    consents = consent.consents_of(actor=actor, participant_id=participant_id)
+    current = consents[0] if consents else None
     return render(
         request,
         "web/participant.html",
         {
             "actor": actor,
             "p": record,
+            "programme": dict(_programme_choices(actor)).get(record.programme_id, ""),
             "log": log,
             "purpose": purpose,
             "qr": _qr_svg(record.card_code),
+            "consent": current,
+            "consent_rows": [
+                (d.purpose, current.status(d.purpose).value) for d in current.decisions
+            ]
+            if current
+            else [],
+            "may_record_consent": actor.role.value in ("registrar", "coordinator"),
         },
     )
 

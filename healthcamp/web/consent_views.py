@@ -1,0 +1,297 @@
+"""Consent pages: show the document, record each yes or no, withdraw, coordinate."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from healthcamp.access import consent, participants, programmes
+from healthcamp.access.errors import Conflict, InvalidInput, NotFound
+from healthcamp.access.roles import Purpose
+from healthcamp.access.staff import Actor, staff_directory
+from healthcamp.purposes import CONSENT_PURPOSES
+from healthcamp.web.charts import consent_rates_chart
+from healthcamp.web.views import staff_view
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+# "Yes" and "No" in the document's language, shown beside the English for staff.
+YES_NO_WORDS = {
+    "ar": ("نعم", "لا"),
+    "ug": ("ھەئە", "ياق"),
+    "es": ("Sí", "No"),
+    "fr": ("Oui", "Non"),
+    "sw": ("Ndiyo", "Hapana"),
+    "pt": ("Sim", "Não"),
+    "ru": ("Да", "Нет"),
+    "tr": ("Evet", "Hayır"),
+    "fa": ("بله", "نه"),
+    "ur": ("ہاں", "نہیں"),
+    "hi": ("हाँ", "नहीं"),
+    "zh": ("是", "否"),
+}
+
+
+def _yes_no(language: str) -> list[tuple[str, str]]:
+    words = YES_NO_WORDS.get(language.partition("-")[0])
+    if words is None:
+        return YES_NO
+    return [("yes", f"{words[0]} · Yes"), ("no", f"{words[1]} · No")]
+
+
+METHODS = [
+    ("on_screen", "The participant confirmed on this screen"),
+    ("witnessed_verbal", "Spoken agreement, witnessed by a second staff member"),
+    ("witnessed_mark", "Mark or thumbprint on the paper form, witnessed"),
+    ("paper", "Signed paper form"),
+]
+
+
+class ConsentForm(forms.Form):
+    method = forms.ChoiceField(
+        label="How the participant confirmed",
+        choices=METHODS,
+        widget=forms.RadioSelect,
+        initial="on_screen",
+    )
+    witness_id = forms.TypedChoiceField(
+        label="Witness", coerce=int, required=False, empty_value=None
+    )
+    paper_reference = forms.CharField(label="Paper form reference", required=False, max_length=64)
+
+    def __init__(
+        self,
+        *args: Any,
+        document: consent.DocumentView,
+        minor: bool,
+        assent_asked: bool,
+        witnesses: list[tuple[int, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.purpose_fields = []
+        for purpose in document.purposes:
+            name = f"purpose_{purpose.code}"
+            self.fields[name] = forms.ChoiceField(
+                label=purpose.description,
+                choices=_yes_no(document.language),
+                widget=forms.RadioSelect,
+                error_messages={"required": "Choose yes or no."},
+            )
+            self.purpose_fields.append(name)
+        witness = self.fields["witness_id"]
+        assert isinstance(witness, forms.TypedChoiceField)  # noqa: S101
+        witness.choices = [("", "—"), *witnesses]
+        if minor:
+            self.fields["guardian_name"] = forms.CharField(label="Guardian's name", max_length=200)
+            self.fields["guardian_relationship"] = forms.ChoiceField(
+                label="Guardian is the participant's",
+                choices=[("parent", "Parent"), ("legal_guardian", "Legal guardian")],
+            )
+        if assent_asked:
+            self.fields["assent"] = forms.ChoiceField(
+                label="Does the young person agree themselves?",
+                choices=YES_NO,
+                widget=forms.RadioSelect,
+                error_messages={"required": "Choose yes or no."},
+            )
+
+
+def _witnesses(actor: Actor) -> list[tuple[int, str]]:
+    return [
+        (s.staff_id, f"{s.username} ({s.role.value})")
+        for s in staff_directory()
+        if s.staff_id != actor.staff_id
+    ]
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
+def record(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> HttpResponse:
+    person = participants.participant_read(
+        actor=actor, purpose=Purpose.REGISTRATION, participant_id=participant_id
+    )
+    language = request.GET.get("lang") or person.preferred_language
+    document = consent.document_for(programme_id=person.programme_id, language=language)
+    if document is None:
+        return render(
+            request,
+            "web/problem.html",
+            {
+                "message": "This programme has no published consent document yet. "
+                "A coordinator publishes one first; nothing can be collected until then."
+            },
+            status=409,
+        )
+    need = consent.minor_requirement_for(
+        programme_id=person.programme_id, born=person.date_of_birth
+    )
+    form = ConsentForm(
+        request.POST or None,
+        document=document,
+        minor=need.guardian,
+        assent_asked=need.assent,
+        witnesses=_witnesses(actor),
+    )
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                consent.consent_record(
+                    actor=actor,
+                    participant_id=participant_id,
+                    document_id=document.id,
+                    decisions={
+                        name.removeprefix("purpose_"): data[name] == "yes"
+                        for name in form.purpose_fields
+                    },
+                    method=data["method"],
+                    witness_id=data.get("witness_id"),
+                    paper_reference=data.get("paper_reference", ""),
+                    guardian=consent.Guardian(data["guardian_name"], data["guardian_relationship"])
+                    if need.guardian
+                    else None,
+                    assent=(data["assent"] == "yes") if need.assent else None,
+                )
+            except InvalidInput as error:
+                for field, message in error.errors.items():
+                    form.add_error(field if field in form.fields else None, message)
+            else:
+                return redirect("web:participant", participant_id=participant_id)
+    return render(
+        request,
+        "web/consent.html",
+        {
+            "actor": actor,
+            "p": person,
+            "document": document,
+            "form": form,
+            "languages": consent.languages_of(programme_id=person.programme_id),
+            "purpose_fields": [form[name] for name in form.purpose_fields],
+            "need": need,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
+def withdraw(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> HttpResponse:
+    views = consent.consents_of(actor=actor, participant_id=participant_id)
+    current = views[0] if views else None
+    granted = (
+        [d.purpose for d in current.decisions if current.status(d.purpose).value == "granted"]
+        if current
+        else []
+    )
+    errors: list[str] = []
+    if request.method == "POST" and current is not None:
+        chosen = request.POST.getlist("purposes")
+        erase = request.POST.get("erase") == "yes"
+        if request.POST.get("erase") not in ("yes", "no"):
+            errors.append("Choose whether what was already collected is kept or erased.")
+        elif not chosen:
+            errors.append("Tick at least one purpose to withdraw.")
+        else:
+            try:
+                consent.consent_withdraw(
+                    actor=actor,
+                    participant_id=participant_id,
+                    consent_id=current.id,
+                    purposes=None if "all" in chosen else chosen,
+                    erase=erase,
+                )
+            except (InvalidInput, Conflict) as error:
+                errors.append(str(error))
+            else:
+                return redirect("web:participant", participant_id=participant_id)
+    return render(
+        request,
+        "web/withdraw.html",
+        {
+            "actor": actor,
+            "participant_id": participant_id,
+            "consent": current,
+            "granted": granted,
+            "errors": errors,
+        },
+        status=422 if errors else 200,
+    )
+
+
+class DocumentForm(forms.Form):
+    language = forms.CharField(label="Language (BCP 47 code, e.g. en, ar, ug)", max_length=35)
+    version = forms.IntegerField(label="Version", min_value=1)
+    title = forms.CharField(label="Title", max_length=200)
+    body = forms.CharField(
+        label="What will be done, and why", widget=forms.Textarea(attrs={"rows": 6})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for purpose in CONSENT_PURPOSES:
+            self.fields[f"describe_{purpose.value}"] = forms.CharField(
+                label=f"{purpose.value.replace('_', ' ').capitalize()}: what is collected and why "
+                "(leave empty if the programme does not ask for it)",
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
+def programme(request: HttpRequest, actor: Actor, programme_id: int) -> HttpResponse:
+    """A coordinator's page: consent documents, publishing, and how people chose."""
+    info = next((p for p in programmes.programmes(actor=actor) if p.id == programme_id), None)
+    if info is None:
+        raise NotFound(f"There is no programme {programme_id}.")
+    rates = consent.consent_rates(actor=actor, programme_id=programme_id)
+    form = DocumentForm(request.POST if request.POST.get("action") == "create" else None)
+    problems: list[str] = []
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "publish":
+                consent.document_publish(
+                    actor=actor,
+                    programme_id=programme_id,
+                    document_id=int(request.POST.get("document_id", "0")),
+                )
+                return redirect("web:programme", programme_id=programme_id)
+            if form.is_valid():
+                data = form.cleaned_data
+                consent.document_create(
+                    actor=actor,
+                    programme_id=programme_id,
+                    language=data["language"],
+                    version=data["version"],
+                    title=data["title"],
+                    body=data["body"],
+                    purposes=[
+                        {"code": p.value, "description": data[f"describe_{p.value}"]}
+                        for p in CONSENT_PURPOSES
+                        if data[f"describe_{p.value}"].strip()
+                    ],
+                )
+                return redirect("web:programme", programme_id=programme_id)
+        except (InvalidInput, Conflict, ValueError) as error:
+            problems.append(str(error))
+    return render(
+        request,
+        "web/programme.html",
+        {
+            "actor": actor,
+            "programme": info,
+            "form": form,
+            "problems": problems,
+            "documents": consent.documents(actor=actor, programme_id=programme_id),
+            "rates": rates,
+            "chart": consent_rates_chart(rates),
+        },
+        status=422 if request.method == "POST" else 200,
+    )
