@@ -32,6 +32,7 @@ def child(participants: int, reads: int, bulk_size: int, rounds: int) -> dict[st
 
     coordinator = staff_add(username="bench-coordinator", role="coordinator").actor
     clinician = staff_add(username="bench-clinician", role="clinician").actor
+    registrar = staff_add(username="bench-registrar", role="registrar").actor
     programme_create(actor=coordinator, name="Bench")
     programme = Programme.objects.get(name="Bench")
     rng = random.Random(1)
@@ -48,6 +49,7 @@ def child(participants: int, reads: int, bulk_size: int, rounds: int) -> dict[st
         for i in range(participants)
     )
     ids = list(Participant.objects.values_list("id", flat=True))
+    _consent_all(coordinator, registrar, programme.pk, ids)
     sample = [rng.choice(ids) for _ in range(reads)]
     chunks = [ids[i : i + bulk_size] for i in range(0, len(ids), bulk_size)]
     fields = guarded._FIELDS  # the same columns the guarded bulk read fetches
@@ -78,10 +80,18 @@ def child(participants: int, reads: int, bulk_size: int, rounds: int) -> dict[st
             )
         return rows
 
+    def registration_single() -> int:  # role check only: registration needs no consent
+        for pid in sample:
+            guarded.participant_read(
+                actor=registrar, purpose=Purpose.REGISTRATION, participant_id=pid
+            )
+        return len(sample)
+
     result: dict[str, float] = {}
     # Interleave baseline and guarded rounds so machine noise hits both alike.
-    plain_s = guarded_s = plain_b = guarded_b = 0.0
+    plain_s = guarded_s = plain_b = guarded_b = no_consent_s = 0.0
     for _ in range(rounds):
+        no_consent_s = max(no_consent_s, best_of(1, registration_single))
         plain_s = max(plain_s, best_of(1, plain_single))
         guarded_s = max(guarded_s, best_of(1, guarded_single))
         plain_b = max(plain_b, best_of(1, plain_bulk))
@@ -93,11 +103,51 @@ def child(participants: int, reads: int, bulk_size: int, rounds: int) -> dict[st
         guarded_bulk_rows_per_s=guarded_b,
         single=guarded_s / plain_s,
         bulk=guarded_b / plain_b,
+        no_consent_single_per_s=no_consent_s,
+        consent=guarded_s / no_consent_s,
     )
     from healthcamp.audit.chain import verify
 
     result["audit_entries_ok"] = float(verify().ok)
     return result
+
+
+def _consent_all(coordinator: object, registrar: object, programme_id: int, ids: list) -> None:
+    """Every bench participant said yes to everything under a published document."""
+    from django.utils import timezone
+
+    from healthcamp.access import consent
+    from healthcamp.access.models import StaffMember
+    from healthcamp.consent.models import Consent, Decision
+    from healthcamp.purposes import CONSENT_PURPOSES
+
+    draft = consent.document_create(
+        actor=coordinator,
+        programme_id=programme_id,
+        language="en",
+        version=1,  # type: ignore[arg-type]
+        title="Bench",
+        body="Bench consent.",
+        purposes=[{"code": p.value, "description": p.value} for p in CONSENT_PURPOSES],
+    )
+    consent.document_publish(actor=coordinator, programme_id=programme_id, document_id=draft.id)  # type: ignore[arg-type]
+    recorder = StaffMember.objects.get(user__username="bench-registrar")
+    now = timezone.now()
+    consents = Consent.objects.bulk_create(
+        Consent(
+            participant_id=pid,
+            document_id=draft.id,
+            method="on_screen",
+            recorded_by=recorder,
+            recorded_at=now,
+        )
+        for pid in ids
+    )
+    Decision.objects.bulk_create(
+        Decision(consent=c, purpose=p.value, granted=True)
+        for c in consents
+        for p in CONSENT_PURPOSES
+    )
 
 
 def main() -> int:
@@ -124,6 +174,12 @@ def main() -> int:
                 f"{r['engine']:<11} {kind:<7} {float(r[plain]):>10.0f} {float(r[guarded]):>10.0f}"  # type: ignore[arg-type]
                 f" {ratio:>6.2f}x {TARGETS[kind]:>6.2f}x {mark}"
             )
+        consent_ratio = float(r["consent"])  # type: ignore[arg-type]
+        print(
+            f"{r['engine']:<11} {'consent':<7} {float(r['no_consent_single_per_s']):>10.0f}"  # type: ignore[arg-type]
+            f" {float(r['guarded_single_per_s']):>10.0f} {consent_ratio:>6.2f}x"  # type: ignore[arg-type]
+            "  (guarded read with the consent check vs without, same run)"
+        )
     return 0
 
 

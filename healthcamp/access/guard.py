@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from healthcamp.access.errors import AccessDenied
@@ -18,7 +20,6 @@ from healthcamp.access.policy import decide, needs_consent, permitted
 from healthcamp.access.roles import Action, Purpose
 from healthcamp.access.staff import Actor
 from healthcamp.audit import chain
-from healthcamp.consent.models import Consent, Decision
 from healthcamp.consent.rules import ConsentStatus, DecisionFact, status_of
 
 
@@ -57,27 +58,51 @@ def require_role(
         raise deny(actor, action, purpose, subjects, decision.reason)
 
 
+# Every consent of the given participants, with its decision for one purpose (if it has
+# one). Plain SQL: this runs before every consent-purpose read, and compiling the ORM
+# query cost more than running it.
+_CONSENTS_WITH_DECISION = """
+SELECT c.participant_id, c.recorded_at, c.id, d.granted, d.withdrawn_at IS NOT NULL
+FROM consent_consent c
+LEFT JOIN consent_decision d ON d.consent_id = c.id AND d.purpose = %s
+WHERE c.participant_id IN ({placeholders})
+"""
+_LONG_AGO = datetime(1970, 1, 1, tzinfo=UTC)  # withdrawals take effect when written
+
+
 def consent_statuses(
     participant_ids: Sequence[uuid.UUID], purpose: Purpose
 ) -> dict[uuid.UUID, ConsentStatus]:
     """Each participant's status for one purpose, under their newest consent, right now."""
-    newest: dict[uuid.UUID, int] = {}
-    for consent_id, participant_id in (
-        Consent.objects.filter(participant_id__in=participant_ids)
-        .order_by("recorded_at", "id")
-        .values_list("id", "participant_id")
-    ):
-        newest[participant_id] = consent_id  # later rows replace earlier ones
-    facts: dict[int, list[DecisionFact]] = {cid: [] for cid in newest.values()}
-    for consent_id, granted, withdrawn_at in Decision.objects.filter(
-        consent_id__in=newest.values(), purpose=purpose.value
-    ).values_list("consent_id", "granted", "withdrawn_at"):
-        facts[consent_id].append(DecisionFact(purpose.value, granted, withdrawn_at))
+    if not participant_ids:
+        return {}
+    # How Django's UUIDField stores ids: native uuid on PostgreSQL, 32 hex digits on SQLite.
+    native = connection.features.has_native_uuid_field
+    db_ids: list[Any] = list(participant_ids) if native else [pid.hex for pid in participant_ids]
+    by_key = {_key(db_id): pid for db_id, pid in zip(db_ids, participant_ids, strict=True)}
+    newest: dict[uuid.UUID, tuple[Any, int, list[DecisionFact]]] = {}
+    sql = _CONSENTS_WITH_DECISION.format(placeholders=", ".join(["%s"] * len(db_ids)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [purpose.value, *db_ids])
+        for key, recorded_at, consent_id, granted, withdrawn in cursor.fetchall():
+            pid = by_key[_key(key)]
+            facts = (
+                []
+                if granted is None
+                else [DecisionFact(purpose.value, bool(granted), _LONG_AGO if withdrawn else None)]
+            )
+            if pid not in newest or (recorded_at, consent_id) > newest[pid][:2]:
+                newest[pid] = (recorded_at, consent_id, facts)
     now = timezone.now()
     return {
-        pid: status_of(facts[newest[pid]] if pid in newest else None, purpose.value, at=now)
+        pid: status_of(newest[pid][2] if pid in newest else None, purpose.value, at=now)
         for pid in participant_ids
     }
+
+
+def _key(value: object) -> str:
+    # SQLite gives the id back as 32 hex characters, PostgreSQL as a UUID.
+    return value.hex if isinstance(value, uuid.UUID) else str(value)
 
 
 _NO_CONSENT_NEEDED = ConsentStatus.NOT_ASKED  # ignored by decide() for such purposes

@@ -12,7 +12,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -25,6 +25,7 @@ from healthcamp.access.guard import (
     require_role,
     split_by_consent,
 )
+from healthcamp.access.policy import needs_consent
 from healthcamp.access.roles import PURPOSE_VALUES, Action, Purpose
 from healthcamp.access.staff import Actor
 from healthcamp.audit import chain
@@ -174,12 +175,12 @@ def participant_read(
 ) -> ParticipantRecord:
     require_role(actor, Action.READ, purpose, [participant_id])
     if connection.vendor == "postgresql":
-        decision = check_consent(actor, Action.READ, purpose, participant_id)
-        if not decision.allowed:
-            if not Participant.objects.filter(pk=participant_id).exists():
+        found = _read_and_audit_in_one_statement(actor, purpose, participant_id)
+        if not found:  # absent, or no consent now: find out which, and record it
+            decision = check_consent(actor, Action.READ, purpose, participant_id)
+            if decision.allowed or not Participant.objects.filter(pk=participant_id).exists():
                 raise _not_found(actor, Action.READ, purpose, f"id {participant_id}")
             raise deny(actor, Action.READ, purpose, [participant_id], decision.reason)
-        found = _read_and_audit_in_one_statement(actor, purpose, participant_id)
     else:
         with transaction.atomic():
             decision = check_consent(actor, Action.READ, purpose, participant_id)
@@ -200,12 +201,28 @@ def participant_read(
     return _from_instance(found[0])
 
 
+# Granted, and not withdrawn, under the participant's newest consent (the SQL twin of
+# consent.rules.status_of, for PostgreSQL's one-statement read; the consent state
+# machine test runs against both).
+_PG_CONSENTED = """
+ AND COALESCE((
+    SELECT d.granted AND d.withdrawn_at IS NULL
+    FROM consent_consent c
+    LEFT JOIN consent_decision d ON d.consent_id = c.id AND d.purpose = %s
+    WHERE c.participant_id = "registry_participant"."id"
+    ORDER BY c.recorded_at DESC, c.id DESC
+    LIMIT 1
+ ), FALSE)"""
+
+
 def _read_and_audit_in_one_statement(
     actor: Actor, purpose: Purpose, participant_id: uuid.UUID
 ) -> list[Participant]:
-    """PostgreSQL: the read and its audit entry in one statement, hence one transaction.
+    """PostgreSQL: consent check, read and audit entry in one statement (one transaction).
 
-    Saves the BEGIN and COMMIT round trips that dominate a guarded single read there.
+    Saves the round trips that dominate a guarded single read there. Returns nothing,
+    and writes nothing, when the participant is absent or has no consent now; the
+    caller then records which.
     """
     new = chain.entry(
         actor=actor.audit_name,
@@ -215,8 +232,13 @@ def _read_and_audit_in_one_statement(
         outcome="allowed",
         subjects=[participant_id.hex],
     )
-    sql = chain.pg_append_sql(_by_id_sql(connection.vendor))
-    params = [_ID.get_db_prep_value(participant_id, connection), *chain.pg_append_params(new)]
+    target = _by_id_sql(connection.vendor)
+    params: list[Any] = [_ID.get_db_prep_value(participant_id, connection)]
+    if needs_consent(purpose):
+        target += _PG_CONSENTED
+        params.append(purpose.value)
+    sql = chain.pg_append_sql(target)
+    params += chain.pg_append_params(new)
     found = list(Participant.objects.raw(sql, params))
     # raw() puts the extra audit_seq / audit_hash columns on the instance.
     if found and found[0].__dict__["audit_seq"] is None:  # no head row yet (new/flushed db)
