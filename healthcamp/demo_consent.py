@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-ORDER = (
-    "screening",
-    "blood_tests",
-    "results_contact",
-    "referral_sharing",
-    "programme_statistics",
-    "deidentified_research",
-)
+from healthcamp.purposes import CONSENT_PURPOSES
+
+# The purposes in the order each document's descriptions below follow.
+ORDER = tuple(p.value for p in CONSENT_PURPOSES)
 
 DOCUMENTS: dict[str, dict[str, object]] = {
     "en": {

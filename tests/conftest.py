@@ -11,6 +11,7 @@ from django.test import Client
 
 from healthcamp.access import programmes
 from healthcamp.access.staff import NewStaff, staff_add
+from healthcamp.purposes import CONSENT_PURPOSES
 
 
 @pytest.fixture(autouse=True)
@@ -115,14 +116,7 @@ def live_server(request: pytest.FixtureRequest, django_db_setup: None) -> Any:
     server.stop()
 
 
-ALL_PURPOSES = (
-    "screening",
-    "blood_tests",
-    "results_contact",
-    "referral_sharing",
-    "programme_statistics",
-    "deidentified_research",
-)
+ALL_PURPOSES = tuple(p.value for p in CONSENT_PURPOSES)
 
 
 def publish_document(

@@ -16,6 +16,7 @@ from healthcamp.access.roles import Purpose
 from healthcamp.access.staff import Actor, staff_directory
 from healthcamp.purposes import CONSENT_PURPOSES
 from healthcamp.web.charts import consent_rates_chart
+from healthcamp.web.forms import show_errors
 from healthcamp.web.views import staff_view
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -160,8 +161,7 @@ def record(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> Htt
                     assent=(data["assent"] == "yes") if need.assent else None,
                 )
             except InvalidInput as error:
-                for field, message in error.errors.items():
-                    form.add_error(field if field in form.fields else None, message)
+                show_errors(form, error)
             else:
                 return redirect("web:participant", participant_id=participant_id)
     return render(

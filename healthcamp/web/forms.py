@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from healthcamp.access.errors import InvalidInput
 from healthcamp.registry.choices import Sex
 
 COMMON_LANGUAGES = [
@@ -72,3 +73,9 @@ class NameSearchForm(forms.Form):
     given_name = forms.CharField(label="Given name", max_length=100)
     family_name = forms.CharField(label="Family name", max_length=100)
     date_of_birth = forms.DateField(label="Date of birth", widget=DateInput)
+
+
+def show_errors(form: forms.Form, error: InvalidInput) -> None:
+    """Put the access layer's field errors on the form; others above it."""
+    for field, message in error.errors.items():
+        form.add_error(field if field in form.fields else None, message)

@@ -18,7 +18,7 @@ from healthcamp.access.errors import AccessDenied, InvalidInput, NotFound
 from healthcamp.access.forbidden import refusals
 from healthcamp.access.policy import default_purpose
 from healthcamp.access.staff import Actor, actor_for_user
-from healthcamp.web.forms import CardSearchForm, NameSearchForm, RegisterForm
+from healthcamp.web.forms import CardSearchForm, NameSearchForm, RegisterForm, show_errors
 
 View = Callable[..., HttpResponse]
 
@@ -106,8 +106,7 @@ def find_by_name(request: HttpRequest, actor: Actor) -> HttpResponse:
             )
             status = 200
         except InvalidInput as error:
-            for field, message in error.errors.items():
-                form.add_error(field, message)
+            show_errors(form, error)
     return render(
         request,
         "web/desk.html",
@@ -141,8 +140,7 @@ def register(request: HttpRequest, actor: Actor) -> HttpResponse:
         try:
             record = participants.participant_register(actor=actor, **form.cleaned_data)
         except InvalidInput as error:
-            for field, message in error.errors.items():
-                form.add_error(field if field in form.fields else None, message)
+            show_errors(form, error)
         else:
             return redirect("web:participant", participant_id=record.id)
     return render(request, "web/register.html", {"form": form, "actor": actor}, status=422)
