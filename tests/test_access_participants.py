@@ -171,21 +171,15 @@ def test_empty_search_is_audited(registrar: NewStaff, programme) -> None:
 
 
 def test_registration_stores_only_the_listed_fields() -> None:
-    """The participant table has no column beyond what the programme tells people."""
+    """The participant table has no column beyond what the programme tells people about:
+    the identifying fields sealed, their key and blind indexes, and coarse age band."""
     from django.apps import apps
 
     model = apps.get_model("registry", "Participant")
     assert {f.name for f in model._meta.concrete_fields} == {
-        "id",
-        "programme",
-        "card_code",
-        "given_name",
-        "family_name",
-        "date_of_birth",
-        "sex",
-        "preferred_language",
-        "phone",
-        "registered_at",
+        "id", "programme", "card_code", "given_name_sealed", "family_name_sealed",
+        "date_of_birth_sealed", "phone_sealed", "wrapped_key", "kek_id", "name_index",
+        "tolerant_index", "age_band", "sex", "preferred_language", "registered_at",
     }
 
 

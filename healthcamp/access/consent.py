@@ -16,7 +16,7 @@ import langcodes
 from django.db import transaction
 from django.utils import timezone
 
-from healthcamp.access import erasure
+from healthcamp.access import erasure, identity
 from healthcamp.access.errors import Conflict, InvalidInput, NotFound
 from healthcamp.access.guard import audit, require_consent, require_role
 from healthcamp.access.models import StaffMember
@@ -316,7 +316,7 @@ def _views(participant_id: uuid.UUID) -> list[ConsentView]:
     )
     consents = list(
         Consent.objects.filter(participant_id=participant_id)
-        .select_related("document", "recorded_by__user", "witness__user")
+        .select_related("participant", "document", "recorded_by__user", "witness__user")
         .prefetch_related("decisions", "document__purposes")
         .order_by("-recorded_at", "-id")
     )
@@ -329,7 +329,9 @@ def _views(participant_id: uuid.UUID) -> list[ConsentView]:
             recorded_by=c.recorded_by.user.get_username(),
             witness=c.witness.user.get_username() if c.witness else "",
             paper_reference=c.paper_reference,
-            guardian_name=c.guardian_name,
+            guardian_name=identity.open_for(
+                c.participant, field="guardian_name", sealed=bytes(c.guardian_name_sealed)
+            ),
             guardian_relationship=c.guardian_relationship,
             assent=c.assent,
             recorded_at=c.recorded_at,
@@ -403,7 +405,7 @@ def _minor_errors(
 ) -> dict[str, str]:
     programme = participant.programme
     needed = minor_requirement(
-        born=participant.date_of_birth,
+        born=identity.open_identity(participant).date_of_birth,
         day=today,
         age_of_majority=programme.age_of_majority,
         assent_age=programme.assent_age,
@@ -462,7 +464,11 @@ def consent_record(
             recorded_by_id=actor.staff_id,
             witness=witness,
             paper_reference=paper_reference.strip() if method == "paper" else "",
-            guardian_name=guardian.name.strip() if guardian else "",
+            guardian_name_sealed=identity.seal_for(
+                participant, field="guardian_name", value=guardian.name.strip()
+            )
+            if guardian
+            else b"",
             guardian_relationship=guardian.relationship if guardian else "",
             assent=assent,
             recorded_at=timezone.now(),

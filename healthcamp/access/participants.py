@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from healthcamp.access import identity
 from healthcamp.access.errors import AccessDenied, InvalidInput, NotFound
 from healthcamp.access.guard import audit as _audit
 from healthcamp.access.guard import (
@@ -33,18 +34,25 @@ from healthcamp.audit.selectors import LogLine, log_for_participant
 from healthcamp.registry import cardcode, validation
 from healthcamp.registry.models import Participant, Programme
 
-_FIELDS = (
-    "id",
-    "programme_id",
-    "card_code",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "sex",
-    "preferred_language",
-    "phone",
-    "registered_at",
-)
+
+class _Sealed(NamedTuple):
+    """A participant row as stored: identity still sealed."""
+
+    id: uuid.UUID
+    programme_id: int
+    card_code: str
+    sex: str
+    preferred_language: str
+    registered_at: datetime
+    kek_id: str
+    wrapped_key: bytes
+    given_name_sealed: bytes
+    family_name_sealed: bytes
+    date_of_birth_sealed: bytes
+    phone_sealed: bytes
+
+
+_FIELDS = _Sealed._fields
 
 
 class ParticipantRecord(NamedTuple):
@@ -100,8 +108,24 @@ def _by_id_sql(vendor: str) -> str:
     return str(sql)
 
 
-def _record(row: tuple[object, ...]) -> ParticipantRecord:
-    return ParticipantRecord._make(row)
+def _record(row: tuple[Any, ...]) -> ParticipantRecord:
+    return _open(_Sealed._make(row))
+
+
+def _open(sealed: _Sealed | Participant) -> ParticipantRecord:
+    person = identity.open_identity(sealed)
+    return ParticipantRecord(
+        id=sealed.id,
+        programme_id=sealed.programme_id,
+        card_code=sealed.card_code,
+        given_name=person.given_name,
+        family_name=person.family_name,
+        date_of_birth=person.date_of_birth,
+        sex=sealed.sex,
+        preferred_language=sealed.preferred_language,
+        phone=person.phone,
+        registered_at=sealed.registered_at,
+    )
 
 
 def participant_register(
@@ -144,7 +168,20 @@ def participant_register(
         try:
             with transaction.atomic():
                 participant = Participant.objects.create(
-                    programme=programme, card_code=cardcode.generate(), **cleaned
+                    programme=programme,
+                    card_code=cardcode.generate(),
+                    sex=str(cleaned["sex"]),
+                    preferred_language=str(cleaned["preferred_language"]),
+                    **identity.seal_identity(
+                        uuid.uuid4(),
+                        identity.Identity(
+                            given_name=str(cleaned["given_name"]),
+                            family_name=str(cleaned["family_name"]),
+                            date_of_birth=cleaned["date_of_birth"],  # type: ignore[arg-type]
+                            phone=str(cleaned["phone"]),
+                        ),
+                        today=today or timezone.localdate(),
+                    ),
                 )
                 _audit(actor, Action.REGISTER, purpose, "allowed", [participant.id])
             break
@@ -156,18 +193,7 @@ def participant_register(
 
 
 def _from_instance(participant: Participant) -> ParticipantRecord:
-    return ParticipantRecord(
-        id=participant.id,
-        programme_id=participant.programme_id,
-        card_code=participant.card_code,
-        given_name=participant.given_name,
-        family_name=participant.family_name,
-        date_of_birth=participant.date_of_birth,
-        sex=participant.sex,
-        preferred_language=participant.preferred_language,
-        phone=participant.phone,
-        registered_at=participant.registered_at,
-    )
+    return _open(participant)
 
 
 def participant_read(
@@ -308,16 +334,14 @@ def participant_search(
         errors["family_name"] = "Enter the family name to search for."
     if errors:
         raise InvalidInput(errors)
-    wanted = (_fold(given_name), _fold(family_name))
+    _exact, tolerant = identity.name_indexes(
+        given=given_name, family=family_name, born=date_of_birth
+    )
     with transaction.atomic():
-        candidates = Participant.objects.filter(date_of_birth=date_of_birth).order_by(
-            "registered_at"
-        )
-        matches = [
-            record
-            for record in map(_record, candidates.values_list(*_FIELDS))
-            if (_fold(record.given_name), _fold(record.family_name)) == wanted
-        ]
+        # The tolerant blind index: case, accents, spacing and script do not matter,
+        # and no name is ever compared in the clear in the database.
+        candidates = Participant.objects.filter(tolerant_index=tolerant).order_by("registered_at")
+        matches = [_record(row) for row in candidates.values_list(*_FIELDS)]
         # Without consent for the purpose, a match is neither shown nor named as allowed.
         allowed, _refused = split_by_consent(actor, Action.SEARCH, purpose, [r.id for r in matches])
         found = [record for record in matches if record.id in set(allowed)]

@@ -86,7 +86,8 @@ class Consent(models.Model):
     )
     paper_reference = models.CharField(max_length=64, blank=True, default="")
     # Minors only: who consented for them, and whether they agreed themselves.
-    guardian_name = models.CharField(max_length=200, blank=True, default="")
+    # Sealed with the participant's data key (see healthcamp.vault); empty for adults.
+    guardian_name_sealed = models.BinaryField(blank=True, default=b"")
     guardian_relationship = models.CharField(
         max_length=20, choices=Relationship.choices, blank=True, default=""
     )

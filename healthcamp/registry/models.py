@@ -43,16 +43,29 @@ class Site(models.Model):
 
 
 class Participant(models.Model):
+    """A participant. Identifying fields are ciphertext only (see healthcamp.vault).
+
+    Each row carries its own data key, wrapped by the vault's key-encryption key
+    (which lives outside the database). Deleting the row destroys the key.
+    """
+
     # Random, so ids reveal neither order nor number of registrations.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="participants")
     card_code = models.CharField(max_length=11, unique=True)
-    given_name = models.CharField(max_length=100)
-    family_name = models.CharField(max_length=100)
-    date_of_birth = models.DateField(db_index=True)
+    given_name_sealed = models.BinaryField()
+    family_name_sealed = models.BinaryField()
+    date_of_birth_sealed = models.BinaryField()
+    phone_sealed = models.BinaryField()
+    wrapped_key = models.BinaryField()
+    kek_id = models.CharField(max_length=16)
+    # Keyed HMACs of name + birth date: find a returning person, warn of a duplicate.
+    name_index = models.BinaryField(max_length=16, db_index=True)
+    tolerant_index = models.BinaryField(max_length=16, db_index=True)
+    # Coarse values that reports and reference ranges need, in the clear.
+    age_band = models.CharField(max_length=8)
     sex = models.CharField(max_length=10, choices=Sex.choices)
     preferred_language = models.CharField(max_length=35)
-    phone = models.CharField(max_length=32, blank=True, default="")
     registered_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
