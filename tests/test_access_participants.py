@@ -177,9 +177,21 @@ def test_registration_stores_only_the_listed_fields() -> None:
 
     model = apps.get_model("registry", "Participant")
     assert {f.name for f in model._meta.concrete_fields} == {
-        "id", "programme", "card_code", "given_name_sealed", "family_name_sealed",
-        "date_of_birth_sealed", "phone_sealed", "wrapped_key", "kek_id", "name_index",
-        "tolerant_index", "age_band", "sex", "preferred_language", "registered_at",
+        "id",
+        "programme",
+        "card_code",
+        "given_name_sealed",
+        "family_name_sealed",
+        "date_of_birth_sealed",
+        "phone_sealed",
+        "wrapped_key",
+        "kek_id",
+        "name_index",
+        "tolerant_index",
+        "age_band",
+        "sex",
+        "preferred_language",
+        "registered_at",
     }
 
 

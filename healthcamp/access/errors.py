@@ -25,3 +25,7 @@ class InvalidInput(AccessError):
 
 class Conflict(AccessError):
     pass
+
+
+class VaultUnavailable(AccessError):
+    """A vault key is missing, wrong or damaged: nothing can be opened or sealed."""

@@ -5,18 +5,36 @@ The only place that touches the vault keys on behalf of the access layer.
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
+from healthcamp.access.errors import VaultUnavailable
 from healthcamp.registry.models import Participant
 from healthcamp.vault import crypto
 from healthcamp.vault.keys import KeyRing, VaultKeyError, load_keyring
 
 _cache: dict[str, KeyRing] = {}
+F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _vault_errors(function: F) -> F:
+    """Key problems leave the access layer as VaultUnavailable, with the vault's message."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except VaultKeyError as error:
+            raise VaultUnavailable(str(error)) from error
+
+    return wrapper  # type: ignore[return-value]
+
+
+@_vault_errors
 def keyring() -> KeyRing:
     """The vault keys; made on first run, and only while no participant is sealed with them."""
     from django.conf import settings
@@ -75,6 +93,7 @@ def age_band(born: date, today: date) -> str:
     return f"{low}-{low + 4}"
 
 
+@_vault_errors
 def seal_identity(
     participant_id: uuid.UUID, identity: Identity, *, today: date
 ) -> dict[str, object]:
@@ -111,6 +130,7 @@ def seal_identity(
     }
 
 
+@_vault_errors
 def data_key_of(participant: Sealed) -> bytes:
     ring = keyring()
     if participant.kek_id != ring.kek.key_id:
@@ -122,6 +142,7 @@ def data_key_of(participant: Sealed) -> bytes:
     return ring.kek.unwrap(bytes(participant.wrapped_key), participant=participant.id.hex)
 
 
+@_vault_errors
 def open_identity(participant: Sealed) -> Identity:
     data_key = data_key_of(participant)
     pid = participant.id.hex
@@ -138,6 +159,7 @@ def open_identity(participant: Sealed) -> Identity:
     )
 
 
+@_vault_errors
 def seal_for(participant: Sealed, *, field: str, value: str) -> bytes:
     """Seal another identifying value (a guardian's name) with this participant's key."""
     return crypto.seal(
@@ -145,6 +167,7 @@ def seal_for(participant: Sealed, *, field: str, value: str) -> bytes:
     )
 
 
+@_vault_errors
 def open_for(participant: Sealed, *, field: str, sealed: bytes) -> str:
     if not sealed:
         return ""
@@ -153,9 +176,11 @@ def open_for(participant: Sealed, *, field: str, sealed: bytes) -> str:
     )
 
 
+@_vault_errors
 def name_indexes(*, given: str, family: str, born: date) -> tuple[bytes, bytes]:
     return crypto.name_indexes(keyring().index_key, given=given, family=family, born=born)
 
 
+@_vault_errors
 def pseudonym(participant_id: uuid.UUID) -> str:
     return crypto.pseudonym(keyring().index_key, participant_id.hex)

@@ -14,7 +14,13 @@ from ninja.security import HttpBearer
 from pydantic import ConfigDict, StrictInt, StrictStr
 
 from healthcamp.access import participants, programmes
-from healthcamp.access.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from healthcamp.access.errors import (
+    AccessDenied,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    VaultUnavailable,
+)
 from healthcamp.access.forbidden import refusal
 from healthcamp.access.policy import default_purpose
 from healthcamp.access.staff import Actor, actor_for_token
@@ -103,6 +109,12 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400 and "parse" in message.lower():
         message = "The request body is not valid JSON; send one JSON object with the listed fields."
     return _error(request, exc.status_code, message)
+
+
+@api.exception_handler(VaultUnavailable)
+def on_vault_key(request: HttpRequest, exc: VaultUnavailable) -> HttpResponse:
+    # A server-side key problem, not bad input: say which key, serve nothing.
+    return _error(request, 503, f"The vault cannot open this record: {exc}")
 
 
 @api.exception_handler(RequestDataTooBig)

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from healthcamp.access import consent, participants, programmes
-from healthcamp.access.errors import AccessDenied, InvalidInput, NotFound
+from healthcamp.access.errors import AccessDenied, InvalidInput, NotFound, VaultUnavailable
 from healthcamp.access.forbidden import refusals
 from healthcamp.access.policy import default_purpose
 from healthcamp.access.staff import Actor, actor_for_user
@@ -38,6 +38,8 @@ def staff_view(view: View) -> View:
             return _problem(request, 403, str(error))
         except NotFound as error:
             return _problem(request, 404, str(error))
+        except VaultUnavailable as error:
+            return _problem(request, 503, f"The vault cannot open this record: {error}")
 
     return wrapper
 

@@ -1,0 +1,135 @@
+"""Look at the bytes: a stolen database file or dump holds no names, birth dates or phones."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from healthcamp.access import consent, participants
+
+PEOPLE = [
+    ("Zyxquorra", "Pemberthwaite", date(1961, 7, 23), "+254 799 424242"),
+    ("Ölvirðun", "Ŋgatsébo", date(1958, 2, 11), "+44 7700 900123"),
+    ("مريمونة", "الحدادية", date(1973, 12, 5), ""),
+]
+GUARDIAN = "Quillfeatherby Oakenshaw"
+
+
+def _secrets() -> list[bytes]:
+    found = []
+    for given, family, born, phone in PEOPLE:
+        found += [given.encode(), family.encode(), born.isoformat().encode()]
+        found.append(born.strftime("%d/%m/%Y").encode())
+        if phone:
+            found += [phone.encode(), phone.replace(" ", "").encode()]
+    found.append(GUARDIAN.encode())
+    return found
+
+
+def _register_everyone(registrar, coordinator, programme_id: int) -> None:
+    from tests.conftest import publish_document
+
+    document = publish_document(coordinator, programme_id)
+    for given, family, born, phone in PEOPLE:
+        record = participants.participant_register(
+            actor=registrar.actor,
+            programme_id=programme_id,
+            given_name=given,
+            family_name=family,
+            date_of_birth=born,
+            sex="other",
+            preferred_language="en",
+            phone=phone,
+        )
+    child = participants.participant_register(
+        actor=registrar.actor,
+        programme_id=programme_id,
+        given_name="Tiny",
+        family_name="Person",
+        date_of_birth=date.today().replace(year=date.today().year - 3),
+        sex="other",
+        preferred_language="en",
+    )
+    consent.consent_record(
+        actor=registrar.actor,
+        participant_id=child.id,
+        document_id=document.id,
+        decisions={p.code: True for p in document.purposes},
+        method="on_screen",
+        guardian=consent.Guardian(GUARDIAN, "parent"),
+    )
+    assert record.given_name == PEOPLE[-1][0]
+
+
+SCRIPT = """
+import django, os
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from healthcamp.access.staff import staff_add
+from healthcamp.access.programmes import programme_create
+from tests.test_vault_bytes import _register_everyone
+class S:
+    def __init__(self, new): self.actor = new.actor
+registrar = S(staff_add(username="r", role="registrar", password="pw-123456-x"))
+coordinator = S(staff_add(username="c", role="coordinator", password="pw-123456-x"))
+_register_everyone(registrar, coordinator, programme_create(actor=coordinator.actor, name="P").id)
+"""
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("HEALTHCAMP_DATABASE_URL")), reason="this half looks at a SQLite file"
+)
+def test_the_sqlite_file_holds_none_of_it(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "HEALTHCAMP_HOME": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "healthcamp.settings",
+    }
+    subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        env=env,
+        check=True,
+        cwd=Path(__file__).parent.parent,
+        timeout=120,
+    )
+    files = [p for p in tmp_path.iterdir() if p.name.startswith("healthcamp.sqlite3")]
+    raw = b"".join(p.read_bytes() for p in files)
+    assert b"registry_participant" in raw  # it is the database
+    for secret in _secrets():
+        assert secret not in raw, secret
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_plain_pg_dump_holds_none_of_it(registrar, coordinator, programme) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("pg_dump needs PostgreSQL")
+    _register_everyone(registrar, coordinator, programme.id)
+    config = connection.settings_dict
+    dump = subprocess.run(
+        [
+            "pg_dump",
+            "-h",
+            config["HOST"] or "127.0.0.1",
+            "-p",
+            str(config["PORT"] or 5432),
+            "-U",
+            config["USER"] or "postgres",
+            "--no-password",
+            config["NAME"],
+        ],
+        capture_output=True,
+        check=True,
+        timeout=120,
+        env={**os.environ, "PGPASSWORD": config["PASSWORD"] or ""},
+    ).stdout
+    assert b"registry_participant" in dump
+    for secret in _secrets():
+        assert secret not in dump, secret
