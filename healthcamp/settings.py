@@ -129,7 +129,11 @@ def database_config() -> dict[str, Any]:
             # fail half-way with "database is locked" on lock upgrade.
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                # Deleted rows (an erased participant's wrapped key) are overwritten, not freed.
+                "PRAGMA secure_delete=ON;"
+            ),
         }
     return config
 

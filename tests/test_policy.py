@@ -27,6 +27,7 @@ ALLOWED = {
     (C, A.CONSENT_RECORD, REG),
     (C, A.CONSENT_READ, REG),
     (C, A.CONSENT_WITHDRAW, REG),
+    (C, A.ERASE, REG),
     (R, A.REGISTER, REG),
     (R, A.READ, REG),
     (R, A.SEARCH, REG),

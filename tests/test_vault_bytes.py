@@ -80,6 +80,18 @@ class S:
 registrar = S(staff_add(username="r", role="registrar", password="pw-123456-x"))
 coordinator = S(staff_add(username="c", role="coordinator", password="pw-123456-x"))
 _register_everyone(registrar, coordinator, programme_create(actor=coordinator.actor, name="P").id)
+import sys
+if "--erase" in sys.argv:
+    from django.db import connection
+    from healthcamp.access.erasure import participant_erase
+    from healthcamp.registry.models import Participant
+    person = Participant.objects.order_by("registered_at").first()
+    home = os.environ["HEALTHCAMP_HOME"]
+    open(home + "/erased-key", "wb").write(bytes(person.wrapped_key))
+    open(home + "/erased-name", "wb").write(bytes(person.given_name_sealed))
+    participant_erase(actor=coordinator.actor, participant_id=person.id)
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 """
 
 
@@ -104,6 +116,33 @@ def test_the_sqlite_file_holds_none_of_it(tmp_path: Path) -> None:
     assert b"registry_participant" in raw  # it is the database
     for secret in _secrets():
         assert secret not in raw, secret
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("HEALTHCAMP_DATABASE_URL")), reason="this half looks at a SQLite file"
+)
+def test_an_erased_persons_key_is_overwritten_in_the_file(tmp_path: Path) -> None:
+    """secure_delete: the deleted row's wrapped key and ciphertext are not left in free pages."""
+    env = {
+        **os.environ,
+        "HEALTHCAMP_HOME": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "healthcamp.settings",
+    }
+    subprocess.run(
+        [sys.executable, "-c", SCRIPT, "--erase"],
+        env=env,
+        check=True,
+        cwd=Path(__file__).parent.parent,
+        timeout=120,
+    )
+    wrapped_key = (tmp_path / "erased-key").read_bytes()
+    sealed_name = (tmp_path / "erased-name").read_bytes()
+    raw = b"".join(
+        p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("healthcamp.sqlite3")
+    )
+    assert b"erasure" in raw.lower()
+    assert wrapped_key not in raw
+    assert sealed_name not in raw
 
 
 @pytest.mark.postgres_only

@@ -186,3 +186,24 @@ def test_coordinator_writes_publishes_and_sees_the_rates(coordinator, registrar,
 def test_only_coordinators_open_the_programme_page(role, programme, request) -> None:
     staff: NewStaff = request.getfixturevalue(role)
     assert _login(staff).get(f"/programmes/{programme.id}/").status_code == 403
+
+
+def test_a_coordinator_erases_from_the_page(coordinator, registrar, programme) -> None:
+    person = _person(registrar, programme)
+    client = _login(coordinator)
+    assert "Erase this participant" in client.get(f"/participants/{person.id}/").content.decode()
+    unconfirmed = client.post(f"/participants/{person.id}/erase/", {})
+    assert unconfirmed.status_code == 422
+    done = client.post(f"/participants/{person.id}/erase/", {"confirm": "yes"})
+    assert done.status_code == 200
+    assert "data key are gone" in done.content.decode()
+    assert client.get(f"/participants/{person.id}/").status_code == 404
+
+
+def test_a_registrar_cannot_erase(registrar, programme) -> None:
+    person = _person(registrar, programme)
+    client = _login(registrar)
+    assert (
+        "Erase this participant" not in client.get(f"/participants/{person.id}/").content.decode()
+    )
+    assert client.post(f"/participants/{person.id}/erase/", {"confirm": "yes"}).status_code == 403

@@ -512,9 +512,10 @@ def consent_of(*, actor: Actor, participant_id: uuid.UUID, consent_id: int) -> C
 
 @dataclass(frozen=True)
 class Withdrawal:
-    consent: ConsentView
+    consent: ConsentView | None  # None once the participant is erased altogether
     withdrawn: tuple[str, ...]
     erased: int
+    participant_erased: bool = False
 
 
 def consent_withdraw(
@@ -527,7 +528,8 @@ def consent_withdraw(
 ) -> Withdrawal:
     """Withdraw some purposes (or all, with None): refused from this instant on.
 
-    erase: also delete what was already collected for those purposes, now.
+    erase: also delete what was already collected for those purposes, now; with every
+    purpose withdrawn, erase the participant altogether (crypto-shredding).
     """
     purpose = Purpose.REGISTRATION
     require_role(actor, Action.CONSENT_WITHDRAW, purpose, [participant_id])
@@ -590,6 +592,10 @@ def consent_withdraw(
             f"consent {consent_id}: withdrew {', '.join(chosen)}; "
             + (f"erased {erased} record(s)" if erase else "kept what was collected"),
         )
+        if erase and purposes is None:
+            # Withdrawing everything and asking for erasure: erase the person entirely.
+            erasure.shred(actor=actor, participant_id=participant_id, reason="consent_withdrawn")
+            return Withdrawal(None, tuple(chosen), erased, participant_erased=True)
     return Withdrawal(_views(participant_id)[0], tuple(chosen), erased)
 
 

@@ -1,21 +1,40 @@
-"""Erasing what was collected for a purpose, when a participant withdraws and asks for it.
+"""Erasure: crypto-shredding a participant, and erasing what a purpose collected.
 
 Each kind of data collected for a purpose registers one eraser here; withdrawal with
-erase runs them inside the withdrawal's transaction. The registry holds no personal
-data of its own; today no purpose-specific records exist yet (identity and consent
-are kept for registration), so erasure finds nothing to delete until exam stations
-register their observations' eraser.
+erase runs them inside the withdrawal's transaction. Today no purpose-specific records
+exist yet (identity and consent are kept for registration), so purpose erasure finds
+nothing until exam stations register their observations' eraser.
+
+A full erasure deletes the participant's row - their sealed identity and the only copy
+of their data key - and their consent, appends a pseudonymous record to the erasure
+ledger (in the database and in HEALTHCAMP_HOME/erasure-ledger), and writes an audit
+entry. The audit log keeps its entries: they hold no names.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from healthcamp.access import identity
+from healthcamp.access.errors import InvalidInput, NotFound
+from healthcamp.access.guard import audit, require_role
+from healthcamp.access.roles import Action
+from healthcamp.access.staff import Actor
 from healthcamp.purposes import Purpose
+from healthcamp.registry.models import ErasureRecord, Participant
 
 Eraser = Callable[[uuid.UUID], int]
 _ERASERS: dict[Purpose, list[Eraser]] = {}
+REASONS = ("participant_request", "consent_withdrawn")
 
 
 def register(purpose: Purpose, eraser: Eraser) -> None:
@@ -25,3 +44,56 @@ def register(purpose: Purpose, eraser: Eraser) -> None:
 def erase(*, participant_id: uuid.UUID, purpose: Purpose) -> int:
     """Delete the participant's records kept for this purpose; return how many went."""
     return sum(eraser(participant_id) for eraser in _ERASERS.get(purpose, ()))
+
+
+def ledger_file() -> Path:
+    return Path(settings.HOME) / "erasure-ledger"
+
+
+def _mirror(record: dict[str, str]) -> None:
+    """Append to the ledger kept outside the database (it outlives a restore)."""
+    fd = os.open(ledger_file(), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a", encoding="ascii") as handle:
+        handle.write(json.dumps(record, sort_keys=True) + "\n")
+
+
+@dataclass(frozen=True)
+class Erased:
+    pseudonym: str
+    erased_at: str
+
+
+def shred(*, actor: Actor, participant_id: uuid.UUID, reason: str) -> Erased:
+    """Erase one participant for good, in one transaction (the caller has authorised it)."""
+    if reason not in REASONS:
+        raise InvalidInput({"reason": f"The reason is one of {', '.join(REASONS)}."})
+    with transaction.atomic():
+        participant = Participant.objects.select_for_update().filter(pk=participant_id).first()
+        if participant is None:
+            raise NotFound(f"No participant with id {participant_id}; they may be erased already.")
+        name = identity.pseudonym(participant_id)
+        kept_for_research = 0  # observations are not collected yet; see the note above
+        for purpose in Purpose:
+            if purpose != Purpose.DEIDENTIFIED_RESEARCH:
+                erase(participant_id=participant_id, purpose=purpose)
+        participant.delete()  # sealed identity, wrapped data key, consents
+        now = timezone.now()
+        ErasureRecord.objects.create(pseudonym=name, erased_at=now, reason=reason)
+        audit(
+            actor,
+            Action.ERASE,
+            Purpose.REGISTRATION,
+            "allowed",
+            [participant_id],
+            f"erased ({reason}); data key destroyed; {kept_for_research} de-identified "
+            "observation(s) kept for research",
+        )
+        record = {"pseudonym": name, "erased_at": now.isoformat(), "reason": reason}
+        transaction.on_commit(lambda: _mirror(record))
+    return Erased(name, now.isoformat())
+
+
+def participant_erase(*, actor: Actor, participant_id: uuid.UUID) -> Erased:
+    """A coordinator carries out a participant's request to be erased."""
+    require_role(actor, Action.ERASE, Purpose.REGISTRATION, [participant_id])
+    return shred(actor=actor, participant_id=participant_id, reason="participant_request")

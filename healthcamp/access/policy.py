@@ -30,6 +30,7 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.CONSENT_RECORD: _IDENTIFY,
         Action.CONSENT_READ: _IDENTIFY,
         Action.CONSENT_WITHDRAW: _IDENTIFY,
+        Action.ERASE: _IDENTIFY,
     },
     Role.REGISTRAR: {
         Action.REGISTER: _IDENTIFY,
@@ -110,6 +111,7 @@ def _verb(action: Action) -> str:
         Action.CONSENT_RECORD: "record a participant's consent",
         Action.CONSENT_READ: "see a participant's consent",
         Action.CONSENT_WITHDRAW: "withdraw a participant's consent",
+        Action.ERASE: "erase a participant",
     }[action]
 
 

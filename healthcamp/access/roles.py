@@ -28,6 +28,7 @@ class Action(StrEnum):
     CONSENT_RECORD = "consent.record"
     CONSENT_READ = "consent.read"
     CONSENT_WITHDRAW = "consent.withdraw"
+    ERASE = "participant.erase"
 
 
 ROLE_VALUES = ", ".join(r.value for r in Role)

@@ -13,7 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 from pydantic import ConfigDict, StrictInt, StrictStr
 
-from healthcamp.access import participants, programmes
+from healthcamp.access import erasure, participants, programmes
 from healthcamp.access.errors import (
     AccessDenied,
     Conflict,
@@ -224,6 +224,17 @@ def find_participants(
             }
         )
     return {"purpose": chosen.value, "results": found}
+
+
+class ErasedOut(Schema):
+    pseudonym: str
+    erased_at: str
+
+
+@api.post("/participants/{participant_id}/erase", response={200: ErasedOut, **ERRORS})
+def erase_participant(request: HttpRequest, participant_id: uuid.UUID) -> erasure.Erased:
+    """Carry out a participant's erasure request: their data key is destroyed."""
+    return erasure.participant_erase(actor=acting(request), participant_id=participant_id)
 
 
 @api.post("/programmes", response={201: CreatedOut, **ERRORS})

@@ -100,7 +100,8 @@ class WithdrawIn(Closed):
 class WithdrawOut(Schema):
     withdrawn: list[str]
     erased: int
-    consent: ConsentOut
+    participant_erased: bool
+    consent: ConsentOut | None
 
 
 def _consent_out(view: consent.ConsentView) -> dict[str, Any]:
@@ -214,7 +215,8 @@ def withdraw_consent(
     return {
         "withdrawn": list(result.withdrawn),
         "erased": result.erased,
-        "consent": _consent_out(result.consent),
+        "participant_erased": result.participant_erased,
+        "consent": _consent_out(result.consent) if result.consent else None,
     }
 
 

@@ -70,3 +70,18 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return f"participant {self.id}"
+
+
+class ErasureRecord(models.Model):
+    """One erased participant, by pseudonym only (a keyed HMAC of their former id).
+
+    After a restore from backup, every restored participant whose pseudonym is here
+    is erased again, so an erased person never comes back.
+    """
+
+    pseudonym = models.CharField(max_length=32, unique=True)
+    erased_at = models.DateTimeField()
+    reason = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"erasure {self.pk}"

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from healthcamp.access import consent, participants, programmes
+from healthcamp.access import consent, erasure, participants, programmes
 from healthcamp.access.errors import Conflict, InvalidInput, NotFound
 from healthcamp.access.roles import Purpose
 from healthcamp.access.staff import Actor, staff_directory
@@ -295,3 +295,21 @@ def programme(request: HttpRequest, actor: Actor, programme_id: int) -> HttpResp
         },
         status=422 if request.method == "POST" else 200,
     )
+
+
+@require_http_methods(["POST"])
+@staff_view
+def erase(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> HttpResponse:
+    """A coordinator carries out the participant's request to be erased."""
+    if request.POST.get("confirm") != "yes":
+        return render(
+            request,
+            "web/problem.html",
+            {
+                "message": "Tick the box confirming the participant asked to be erased; "
+                "nothing was erased."
+            },
+            status=422,
+        )
+    done = erasure.participant_erase(actor=actor, participant_id=participant_id)
+    return render(request, "web/erased.html", {"actor": actor, "erased": done})

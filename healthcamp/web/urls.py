@@ -29,5 +29,10 @@ urlpatterns = [
         consent_views.withdraw,
         name="withdraw",
     ),
+    path(
+        "participants/<uuid:participant_id>/erase/",
+        consent_views.erase,
+        name="erase",
+    ),
     path("programmes/<int:programme_id>/", consent_views.programme, name="programme"),
 ]
