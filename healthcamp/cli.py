@@ -135,6 +135,54 @@ def bench(*, extra: list[str]) -> int:
     return max(codes)
 
 
+def backup_command(*, path: str) -> int:
+    from pathlib import Path
+
+    from healthcamp.access.backup import BackupError, backup
+    from healthcamp.access.errors import VaultUnavailable
+
+    try:
+        info = backup(path=Path(path))
+    except (BackupError, VaultUnavailable) as error:
+        print(f"Backup failed: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"Backup written to {info.path} ({info.size} bytes, taken {info.taken_at}, "
+        f"{info.erasures} erasures on record). It opens only with this vault key."
+    )
+    return 0
+
+
+def restore_command(*, path: str, yes: bool) -> int:
+    from pathlib import Path
+
+    from healthcamp.access.backup import BackupError, restore
+    from healthcamp.access.errors import VaultUnavailable
+
+    if not yes:
+        if not sys.stdin.isatty():
+            print(
+                "Restoring replaces the whole database. Without a terminal to confirm on, "
+                "pass --yes to restore.",
+                file=sys.stderr,
+            )
+            return 2
+        answer = input(f"Replace the whole database with {path}? Type 'restore' to go on: ")
+        if answer.strip() != "restore":
+            print("Nothing was changed.")
+            return 1
+    try:
+        info = restore(path=Path(path))
+    except (BackupError, VaultUnavailable) as error:
+        print(f"Restore failed, nothing was changed: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"Restored the backup taken {info.taken_at}; erased again {info.reerased} "
+        f"participant(s) erased since; the audit head is now entry {info.audit_head}."
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="healthcamp", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -162,6 +210,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="VAR",
         help="read the web password from this environment variable (default: generate one)",
     )
+
+    p = commands.add_parser("backup", help="write an encrypted, checksummed snapshot")
+    p.add_argument("file")
+    p = commands.add_parser("restore", help="restore a snapshot, then re-apply erasures")
+    p.add_argument("file")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
     p = commands.add_parser("bench", help="measure guarded reads and audit verification")
     p.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
@@ -201,6 +255,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return staff_add_command(name=args.name, role=args.role, password_env=args.password_env)
     if args.command == "audit":
         return audit_verify()
+    if args.command == "backup":
+        return backup_command(path=args.file)
+    if args.command == "restore":
+        return restore_command(path=args.file, yes=args.yes)
     if args.command == "bench":
         return bench(extra=["--engine", args.engine, "--rounds", str(args.rounds)])
     return 2  # argparse already refused anything else

@@ -34,7 +34,7 @@ from healthcamp.registry.models import ErasureRecord, Participant
 
 Eraser = Callable[[uuid.UUID], int]
 _ERASERS: dict[Purpose, list[Eraser]] = {}
-REASONS = ("participant_request", "consent_withdrawn")
+REASONS = ("participant_request", "consent_withdrawn", "reapplied")
 
 
 def register(purpose: Purpose, eraser: Eraser) -> None:

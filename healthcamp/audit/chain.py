@@ -286,6 +286,24 @@ def write_head_file(head: Head) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
+def replace_head_file(head: Head) -> None:
+    """Point the head file at this head, even backwards: only after a restore."""
+    path = head_file()
+    partial = path.with_name(path.name + ".partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(_HEAD_RECORD.format(seq=head.seq, hash=head.hash.hex()))
+    partial.replace(path)
+
+
+def database_head() -> Head | None:
+    """The newest entry in the database (not the head file's view of it)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1")
+        row = cursor.fetchone()
+    return Head(row[0], bytes(row[1])) if row else None
+
+
 @dataclass(frozen=True)
 class Verification:
     entries: int

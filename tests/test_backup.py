@@ -1,0 +1,192 @@
+"""The restore drill: register, back up, erase, restore - the erased person stays erased."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SETUP = """
+import django, json, os
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from datetime import date
+from healthcamp.access import participants
+from healthcamp.access.programmes import programme_create
+from healthcamp.access.staff import staff_add
+r = staff_add(username="r", role="registrar", password="pw-123456-x").actor
+c = staff_add(username="c", role="coordinator", password="pw-123456-x").actor
+p = programme_create(actor=c, name="Drill").id
+ids = [str(participants.participant_register(actor=r, programme_id=p, given_name=n,
+       family_name="Drillson", date_of_birth=date(1970, 1, 1), sex="other",
+       preferred_language="en").id) for n in ("Erin", "Frank", "Gita")]
+print(json.dumps(ids))
+"""
+ERASE = """
+import django, sys, uuid
+django.setup()
+from healthcamp.access.erasure import participant_erase
+from healthcamp.access.staff import actor_for_user
+from django.contrib.auth import get_user_model
+c = actor_for_user(get_user_model().objects.get(username="c"))
+participant_erase(actor=c, participant_id=uuid.UUID(sys.argv[1]))
+"""
+CHECK = """
+import django, json, sys, uuid
+django.setup()
+from healthcamp.access import participants
+from healthcamp.access.errors import NotFound
+from healthcamp.access.roles import Purpose
+from healthcamp.access.staff import actor_for_user
+from django.contrib.auth import get_user_model
+r = actor_for_user(get_user_model().objects.get(username="r"))
+out = {}
+for pid in sys.argv[1:]:
+    try:
+        out[pid] = participants.participant_read(
+            actor=r, purpose=Purpose.REGISTRATION, participant_id=uuid.UUID(pid)).given_name
+    except NotFound:
+        out[pid] = None
+print(json.dumps(out))
+"""
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "HEALTHCAMP_HOME": str(home),
+        "DJANGO_SETTINGS_MODULE": "healthcamp.settings",
+    }
+    env.pop("HEALTHCAMP_DATABASE_URL", None)
+    return env
+
+
+def _py(home: Path, script: str, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        env=_env(home),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+
+
+def _cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "healthcamp.cli", *args],
+        env=_env(home),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.mark.cli
+def test_restore_drill(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    erin, frank, gita = json.loads(_py(home, SETUP))
+    snapshot = tmp_path / "before.hcbackup"
+    made = _cli(home, "backup", str(snapshot))
+    assert made.returncode == 0, made.stderr
+    assert snapshot.stat().st_mode & 0o777 == 0o600
+    assert b"Erin" not in snapshot.read_bytes()
+    assert _cli(home, "backup", str(snapshot)).returncode == 1  # never overwrites
+
+    _py(home, ERASE, erin)
+    assert json.loads(_py(home, CHECK, erin))[erin] is None
+
+    refused = _cli(home, "restore", str(snapshot))
+    assert refused.returncode == 2
+    assert "pass --yes" in refused.stderr
+
+    restored = _cli(home, "restore", str(snapshot), "--yes")
+    assert restored.returncode == 0, restored.stderr
+    assert "erased again 1 participant(s)" in restored.stdout
+    after = json.loads(_py(home, CHECK, erin, frank, gita))
+    assert after == {erin: None, frank: "Frank", gita: "Gita"}
+    verify = _cli(home, "audit", "verify")
+    assert verify.returncode == 0, verify.stderr
+
+
+@pytest.mark.cli
+def test_a_damaged_or_foreign_backup_changes_nothing(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    json.loads(_py(home, SETUP))
+    snapshot = tmp_path / "b.hcbackup"
+    assert _cli(home, "backup", str(snapshot)).returncode == 0
+    damaged = tmp_path / "damaged.hcbackup"
+    data = bytearray(snapshot.read_bytes())
+    data[-5] ^= 1
+    damaged.write_bytes(bytes(data))
+    result = _cli(home, "restore", str(damaged), "--yes")
+    assert result.returncode == 1
+    assert "damaged: its checksum does not match" in result.stderr
+    other = tmp_path / "other-home"
+    other.mkdir()
+    _py(other, SETUP)
+    foreign = _cli(other, "restore", str(snapshot), "--yes")
+    assert foreign.returncode == 1
+    assert "was sealed with vault key id" in foreign.stderr
+    missing = _cli(home, "restore", str(tmp_path / "nope"), "--yes")
+    assert "There is no backup file" in missing.stderr
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_restore_drill_on_postgresql(registrar, coordinator, programme, settings, tmp_path) -> None:
+    from datetime import date
+
+    from django.db import connection
+
+    from healthcamp.access import backup, erasure, identity, participants
+    from healthcamp.access.errors import NotFound
+    from healthcamp.access.roles import Purpose
+    from healthcamp.audit import chain
+
+    if connection.vendor != "postgresql":
+        pytest.skip("pg_dump and pg_restore need PostgreSQL")
+    ids = [
+        participants.participant_register(
+            actor=registrar.actor,
+            programme_id=programme.id,
+            given_name=name,
+            family_name="Drillson",
+            date_of_birth=date(1970, 1, 1),
+            sex="other",
+            preferred_language="en",
+        ).id
+        for name in ("Erin", "Frank")
+    ]
+    import shutil
+    from pathlib import Path
+
+    for name in ("vault-kek", "vault-index-key"):  # the same keys, in this test's own home
+        shutil.copy(Path(settings.HOME) / name, tmp_path / name)
+    settings.HOME = tmp_path  # for the erasure ledger file
+    backup.backup(path=tmp_path / "b.hcbackup")
+    erasure.participant_erase(actor=coordinator.actor, participant_id=ids[0])
+    info = backup.restore(path=tmp_path / "b.hcbackup")
+    assert info.reerased == 1
+    read = lambda pid: participants.participant_read(  # noqa: E731
+        actor=registrar.actor, purpose=Purpose.REGISTRATION, participant_id=pid
+    )
+    with pytest.raises(NotFound):
+        read(ids[0])
+    assert read(ids[1]).given_name == "Frank"
+    assert chain.verify().ok
+    identity.forget_keys()
