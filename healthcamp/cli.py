@@ -183,6 +183,29 @@ def restore_command(*, path: str, yes: bool) -> int:
     return 0
 
 
+def rotate_command() -> int:
+    from rich.progress import Progress
+
+    from healthcamp.access.errors import VaultUnavailable
+    from healthcamp.access.keys import rotate
+
+    try:
+        with Progress(transient=True) as progress:
+            task = progress.add_task("Re-wrapping data keys", total=None)
+            result = rotate(
+                progress=lambda done, total: progress.update(task, completed=done, total=total)
+            )
+    except VaultUnavailable as error:
+        print(f"Key rotation stopped: {error} Run it again to resume.", file=sys.stderr)
+        return 1
+    print(
+        f"Rotated the vault key {result.old_id} -> {result.new_id}: {result.rewrapped} data "
+        f"key(s) re-wrapped, no data re-encrypted. The old key is kept at {result.retired}: "
+        "backups taken before now need it."
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="healthcamp", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -216,6 +239,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("restore", help="restore a snapshot, then re-apply erasures")
     p.add_argument("file")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+    keys = commands.add_parser("keys", help="the vault's keys")
+    keys_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    keys_commands.add_parser("rotate", help="re-wrap all data keys under a new key")
 
     p = commands.add_parser("bench", help="measure guarded reads and audit verification")
     p.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
@@ -259,6 +286,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return backup_command(path=args.file)
     if args.command == "restore":
         return restore_command(path=args.file, yes=args.yes)
+    if args.command == "keys":
+        return rotate_command()
     if args.command == "bench":
         return bench(extra=["--engine", args.engine, "--rounds", str(args.rounds)])
     return 2  # argparse already refused anything else

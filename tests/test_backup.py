@@ -190,3 +190,20 @@ def test_restore_drill_on_postgresql(registrar, coordinator, programme, settings
     assert read(ids[1]).given_name == "Frank"
     assert chain.verify().ok
     identity.forget_keys()
+
+
+@pytest.mark.cli
+def test_keys_rotate_from_the_command_line(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    erin, frank, gita = json.loads(_py(home, SETUP))
+    rotated = _cli(home, "keys", "rotate")
+    assert rotated.returncode == 0, rotated.stderr
+    assert "3 data key(s) re-wrapped, no data re-encrypted" in rotated.stdout
+    assert json.loads(_py(home, CHECK, erin, frank, gita)) == {
+        erin: "Erin",
+        frank: "Frank",
+        gita: "Gita",
+    }
+    assert _cli(home, "audit", "verify").returncode == 0
+    assert [p.name for p in home.iterdir() if p.name.startswith("vault-kek.retired-")]

@@ -122,8 +122,8 @@ def seal_identity(
             value=identity.date_of_birth.isoformat(),
         ),
         "phone_sealed": crypto.seal(data_key, participant=pid, field="phone", value=identity.phone),
-        "wrapped_key": ring.kek.wrap(data_key, participant=pid),
-        "kek_id": ring.kek.key_id,
+        "wrapped_key": ring.writing_kek.wrap(data_key, participant=pid),
+        "kek_id": ring.writing_kek.key_id,
         "name_index": exact,
         "tolerant_index": tolerant,
         "age_band": age_band(identity.date_of_birth, today),
@@ -133,13 +133,14 @@ def seal_identity(
 @_vault_errors
 def data_key_of(participant: Sealed) -> bytes:
     ring = keyring()
-    if participant.kek_id != ring.kek.key_id:
+    kek = ring.kek_for(participant.kek_id)
+    if kek is None:
         raise VaultKeyError(
             f"Participant {participant.id.hex} was sealed with vault key id {participant.kek_id}, "
             f"but the vault key loaded has id {ring.kek.key_id}: the key file is the wrong one, "
             "or a key rotation did not finish."
         )
-    return ring.kek.unwrap(bytes(participant.wrapped_key), participant=participant.id.hex)
+    return kek.unwrap(bytes(participant.wrapped_key), participant=participant.id.hex)
 
 
 @_vault_errors

@@ -99,15 +99,56 @@ def _load(env: str, path: Path, label: str, *, create: bool) -> tuple[bytes, str
 class KeyRing:
     kek: KeyEncryptionKey
     index_key: bytes
+    # During a key rotation: the key that new and re-wrapped data keys use.
+    next_kek: KeyEncryptionKey | None = None
+
+    @property
+    def writing_kek(self) -> KeyEncryptionKey:
+        return self.next_kek or self.kek
+
+    def kek_for(self, key_id: str) -> KeyEncryptionKey | None:
+        for kek in (self.kek, self.next_kek):
+            if kek is not None and kek.key_id == key_id:
+                return kek
+        return None
+
+
+def kek_paths() -> tuple[Path, Path]:
+    home = Path(settings.HOME)
+    return home / "vault-kek", home / "vault-kek.next"
 
 
 def load_keyring(*, create: bool) -> KeyRing:
     """The keys; create them only for a database that holds no encrypted data yet."""
     home = Path(settings.HOME)
+    current, upcoming = kek_paths()
+    if not current.exists() and upcoming.exists() and "HEALTHCAMP_VAULT_KEK" not in os.environ:
+        # A rotation stopped between retiring the old key and promoting the new one.
+        upcoming.rename(current)
     kek, kek_source = _load(
-        "HEALTHCAMP_VAULT_KEK", home / "vault-kek", "vault key-encryption key", create=create
+        "HEALTHCAMP_VAULT_KEK", current, "vault key-encryption key", create=create
     )
     index_key, _ = _load(
         "HEALTHCAMP_VAULT_INDEX_KEY", home / "vault-index-key", "blind-index key", create=create
     )
-    return KeyRing(LocalKek(kek, kek_source), index_key)
+    next_kek = None
+    if upcoming.exists():
+        key, source = _load("HEALTHCAMP_VAULT_KEK_NEXT", upcoming, "next vault key", create=False)
+        next_kek = LocalKek(key, source)
+    return KeyRing(LocalKek(kek, kek_source), index_key, next_kek)
+
+
+def start_rotation() -> None:
+    """Make the next key (once; an interrupted rotation keeps the one it started with)."""
+    _, upcoming = kek_paths()
+    if not upcoming.exists():
+        _load("HEALTHCAMP_VAULT_KEK_NEXT", upcoming, "next vault key", create=True)
+
+
+def finish_rotation(old_id: str) -> Path:
+    """Promote the next key; keep the old one beside it (old backups need it)."""
+    current, upcoming = kek_paths()
+    retired = current.with_name(f"vault-kek.retired-{old_id}")
+    current.rename(retired)
+    upcoming.rename(current)
+    return retired
