@@ -36,7 +36,8 @@ def test_register_and_read_back(api_as, registrar: NewStaff, programme) -> None:
     created = api_as(registrar).post("/participants", participant_body(programme.id))
     assert created.status_code == 201, created.content
     body = created.json()
-    assert set(body) == {"id", "card_code"}
+    assert set(body) == {"id", "card_code", "possible_duplicates"}
+    assert body["possible_duplicates"] == 0
     assert len(body["card_code"]) == 11
     read = api_as(registrar).get(f"/participants/{body['id']}", purpose="registration")
     assert read.status_code == 200
@@ -57,6 +58,16 @@ def test_find_by_card_code_and_by_name(
         "/participants", given_name="amina", family_name="HADDAD", date_of_birth="1984-03-15"
     )
     assert [r["id"] for r in by_name.json()["results"]] == [body["id"]]
+
+
+def test_a_second_registration_with_the_same_name_and_birth_date_is_flagged(
+    api_as, registrar: NewStaff, programme
+) -> None:
+    api_as(registrar).post("/participants", participant_body(programme.id))
+    again = api_as(registrar).post(
+        "/participants", participant_body(programme.id, given_name="AMINA", family_name="Hadd ad")
+    )
+    assert again.json()["possible_duplicates"] == 1
 
 
 def test_unknown_card_code_finds_nobody(api_as, registrar: NewStaff, programme) -> None:

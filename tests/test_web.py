@@ -85,6 +85,14 @@ def test_registrar_registers_and_gets_a_card(registrar: NewStaff, programme) -> 
     assert "idcard" in card.content.decode()
 
 
+def test_a_likely_duplicate_is_pointed_out(registrar: NewStaff, programme) -> None:
+    client = _login(registrar)
+    client.post("/participants/new/", _form(programme.id))
+    second = client.post("/participants/new/", _form(programme.id, given_name="zawadi"))
+    page = client.get(second["Location"]).content.decode()
+    assert "1 other participant registered with the same name and date of birth" in page
+
+
 def test_the_qr_code_holds_exactly_the_card_code(registrar: NewStaff, programme) -> None:
     import segno
 

@@ -362,3 +362,19 @@ def participant_with_log(
     """The record and who did what to it; the log includes this very read."""
     record = participant_read(actor=actor, purpose=purpose, participant_id=participant_id)
     return record, log_for_participant(participant_id=participant_id.hex)
+
+
+def likely_duplicates(*, actor: Actor, participant_id: uuid.UUID) -> int:
+    """How many other participants share this one's name and birth date (tolerantly).
+
+    A count only: the registrar then searches by name and date of birth to look.
+    """
+    require_role(actor, Action.SEARCH, Purpose.REGISTRATION, [participant_id])
+    tolerant = (
+        Participant.objects.filter(pk=participant_id)
+        .values_list("tolerant_index", flat=True)
+        .first()
+    )
+    if tolerant is None:
+        return 0
+    return Participant.objects.filter(tolerant_index=tolerant).exclude(pk=participant_id).count()

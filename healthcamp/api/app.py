@@ -141,6 +141,7 @@ class ParticipantIn(Closed):
 class Registered(Schema):
     id: uuid.UUID
     card_code: str
+    possible_duplicates: int
 
 
 class ParticipantOut(Schema):
@@ -173,7 +174,11 @@ class CreatedOut(Schema):
 @api.post("/participants", response={201: Registered, **ERRORS})
 def register_participant(request: HttpRequest, payload: ParticipantIn) -> Status[Registered]:
     record = participants.participant_register(actor=acting(request), **payload.model_dump())
-    return Status(201, Registered(id=record.id, card_code=record.card_code))
+    duplicates = participants.likely_duplicates(actor=acting(request), participant_id=record.id)
+    return Status(
+        201,
+        Registered(id=record.id, card_code=record.card_code, possible_duplicates=duplicates),
+    )
 
 
 @api.get("/participants/{participant_id}", response={200: ParticipantOut, **ERRORS})

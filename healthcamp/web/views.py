@@ -179,6 +179,9 @@ def participant(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -
             if current
             else [],
             "may_record_consent": actor.role.value in ("registrar", "coordinator"),
+            "duplicates": participants.likely_duplicates(actor=actor, participant_id=record.id)
+            if actor.role.value in ("registrar", "coordinator")
+            else 0,
         },
     )
 
