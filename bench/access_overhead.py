@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import random
 import sys
+import uuid
 from datetime import date
 from pathlib import Path
 
@@ -36,15 +37,25 @@ def child(participants: int, reads: int, bulk_size: int, rounds: int) -> dict[st
     programme_create(actor=coordinator, name="Bench")
     programme = Programme.objects.get(name="Bench")
     rng = random.Random(1)
+    from healthcamp.access import identity
+
+    today = date(2026, 11, 1)
     Participant.objects.bulk_create(
         Participant(
             programme=programme,
             card_code=cardcode.generate(),
-            given_name=f"Given{i}",
-            family_name=f"Family{i}",
-            date_of_birth=date(1950 + i % 60, 1 + i % 12, 1 + i % 28),
             sex="female",
             preferred_language="en",
+            **identity.seal_identity(
+                uuid.uuid4(),
+                identity.Identity(
+                    given_name=f"Given{i}",
+                    family_name=f"Family{i}",
+                    date_of_birth=date(1950 + i % 60, 1 + i % 12, 1 + i % 28),
+                    phone="",
+                ),
+                today=today,
+            ),
         )
         for i in range(participants)
     )

@@ -85,3 +85,36 @@ def test_bad_database_url_is_explained(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "must start with sqlite:// or postgresql://" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("script", "args"),
+    [
+        ("access_overhead.py", ["--participants", "60", "--reads", "20", "--bulk-size", "30"]),
+        ("audit_verify.py", ["--entries", "300"]),
+        ("vault.py", ["--rows", "60"]),
+    ],
+)
+def test_the_benchmarks_run_and_print_ratios(tmp_path: Path, script: str, args: list[str]) -> None:
+    """A tiny run of each benchmark on SQLite, so they cannot rot unnoticed."""
+    environment = {**os.environ, "HEALTHCAMP_HOME": str(tmp_path)}
+    environment.pop("HEALTHCAMP_DATABASE_URL", None)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(Path(__file__).parent.parent / "bench" / script),
+            "--engine",
+            "sqlite",
+            "--rounds",
+            "1",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "sqlite" in done.stdout
+    assert "x" in done.stdout.split("sqlite", 1)[1]  # a ratio was printed

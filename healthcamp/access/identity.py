@@ -101,6 +101,7 @@ def seal_identity(
     ring = keyring()
     pid = participant_id.hex
     data_key = crypto.new_data_key()
+    cipher = crypto.opener(data_key)
     exact, tolerant = crypto.name_indexes(
         ring.index_key,
         given=identity.given_name,
@@ -110,18 +111,18 @@ def seal_identity(
     return {
         "id": participant_id,
         "given_name_sealed": crypto.seal(
-            data_key, participant=pid, field="given_name", value=identity.given_name
+            cipher, participant=pid, field="given_name", value=identity.given_name
         ),
         "family_name_sealed": crypto.seal(
-            data_key, participant=pid, field="family_name", value=identity.family_name
+            cipher, participant=pid, field="family_name", value=identity.family_name
         ),
         "date_of_birth_sealed": crypto.seal(
-            data_key,
+            cipher,
             participant=pid,
             field="date_of_birth",
             value=identity.date_of_birth.isoformat(),
         ),
-        "phone_sealed": crypto.seal(data_key, participant=pid, field="phone", value=identity.phone),
+        "phone_sealed": crypto.seal(cipher, participant=pid, field="phone", value=identity.phone),
         "wrapped_key": ring.writing_kek.wrap(data_key, participant=pid),
         "kek_id": ring.writing_kek.key_id,
         "name_index": exact,
@@ -145,12 +146,12 @@ def data_key_of(participant: Sealed) -> bytes:
 
 @_vault_errors
 def open_identity(participant: Sealed) -> Identity:
-    data_key = data_key_of(participant)
+    cipher = crypto.opener(data_key_of(participant))
     pid = participant.id.hex
 
     def field(name: str) -> str:
         sealed = bytes(getattr(participant, f"{name}_sealed"))
-        return crypto.open_sealed(data_key, participant=pid, field=name, sealed=sealed)
+        return crypto.open_sealed(cipher, participant=pid, field=name, sealed=sealed)
 
     return Identity(
         given_name=field("given_name"),
