@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "healthcamp.registry",
     "healthcamp.audit",
     "healthcamp.consent",
+    "healthcamp.exams",
     "healthcamp.access",
     "healthcamp.web",
 ]

@@ -1,14 +1,15 @@
 """Erasure: crypto-shredding a participant, and erasing what a purpose collected.
 
-Each kind of data collected for a purpose registers one eraser here; withdrawal with
-erase runs them inside the withdrawal's transaction. Today no purpose-specific records
-exist yet (identity and consent are kept for registration), so purpose erasure finds
-nothing until exam stations register their observations' eraser.
+Each kind of data collected for a purpose registers one eraser here (exam observations
+do, in access/exams.py); withdrawal with erase runs them inside the withdrawal's
+transaction.
 
-A full erasure deletes the participant's row - their sealed identity and the only copy
-of their data key - and their consent, appends a pseudonymous record to the erasure
-ledger (in the database and in HEALTHCAMP_HOME/erasure-ledger), and writes an audit
-entry. The audit log keeps its entries: they hold no names.
+A full erasure first keeps, de-identified, the observations of someone who agreed to
+de-identified research (research keepers), then deletes the participant's row - their
+sealed identity and the only copy of their data key - their consent and the rest,
+appends a pseudonymous record to the erasure ledger (in the database and in
+HEALTHCAMP_HOME/erasure-ledger), and writes an audit entry. The audit log keeps its
+entries: they hold no names.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from django.utils import timezone
 
 from healthcamp.access import identity
 from healthcamp.access.errors import InvalidInput, NotFound
-from healthcamp.access.guard import audit, require_role
+from healthcamp.access.guard import audit, consent_statuses, require_role
 from healthcamp.access.roles import Action
 from healthcamp.access.staff import Actor
+from healthcamp.consent.rules import ConsentStatus
 from healthcamp.purposes import Purpose
 from healthcamp.registry.models import ErasureRecord, Participant
 
@@ -39,6 +41,14 @@ REASONS = ("participant_request", "consent_withdrawn", "reapplied")
 
 def register(purpose: Purpose, eraser: Eraser) -> None:
     _ERASERS.setdefault(purpose, []).append(eraser)
+
+
+_KEEPERS: list[Eraser] = []
+
+
+def register_research_keeper(keeper: Eraser) -> None:
+    """Run before a full erasure of someone who agreed to de-identified research."""
+    _KEEPERS.append(keeper)
 
 
 def erase(*, participant_id: uuid.UUID, purpose: Purpose) -> int:
@@ -72,10 +82,14 @@ def shred(*, actor: Actor, participant_id: uuid.UUID, reason: str) -> Erased:
         if participant is None:
             raise NotFound(f"No participant with id {participant_id}; they may be erased already.")
         name = identity.pseudonym(participant_id)
-        kept_for_research = 0  # observations are not collected yet; see the note above
+        research = consent_statuses([participant_id], Purpose.DEIDENTIFIED_RESEARCH)
+        kept_for_research = (
+            sum(keep(participant_id) for keep in _KEEPERS)
+            if research[participant_id] == ConsentStatus.GRANTED
+            else 0
+        )
         for purpose in Purpose:
-            if purpose != Purpose.DEIDENTIFIED_RESEARCH:
-                erase(participant_id=participant_id, purpose=purpose)
+            erase(participant_id=participant_id, purpose=purpose)
         participant.delete()  # sealed identity, wrapped data key, consents
         now = timezone.now()
         ErasureRecord.objects.create(pseudonym=name, erased_at=now, reason=reason)

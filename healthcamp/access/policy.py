@@ -17,6 +17,7 @@ from healthcamp.purposes import CONSENT_PURPOSES
 
 _IDENTIFY = frozenset({Purpose.REGISTRATION})
 _SETUP = frozenset({Purpose.PROGRAMME_SETUP})
+_MEASURE = frozenset({Purpose.SCREENING, Purpose.BLOOD_TESTS})
 _STATION = frozenset({Purpose.SCREENING, Purpose.BLOOD_TESTS, Purpose.REFERRAL_SHARING})
 
 PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
@@ -42,12 +43,17 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
     },
     Role.CLINICIAN: {
         Action.READ: _STATION | {Purpose.RESULTS_CONTACT},
+        Action.ENCOUNTER_START: _MEASURE,
+        Action.OBSERVATION_RECORD: _MEASURE,
+        Action.OBSERVATION_READ: _MEASURE | {Purpose.RESULTS_CONTACT},
         Action.SEARCH: frozenset({Purpose.SCREENING}),
         Action.CONSENT_READ: _IDENTIFY,
         Action.CONSENT_WITHDRAW: _IDENTIFY,
     },
     Role.LAB: {
         Action.READ: frozenset({Purpose.BLOOD_TESTS}),
+        Action.OBSERVATION_RECORD: frozenset({Purpose.BLOOD_TESTS}),
+        Action.OBSERVATION_READ: frozenset({Purpose.BLOOD_TESTS}),
         Action.SEARCH: frozenset({Purpose.BLOOD_TESTS}),
         Action.CONSENT_READ: _IDENTIFY,
         Action.CONSENT_WITHDRAW: _IDENTIFY,
@@ -112,6 +118,9 @@ def _verb(action: Action) -> str:
         Action.CONSENT_READ: "see a participant's consent",
         Action.CONSENT_WITHDRAW: "withdraw a participant's consent",
         Action.ERASE: "erase a participant",
+        Action.ENCOUNTER_START: "start an encounter",
+        Action.OBSERVATION_RECORD: "record measurements",
+        Action.OBSERVATION_READ: "see measurements",
     }[action]
 
 

@@ -29,6 +29,9 @@ class Action(StrEnum):
     CONSENT_READ = "consent.read"
     CONSENT_WITHDRAW = "consent.withdraw"
     ERASE = "participant.erase"
+    ENCOUNTER_START = "encounter.start"
+    OBSERVATION_RECORD = "observation.record"
+    OBSERVATION_READ = "observation.read"
 
 
 ROLE_VALUES = ", ".join(r.value for r in Role)

@@ -25,6 +25,7 @@ from healthcamp.access.forbidden import refusal
 from healthcamp.access.policy import default_purpose
 from healthcamp.access.staff import Actor, actor_for_token
 from healthcamp.api import consent as consent_api
+from healthcamp.api import exams as exams_api
 from healthcamp.api.common import ERRORS, acting
 
 
@@ -258,3 +259,4 @@ def create_site(
 
 
 api.add_router("", consent_api.router)
+api.add_router("", exams_api.router)

@@ -1,0 +1,256 @@
+"""Encounters and measurements, each checked against the consent for its purpose.
+
+Every measure belongs to one consent purpose (screening or blood tests) in the
+catalogue; recording or reading it needs the participant's consent for that purpose
+at that moment, and is audited either way.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from healthcamp.access import erasure, identity
+from healthcamp.access.errors import InvalidInput, NotFound
+from healthcamp.access.guard import audit, check_consent, deny, require_role
+from healthcamp.access.roles import Action, Purpose
+from healthcamp.access.staff import Actor
+from healthcamp.consent.rules import age_on
+from healthcamp.exams import catalogue
+from healthcamp.exams.models import Encounter, Observation
+from healthcamp.registry.models import Participant, Site
+
+ADULT_AGE = 18
+
+
+@dataclass(frozen=True)
+class ObservationView:
+    id: int
+    encounter_id: uuid.UUID
+    code: str
+    name: str
+    purpose: str
+    value: float | None
+    code_value: str
+    unit: str
+    original_value: str
+    original_unit: str
+    classification: str
+    critical: bool
+    source: str
+    recorded_at: datetime
+
+
+def _view(o: Observation, language: str = "en") -> ObservationView:
+    m = catalogue.measure(o.code)
+    return ObservationView(
+        id=o.pk,
+        encounter_id=o.encounter_id,
+        code=o.code,
+        name=m.name(language),
+        purpose=o.purpose,
+        value=o.value,
+        code_value=o.code_value,
+        unit=o.unit,
+        original_value=o.original_value,
+        original_unit=o.original_unit,
+        classification=o.classification,
+        critical=o.critical,
+        source=m.source,
+        recorded_at=o.recorded_at,
+    )
+
+
+def _consented(actor: Actor, action: Action, purpose: Purpose, participant_id: uuid.UUID) -> None:
+    decision = check_consent(actor, action, purpose, participant_id)
+    if not decision.allowed:
+        raise deny(actor, action, purpose, [participant_id], decision.reason)
+
+
+def encounter_start(*, actor: Actor, participant_id: uuid.UUID, site_id: int) -> uuid.UUID:
+    """Open an encounter; the participant must have agreed to screening or blood tests."""
+    require_role(actor, Action.ENCOUNTER_START, Purpose.SCREENING, [participant_id])
+    participant = Participant.objects.filter(pk=participant_id).first()
+    if participant is None:
+        raise NotFound(f"No participant with id {participant_id}. Check it and try again.")
+    site = Site.objects.filter(pk=site_id).first()
+    if site is None or site.programme_id != participant.programme_id:
+        raise InvalidInput(
+            {"site_id": f"Site {site_id} is not a site of this participant's programme."}
+        )
+    purpose = next(
+        (
+            p
+            for p in (Purpose.SCREENING, Purpose.BLOOD_TESTS)
+            if check_consent(actor, Action.ENCOUNTER_START, p, participant_id).allowed
+        ),
+        None,
+    )
+    if purpose is None:
+        _consented(actor, Action.ENCOUNTER_START, Purpose.SCREENING, participant_id)
+        raise AssertionError("unreachable: consent was refused above")  # pragma: no cover
+    with transaction.atomic():
+        encounter = Encounter.objects.create(
+            participant=participant,
+            site=site,
+            started_at=timezone.now(),
+            started_by_id=actor.staff_id,
+        )
+        audit(
+            actor,
+            Action.ENCOUNTER_START,
+            purpose,
+            "allowed",
+            [participant_id],
+            f"encounter {encounter.id} at site {site_id}",
+        )
+    return encounter.id
+
+
+def _bmi(encounter: Encounter) -> tuple[float, float] | None:
+    latest: dict[str, float] = {}
+    for code, value in (
+        encounter.observations.filter(code__in=("8302-2", "29463-7"))
+        .order_by("recorded_at")
+        .values_list("code", "value")
+    ):
+        if value is not None:
+            latest[code] = value
+    if len(latest) < 2:
+        return None
+    metres = latest["8302-2"] / 100
+    return round(latest["29463-7"] / (metres * metres), 1), metres
+
+
+def observation_record(
+    *, actor: Actor, encounter_id: uuid.UUID, code: str, value: Any, unit: str
+) -> list[ObservationView]:
+    """Record a value; returns it classified, and the BMI when height and weight are in."""
+    try:
+        m = catalogue.measure(code)
+    except catalogue.MeasureError as error:
+        raise InvalidInput({"code": str(error)}) from None
+    if m.derived:
+        raise InvalidInput(
+            {"code": f"{m.name('en')} is computed from other measures; record those instead."}
+        )
+    purpose = Purpose(m.purpose)
+    encounter = Encounter.objects.select_related("participant").filter(pk=encounter_id).first()
+    if encounter is None or encounter.participant is None:
+        raise NotFound(f"There is no encounter {encounter_id}.")
+    participant = encounter.participant
+    require_role(actor, Action.OBSERVATION_RECORD, purpose, [participant.id])
+    _consented(actor, Action.OBSERVATION_RECORD, purpose, participant.id)
+    born = identity.open_identity(participant).date_of_birth
+    adult = age_on(born, timezone.localdate()) >= ADULT_AGE
+    try:
+        reading = catalogue.read(m, value, unit, sex=participant.sex, adult=adult)
+    except catalogue.MeasureError as error:
+        raise InvalidInput({"value": str(error)}) from None
+    now = timezone.now()
+    with transaction.atomic():
+        made = [_store(encounter, m, reading, actor, now)]
+        if m.key in ("height", "weight") and (bmi := _bmi(encounter)) is not None:
+            bmi_measure = catalogue.load()["39156-5"]
+            derived = catalogue.read(bmi_measure, bmi[0], "kg/m2", sex=participant.sex, adult=adult)
+            made.append(_store(encounter, bmi_measure, derived, actor, now))
+        audit(
+            actor,
+            Action.OBSERVATION_RECORD,
+            purpose,
+            "allowed",
+            [participant.id],
+            f"{', '.join(o.code for o in made)} in encounter {encounter_id}"
+            + ("; CRITICAL" if any(o.critical for o in made) else ""),
+        )
+    return [_view(o) for o in made]
+
+
+def _store(
+    encounter: Encounter,
+    m: catalogue.Measure,
+    reading: catalogue.Reading,
+    actor: Actor,
+    now: datetime,
+) -> Observation:
+    return Observation.objects.create(
+        encounter=encounter,
+        code=m.code,
+        purpose=m.purpose,
+        value=reading.value,
+        code_value=reading.code_value,
+        unit=reading.unit,
+        original_value=reading.original_value,
+        original_unit=reading.original_unit,
+        classification=reading.classification,
+        critical=reading.critical,
+        recorded_by_id=actor.staff_id,
+        recorded_at=now,
+    )
+
+
+def observations_of(
+    *, actor: Actor, participant_id: uuid.UUID, purpose: Purpose
+) -> list[ObservationView]:
+    """A participant's measurements collected for one purpose, oldest first."""
+    require_role(actor, Action.OBSERVATION_READ, purpose, [participant_id])
+    if not Participant.objects.filter(pk=participant_id).exists():
+        raise NotFound(f"No participant with id {participant_id}. Check it and try again.")
+    collected = {"results_contact": ("screening", "blood_tests")}.get(
+        purpose.value, (purpose.value,)
+    )
+    _consented(actor, Action.OBSERVATION_READ, purpose, participant_id)
+    with transaction.atomic():
+        found = list(
+            Observation.objects.filter(
+                encounter__participant_id=participant_id, purpose__in=collected
+            ).order_by("recorded_at", "pk")
+        )
+        audit(
+            actor,
+            Action.OBSERVATION_READ,
+            purpose,
+            "allowed",
+            [participant_id],
+            f"{len(found)} observation(s)",
+        )
+    return [_view(o) for o in found]
+
+
+def _erase_for(purpose: Purpose) -> erasure.Eraser:
+    def eraser(participant_id: uuid.UUID) -> int:
+        deleted, _ = Observation.objects.filter(
+            encounter__participant_id=participant_id, purpose=purpose.value
+        ).delete()
+        return deleted
+
+    return eraser
+
+
+def keep_for_research(participant_id: uuid.UUID) -> int:
+    """Before an erasure: move the observations to new encounters that lead nowhere.
+
+    New random ids, no participant, no staff, and times cut to the day, so nothing
+    (not even the audit log's times and encounter ids) links them back to the person.
+    """
+    kept = 0
+    for encounter in Encounter.objects.filter(participant_id=participant_id):
+        day = encounter.started_at.replace(hour=0, minute=0, second=0, microsecond=0)
+        anonymous = Encounter.objects.create(
+            participant=None, site_id=encounter.site_id, started_at=day, started_by=None
+        )
+        kept += encounter.observations.update(
+            encounter=anonymous, recorded_by=None, recorded_at=day
+        )
+    return kept
+
+
+# Withdrawal with erasure deletes what these purposes collected.
+for _purpose in (Purpose.SCREENING, Purpose.BLOOD_TESTS):
+    erasure.register(_purpose, _erase_for(_purpose))
+erasure.register_research_keeper(keep_for_research)

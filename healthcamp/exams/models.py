@@ -1,0 +1,51 @@
+"""Encounters at a site, and the observations recorded in them.
+
+Observations are health data: only ``healthcamp.access`` imports this module.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+from healthcamp.registry.models import Participant, Site
+
+
+class Encounter(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Empty only for observations kept, de-identified, for research after an erasure.
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="encounters", null=True, blank=True
+    )
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="encounters")
+    started_at = models.DateTimeField()
+    started_by = models.ForeignKey(
+        "access.StaffMember", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    def __str__(self) -> str:
+        return f"encounter {self.id}"
+
+
+class Observation(models.Model):
+    encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="observations")
+    code = models.CharField(max_length=16)  # LOINC
+    purpose = models.CharField(max_length=32)  # the consent purpose it was collected for
+    value = models.FloatField(null=True, blank=True)  # in the catalogue's UCUM unit
+    code_value = models.CharField(max_length=16, blank=True, default="")  # coded results
+    unit = models.CharField(max_length=16, blank=True, default="")
+    original_value = models.CharField(max_length=32)
+    original_unit = models.CharField(max_length=16, blank=True, default="")
+    classification = models.CharField(max_length=40)
+    critical = models.BooleanField(default=False)
+    recorded_by = models.ForeignKey(
+        "access.StaffMember", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["encounter", "code"], name="observation_by_code")]
+
+    def __str__(self) -> str:
+        return f"observation {self.pk} ({self.code})"
