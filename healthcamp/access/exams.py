@@ -254,3 +254,49 @@ def keep_for_research(participant_id: uuid.UUID) -> int:
 for _purpose in (Purpose.SCREENING, Purpose.BLOOD_TESTS):
     erasure.register(_purpose, _erase_for(_purpose))
 erasure.register_research_keeper(keep_for_research)
+
+
+@dataclass(frozen=True)
+class LetterData:
+    given_name: str
+    family_name: str
+    language: str
+    card_code: str
+    observations: list[ObservationView]
+    not_consented: list[str]
+
+
+def letter_data(*, actor: Actor, participant_id: uuid.UUID) -> LetterData:
+    """Everything a results letter shows: the person's name and their latest values.
+
+    Only what each purpose's consent allows; the letter says what was not measured.
+    """
+    from healthcamp.access import participants
+
+    person = participants.participant_read(
+        actor=actor, purpose=Purpose.SCREENING, participant_id=participant_id
+    )
+    shown: list[ObservationView] = []
+    skipped: list[str] = []
+    for purpose in (Purpose.SCREENING, Purpose.BLOOD_TESTS):
+        if check_consent(actor, Action.OBSERVATION_READ, purpose, participant_id).allowed:
+            shown += observations_of(actor=actor, participant_id=participant_id, purpose=purpose)
+        else:
+            skipped.append(purpose.value)
+    latest: dict[str, ObservationView] = {}
+    for observation in shown:  # oldest first: the newest value of each measure wins
+        latest[observation.code] = observation
+    return LetterData(
+        given_name=person.given_name,
+        family_name=person.family_name,
+        language=person.preferred_language,
+        card_code=person.card_code,
+        observations=[_view_in(o, person.preferred_language) for o in latest.values()],
+        not_consented=skipped,
+    )
+
+
+def _view_in(o: ObservationView, language: str) -> ObservationView:
+    from dataclasses import replace
+
+    return replace(o, name=catalogue.measure(o.code).name(language))

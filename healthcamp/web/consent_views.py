@@ -15,8 +15,10 @@ from healthcamp.access.errors import Conflict, InvalidInput, NotFound
 from healthcamp.access.roles import Purpose
 from healthcamp.access.staff import Actor, staff_directory
 from healthcamp.purposes import CONSENT_PURPOSES
+from healthcamp.registry.cardcode import display as cardcode_display
 from healthcamp.web.charts import consent_rates_chart
 from healthcamp.web.forms import show_errors
+from healthcamp.web.views import _qr_svg as _qr
 from healthcamp.web.views import staff_view
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -313,3 +315,40 @@ def erase(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> Http
         )
     done = erasure.participant_erase(actor=actor, participant_id=participant_id)
     return render(request, "web/erased.html", {"actor": actor, "erased": done})
+
+
+@require_http_methods(["GET"])
+@staff_view
+def letter(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> HttpResponse:
+    """The results letter: HTML to look at, or a PDF (A4 or US Letter) to print or send."""
+    from django.http import HttpResponse as Response
+    from django.template.loader import render_to_string
+
+    from healthcamp.access import exams
+    from healthcamp.results import letters
+
+    data = exams.letter_data(actor=actor, participant_id=participant_id)
+    sex = participants.participant_read(
+        actor=actor, purpose=Purpose.SCREENING, participant_id=participant_id
+    ).sex
+    lines = letters.letter_lines(data.observations, sex)
+    paper = "letter" if request.GET.get("paper") == "letter" else "A4"
+    html = render_to_string(
+        "web/letter.html",
+        {
+            "letter": data,
+            "w": letters.words(data.language),
+            "rtl": consent.is_rtl(data.language),
+            "lines": lines,
+            "next_step": letters.next_step(lines),
+            "paper": paper,
+            "card": cardcode_display(data.card_code),
+            "qr": _qr(data.card_code),
+        },
+    )
+    if request.GET.get("format") == "pdf":
+        body = letters.pdf(html, base_url=request.build_absolute_uri("/"))
+        response = Response(body, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="results-{data.card_code}.pdf"'
+        return response
+    return Response(html)

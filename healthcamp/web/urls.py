@@ -34,5 +34,10 @@ urlpatterns = [
         consent_views.erase,
         name="erase",
     ),
+    path(
+        "participants/<uuid:participant_id>/letter/",
+        consent_views.letter,
+        name="letter",
+    ),
     path("programmes/<int:programme_id>/", consent_views.programme, name="programme"),
 ]

@@ -1,0 +1,189 @@
+"""Results letters: HTML and PDF, in the participant's language, with a picture per value."""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+from matplotlib.figure import Figure
+
+from healthcamp.exams import catalogue
+
+GOOD = {"optimal", "normal", "desirable"}
+WATCH = {
+    "high_normal",
+    "impaired_fasting_glucose",
+    "prediabetes",
+    "borderline_high",
+    "overweight",
+    "increased_risk",
+    "underweight",
+    "low",
+}
+COLOURS = {"good": "#3a8f5c", "watch": "#d9a400", "act": "#c0392b", "neutral": "#9aa5ab"}
+
+# Headings in the participant's language (staff-facing words stay English elsewhere).
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Your health check results",
+        "value": "Your value",
+        "means": "What it means",
+        "next": "Next steps",
+        "not_collected": "What we did not collect",
+        "not_collected_text": "No fingerprints, photographs, DNA, or questions about religion, origin or politics.",
+        "portal": "See your results and who opened your record: use the card code and your date of birth.",
+        "not_measured": "Not measured, because you did not agree to it:",
+    },
+    "ar": {
+        "title": "نتائج فحصك الصحي",
+        "value": "قيمتك",
+        "means": "ماذا تعني",
+        "next": "الخطوات التالية",
+        "not_collected": "ما لم نجمعه",
+        "not_collected_text": "لا بصمات أصابع ولا صور ولا حمض نووي، ولا أسئلة عن الدين أو الأصل أو السياسة.",
+        "portal": "شاهد نتائجك ومن فتح سجلك: استخدم رمز البطاقة وتاريخ ميلادك.",
+        "not_measured": "لم يُقَس، لأنك لم توافق عليه:",
+    },
+    "ug": {
+        "title": "سالامەتلىك تەكشۈرۈش نەتىجىڭىز",
+        "value": "قىممىتىڭىز",
+        "means": "مەنىسى",
+        "next": "كېيىنكى قەدەم",
+        "not_collected": "توپلىمىغانلىرىمىز",
+        "not_collected_text": "بارماق ئىزى، سۈرەت، گېن ئۇچۇرى يوق؛ دىن، كېلىپ چىقىش ياكى سىياسەت توغرىسىدا سوئال يوق.",
+        "portal": "نەتىجىڭىز ۋە خاتىرىڭىزنى كىم ئاچقانلىقىنى كۆرۈڭ: كارتا نومۇرى ۋە تۇغۇلغان كۈنىڭىز بىلەن.",
+        "not_measured": "ئۆلچەنمىدى، چۈنكى سىز قوشۇلمىدىڭىز:",
+    },
+    "es": {
+        "title": "Sus resultados del chequeo",
+        "value": "Su valor",
+        "means": "Qué significa",
+        "next": "Próximos pasos",
+        "not_collected": "Lo que no recogimos",
+        "not_collected_text": "Ni huellas dactilares, ni fotos, ni ADN, ni preguntas sobre religión, origen o política.",
+        "portal": "Vea sus resultados y quién abrió su expediente: use el código de la tarjeta y su fecha de nacimiento.",
+        "not_measured": "No se midió, porque usted no lo aceptó:",
+    },
+}
+
+MEANING = {
+    "optimal": "In the healthy range.",
+    "normal": "In the healthy range.",
+    "desirable": "In the healthy range.",
+    "high_normal": "At the top of the healthy range: worth checking again within a year.",
+    "hypertension_grade_1": "Raised. See a clinic in the next few weeks.",
+    "hypertension_grade_2": "High. See a clinic soon.",
+    "hypertension_grade_3": "Very high. You were referred to a clinic today.",
+    "underweight": "Below the healthy range for adults.",
+    "overweight": "Above the healthy range.",
+    "obesity": "Well above the healthy range: a clinic can help.",
+    "increased_risk": "Above the healthy range for your sex.",
+    "substantially_increased_risk": "Well above the healthy range for your sex.",
+    "low": "Low: eat something now, and see a clinic if it happens again.",
+    "impaired_fasting_glucose": "Higher than healthy: see a clinic for a repeat test.",
+    "prediabetes": "Higher than healthy: see a clinic for advice.",
+    "diabetes_range": "In the diabetes range: see a clinic to confirm.",
+    "borderline_high": "Slightly high: worth checking again.",
+    "high": "High: see a clinic.",
+    "not_classified_child": "Children's values are read on growth charts by a clinic.",
+}
+
+
+def tone(label: str, critical: bool) -> str:
+    if critical:
+        return "urgent"
+    if label.startswith("not_classified"):
+        return "neutral"
+    return "good" if label in GOOD else "watch" if label in WATCH else "act"
+
+
+def range_picture(code: str, value: float, sex: str = "") -> str:
+    """A band of the healthy and unhealthy ranges, with a mark where the value sits."""
+    m = catalogue.measure(code)
+    bands = m.bands_by_sex.get(sex, ()) if m.bands_by_sex else m.bands
+    if not bands or m.plausible is None:
+        return ""
+    low = min(m.plausible[0], value)
+    top = max(value * 1.1, (bands[-2].below or value) * 1.25 if len(bands) > 1 else value * 1.5)
+    figure = Figure(figsize=(3.6, 0.55))
+    axes = figure.add_axes((0.02, 0.35, 0.96, 0.45))
+    start = low
+    for band in bands:
+        end = band.below if band.below is not None else top
+        axes.barh(
+            0,
+            end - start,
+            left=start,
+            height=1,
+            color=COLOURS[tone(band.label, False)],
+            edgecolor="white",
+        )
+        start = end
+    axes.plot(
+        [value],
+        [0],
+        marker="v",
+        markersize=11,
+        color="#1d2a33",
+        clip_on=False,
+        transform=axes.transData,
+    )
+    axes.set_xlim(low, top)
+    axes.set_yticks([])
+    axes.tick_params(axis="x", labelsize=7, length=2)
+    for side in ("top", "right", "left"):
+        axes.spines[side].set_visible(False)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="svg")
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+@dataclass(frozen=True)
+class LetterLine:
+    name: str
+    shown_value: str
+    meaning: str
+    tone: str
+    picture: str
+    source: str
+
+
+def letter_lines(observations: list, sex: str) -> list[LetterLine]:  # type: ignore[type-arg]
+    lines = []
+    for o in observations:
+        shown = o.code_value or f"{o.value:g} {o.unit}"
+        picture = "" if o.value is None else range_picture(o.code, o.value, sex)
+        lines.append(
+            LetterLine(
+                name=o.name,
+                shown_value=shown,
+                meaning=MEANING.get(o.classification, ""),
+                tone=tone(o.classification, o.critical),
+                picture=picture,
+                source=o.source,
+            )
+        )
+    return lines
+
+
+def next_step(lines: list[LetterLine]) -> str:
+    tones = {line.tone for line in lines}
+    if "urgent" in tones:
+        return "Go to the clinic named by the staff today, with this letter."
+    if "act" in tones:
+        return "See a clinic in the next few weeks, with this letter."
+    return "Come back to the next health camp, or to a clinic if you feel unwell."
+
+
+def words(language: str) -> dict[str, str]:
+    return WORDS.get(language.partition("-")[0], WORDS["en"])
+
+
+def pdf(html: str, *, base_url: str) -> bytes:
+    from weasyprint import HTML
+
+    return bytes(HTML(string=html, base_url=base_url).write_pdf())
