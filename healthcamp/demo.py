@@ -10,8 +10,8 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from healthcamp.access import consent, participants, programmes
-from healthcamp.access.errors import Conflict
+from healthcamp.access import consent, exams, participants, programmes
+from healthcamp.access.errors import AccessDenied, Conflict
 from healthcamp.access.staff import Actor, staff_add
 from healthcamp.consent.rules import age_on
 from healthcamp.demo_consent import DOCUMENTS, ORDER
@@ -89,6 +89,7 @@ def seed(
     for site in SITES:
         programmes.site_create(actor=coordinator, programme_id=programme.id, name=site)
     documents = _publish_documents(coordinator, programme.id)
+    site_ids = [site.id for site in programmes.programmes(actor=coordinator)[0].sites]
     rng = random.Random(2026)
     languages = sorted(NAMES)
     today = date(2026, 11, 1)
@@ -108,6 +109,8 @@ def seed(
             else f"+254 7{rng.randint(10, 99)} {rng.randint(100000, 999999)}",
         )
         _consent(rng, registrar, actors["clinician"], person, documents, today)
+        if i % 3 == 0:
+            _visit(rng, actors["clinician"], person, site_ids[i % len(site_ids)])
         if progress:
             progress(1)
     return logins
@@ -169,3 +172,27 @@ def _consent(
             purposes=[rng.choice(granted)],
             erase=False,
         )
+
+
+def _visit(
+    rng: random.Random, clinician: Actor, person: participants.ParticipantRecord, site: int
+) -> None:
+    """Some people have been through the stations: blood pressure, height, weight, glucose."""
+    try:
+        encounter = exams.encounter_start(actor=clinician, participant_id=person.id, site_id=site)
+    except AccessDenied:
+        return  # no consent to be measured: nothing is collected
+    readings = [
+        ("8480-6", rng.randint(105, 185), "mm[Hg]"),
+        ("8462-4", rng.randint(65, 115), "mm[Hg]"),
+        ("8302-2", rng.randint(150, 190), "cm"),
+        ("29463-7", rng.randint(48, 110), "kg"),
+        ("1558-6", round(rng.uniform(4.2, 9.5), 1), "mmol/L"),
+    ]
+    for code, value, unit in readings:
+        try:
+            exams.observation_record(
+                actor=clinician, encounter_id=encounter, code=code, value=value, unit=unit
+            )
+        except AccessDenied:
+            continue  # said no to this measure's purpose
