@@ -58,6 +58,9 @@ def test_the_letter_speaks_the_participants_language(clinician, visited) -> None
     assert html.count('src="data:image/svg+xml;base64,') == 3
     assert "blood_tests" in html  # what was not measured, and why
     assert "ESH 2023" in html
+    # The page's CSP forbids inline styles: the letter links its stylesheet instead.
+    assert "<style>" not in html
+    assert "healthcamp/letter.css" in html
 
 
 @pytest.mark.parametrize(("paper", "width_pt"), [("a4", 595), ("letter", 612)])

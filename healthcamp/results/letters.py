@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import functools
 import io
 from dataclasses import dataclass
+from pathlib import Path
 
 import matplotlib
 
@@ -183,7 +185,18 @@ def words(language: str) -> dict[str, str]:
     return WORDS.get(language.partition("-")[0], WORDS["en"])
 
 
-def pdf(html: str, *, base_url: str) -> bytes:
-    from weasyprint import HTML
+STYLESHEET = Path(__file__).resolve().parent.parent / "web" / "static" / "healthcamp" / "letter.css"
 
-    return bytes(HTML(string=html, base_url=base_url).write_pdf())
+
+@functools.cache
+def css() -> str:
+    return STYLESHEET.read_text(encoding="utf-8")
+
+
+def pdf(html: str) -> bytes:
+    """Render without fetching anything: only the data: URLs the letter embeds are read."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
+    return bytes(HTML(string=html, url_fetcher=fetcher).write_pdf())

@@ -333,21 +333,21 @@ def letter(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> Htt
     ).sex
     lines = letters.letter_lines(data.observations, sex)
     paper = "letter" if request.GET.get("paper") == "letter" else "A4"
-    html = render_to_string(
-        "web/letter.html",
-        {
-            "letter": data,
-            "w": letters.words(data.language),
-            "rtl": consent.is_rtl(data.language),
-            "lines": lines,
-            "next_step": letters.next_step(lines),
-            "paper": paper,
-            "card": cardcode_display(data.card_code),
-            "qr": _qr(data.card_code),
-        },
-    )
+    context = {
+        "letter": data,
+        "w": letters.words(data.language),
+        "rtl": consent.is_rtl(data.language),
+        "lines": lines,
+        "next_step": letters.next_step(lines),
+        "paper": paper,
+        "card": cardcode_display(data.card_code),
+        "qr": _qr(data.card_code),
+    }
+    html = render_to_string("web/letter.html", context)
     if request.GET.get("format") == "pdf":
-        body = letters.pdf(html, base_url=request.build_absolute_uri("/"))
+        # The PDF carries its own styles: WeasyPrint fetches nothing.
+        html = render_to_string("web/letter.html", {**context, "inline_css": letters.css()})
+        body = letters.pdf(html)
         response = Response(body, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="results-{data.card_code}.pdf"'
         return response
