@@ -46,6 +46,18 @@ def visited(api_as, registrar, clinician, lab, programme, document) -> str:
     return pid
 
 
+def test_blood_pressure_is_the_mean_of_the_last_two_readings(api_as, clinician, visited) -> None:
+    """ESH 2023 office measurement: 150 then 138 then 132 reads as (138 + 132) / 2 = 135."""
+    eid = apps.get_model("exams", "Encounter").objects.get(participant_id=visited).pk
+    for value in (138, 132):
+        api_as(clinician).post(
+            f"/encounters/{eid}/observations", {"code": "8480-6", "value": value, "unit": "mm[Hg]"}
+        )
+    html = _login(clinician).get(f"/participants/{visited}/letter/").content.decode()
+    assert "135 mm[Hg]" in html
+    assert "At the top of the healthy range" in html  # 135 is high normal
+
+
 def test_the_letter_speaks_the_participants_language(clinician, visited) -> None:
     page = _login(clinician).get(f"/participants/{visited}/letter/")
     assert page.status_code == 200

@@ -286,6 +286,9 @@ def letter_data(*, actor: Actor, participant_id: uuid.UUID) -> LetterData:
     latest: dict[str, ObservationView] = {}
     for observation in shown:  # oldest first: the newest value of each measure wins
         latest[observation.code] = observation
+    for code in BLOOD_PRESSURE:
+        if code in latest:
+            latest[code] = _office_blood_pressure(shown, latest[code], sex=person.sex)
     return LetterData(
         given_name=person.given_name,
         family_name=person.family_name,
@@ -293,6 +296,34 @@ def letter_data(*, actor: Actor, participant_id: uuid.UUID) -> LetterData:
         card_code=person.card_code,
         observations=[_view_in(o, person.preferred_language) for o in latest.values()],
         not_consented=skipped,
+    )
+
+
+BLOOD_PRESSURE = ("8480-6", "8462-4")
+
+
+def _office_blood_pressure(
+    shown: list[ObservationView], newest: ObservationView, *, sex: str
+) -> ObservationView:
+    """ESH 2023: the office blood pressure is the mean of the last two of the readings
+    taken at one visit; one reading stands alone."""
+    from dataclasses import replace
+
+    readings = [
+        o.value
+        for o in shown
+        if o.code == newest.code and o.encounter_id == newest.encounter_id and o.value is not None
+    ]
+    if len(readings) < 2:
+        return newest
+    mean = round(sum(readings[-2:]) / 2, 1)
+    label, critical = catalogue.classify(catalogue.measure(newest.code), mean, sex=sex, adult=True)
+    return replace(
+        newest,
+        value=mean,
+        classification=label,
+        critical=critical or newest.critical,
+        original_value=f"mean of the last 2 of {len(readings)} readings",
     )
 
 
