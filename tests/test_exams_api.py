@@ -55,7 +55,7 @@ def test_a_station_visit(api_as, registrar, clinician, lab, programme, document)
     assert glucose.json()["observations"][0]["original_value"] == "126"
     critical = record(clinician, "8480-6", 190, "mm[Hg]")
     assert critical.json()["critical"] is True
-    assert "refer them urgently" in critical.json()["message"]
+    assert "an urgent referral is open" in critical.json()["message"]
     assert record(lab, "883-9", "ab").json()["observations"][0]["code_value"] == "AB"
     screening = (
         api_as(clinician).get(f"/participants/{pid}/observations", purpose="screening").json()

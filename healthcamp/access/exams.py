@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from healthcamp.access import erasure, identity
+from healthcamp.access import erasure, identity, referrals
 from healthcamp.access.errors import InvalidInput, NotFound
 from healthcamp.access.guard import audit, check_consent, deny, require_role
 from healthcamp.access.roles import Action, Purpose
@@ -168,6 +168,17 @@ def observation_record(
             f"{', '.join(o.code for o in made)} in encounter {encounter_id}"
             + ("; CRITICAL" if any(o.critical for o in made) else ""),
         )
+        for critical in (o for o in made if o.critical):
+            # A critical value refers the person urgently, on the spot.
+            referrals.refer(
+                actor=actor,
+                participant=participant,
+                measure_code=critical.code,
+                classification=critical.classification,
+                urgency="urgent",
+                clinic=None,
+                purpose=purpose,
+            )
     return [_view(o) for o in made]
 
 

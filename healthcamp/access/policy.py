@@ -32,6 +32,8 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.CONSENT_READ: _IDENTIFY,
         Action.CONSENT_WITHDRAW: _IDENTIFY,
         Action.ERASE: _IDENTIFY,
+        Action.CLINIC_CREATE: _SETUP,
+        Action.REFERRAL_MANAGE: _IDENTIFY,
     },
     Role.REGISTRAR: {
         Action.REGISTER: _IDENTIFY,
@@ -46,6 +48,7 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.ENCOUNTER_START: _MEASURE,
         Action.OBSERVATION_RECORD: _MEASURE,
         Action.OBSERVATION_READ: _MEASURE | {Purpose.RESULTS_CONTACT},
+        Action.REFERRAL_CREATE: _MEASURE,
         Action.SEARCH: frozenset({Purpose.SCREENING}),
         Action.CONSENT_READ: _IDENTIFY,
         Action.CONSENT_WITHDRAW: _IDENTIFY,
@@ -121,6 +124,9 @@ def _verb(action: Action) -> str:
         Action.ENCOUNTER_START: "start an encounter",
         Action.OBSERVATION_RECORD: "record measurements",
         Action.OBSERVATION_READ: "see measurements",
+        Action.CLINIC_CREATE: "add referral clinics",
+        Action.REFERRAL_CREATE: "refer a participant",
+        Action.REFERRAL_MANAGE: "follow up referrals",
     }[action]
 
 

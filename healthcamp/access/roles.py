@@ -32,6 +32,9 @@ class Action(StrEnum):
     ENCOUNTER_START = "encounter.start"
     OBSERVATION_RECORD = "observation.record"
     OBSERVATION_READ = "observation.read"
+    CLINIC_CREATE = "clinic.create"
+    REFERRAL_CREATE = "referral.create"
+    REFERRAL_MANAGE = "referral.manage"
 
 
 ROLE_VALUES = ", ".join(r.value for r in Role)

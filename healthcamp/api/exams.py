@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict, StrictFloat, StrictInt, StrictStr
 
-from healthcamp.access import exams, participants
+from healthcamp.access import exams, participants, referrals
 from healthcamp.api.common import ERRORS, acting
 
 router = Router(tags=["exams"])
@@ -80,7 +80,7 @@ def record_observation(
     )
     critical = any(o.critical for o in made)
     message = (
-        "CRITICAL value: act now - tell the participant, and refer them urgently."
+        "CRITICAL value: act now - tell the participant; an urgent referral is open."
         if critical
         else "Recorded."
     )
@@ -97,4 +97,80 @@ def list_observations(
         actor=acting(request),
         participant_id=participant_id,
         purpose=participants.parse_purpose(purpose),
+    )
+
+
+class ClinicIn(Closed):
+    name: StrictStr
+
+
+class ClinicOut(Schema):
+    id: int
+    name: str
+
+
+class ReferralIn(Closed):
+    measure_code: StrictStr
+    urgency: StrictStr
+    clinic_id: StrictInt | None = None
+
+
+class ReferralStatusIn(Closed):
+    status: StrictStr
+
+
+class ReferralOut(Schema):
+    id: uuid.UUID
+    participant_id: uuid.UUID
+    clinic: str
+    urgency: str
+    measure_code: str
+    measure: str
+    classification: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@router.post("/programmes/{programme_id}/clinics", response={201: ClinicOut, **ERRORS})
+def create_clinic(
+    request: HttpRequest, programme_id: int, payload: ClinicIn
+) -> Status[dict[str, Any]]:
+    clinic_id, name = referrals.clinic_create(
+        actor=acting(request), programme_id=programme_id, name=payload.name
+    )
+    return Status(201, {"id": clinic_id, "name": name})
+
+
+@router.post("/participants/{participant_id}/referrals", response={201: ReferralOut, **ERRORS})
+def create_referral(
+    request: HttpRequest, participant_id: uuid.UUID, payload: ReferralIn
+) -> Status[referrals.ReferralView]:
+    return Status(
+        201,
+        referrals.referral_create(
+            actor=acting(request),
+            participant_id=participant_id,
+            measure_code=payload.measure_code,
+            urgency=payload.urgency,
+            clinic_id=payload.clinic_id,
+        ),
+    )
+
+
+@router.post("/referrals/{referral_id}/status", response={200: ReferralOut, **ERRORS})
+def update_referral(
+    request: HttpRequest, referral_id: uuid.UUID, payload: ReferralStatusIn
+) -> referrals.ReferralView:
+    return referrals.referral_update(
+        actor=acting(request), referral_id=referral_id, status=payload.status
+    )
+
+
+@router.get("/programmes/{programme_id}/referrals", response={200: list[ReferralOut], **ERRORS})
+def follow_up_referrals(
+    request: HttpRequest, programme_id: int, status: str = "open"
+) -> list[referrals.ReferralView]:
+    return referrals.referrals_to_follow(
+        actor=acting(request), programme_id=programme_id, status=status
     )

@@ -49,3 +49,46 @@ class Observation(models.Model):
 
     def __str__(self) -> str:
         return f"observation {self.pk} ({self.code})"
+
+
+class Clinic(models.Model):
+    """Where a programme refers people: a name, nothing about anyone."""
+
+    programme = models.ForeignKey(
+        "registry.Programme", on_delete=models.PROTECT, related_name="clinics"
+    )
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "name"], name="clinic_once_per_programme")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Referral(models.Model):
+    """A result that needs care, sent to a clinic. The reason is coded: no free text."""
+
+    class Urgency(models.TextChoices):
+        URGENT = "urgent", "Urgent (today)"
+        ROUTINE = "routine", "Routine (within weeks)"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ATTENDED = "attended", "Attended"
+        CLOSED = "closed", "Closed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="referrals")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, null=True, blank=True)
+    urgency = models.CharField(max_length=10, choices=Urgency.choices)
+    measure_code = models.CharField(max_length=16)  # the LOINC code of what needs care
+    classification = models.CharField(max_length=40)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"referral {self.id}"

@@ -1,0 +1,219 @@
+"""Referrals: a result that needs care goes to a named clinic, and is followed up.
+
+A critical value refers the person urgently on the spot (see access/exams.py). The
+reason is coded - the measure and its classification - so no free text can carry
+anything the programme does not collect.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from healthcamp.access.errors import Conflict, InvalidInput, NotFound
+from healthcamp.access.guard import audit, check_consent, deny, require_role
+from healthcamp.access.roles import Action, Purpose
+from healthcamp.access.staff import Actor
+from healthcamp.exams import catalogue
+from healthcamp.exams.models import Clinic, Observation, Referral
+from healthcamp.registry.models import Participant, Programme
+
+URGENCIES = {u.value for u in Referral.Urgency}
+STATUSES = {s.value for s in Referral.Status}
+
+
+@dataclass(frozen=True)
+class ReferralView:
+    id: uuid.UUID
+    participant_id: uuid.UUID
+    clinic: str
+    urgency: str
+    measure_code: str
+    measure: str
+    classification: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+
+
+def _view(r: Referral) -> ReferralView:
+    return ReferralView(
+        id=r.id,
+        participant_id=r.participant_id,
+        clinic=r.clinic.name if r.clinic else "",
+        urgency=r.urgency,
+        measure_code=r.measure_code,
+        measure=catalogue.measure(r.measure_code).name("en"),
+        classification=r.classification,
+        status=r.status,
+        created_at=r.created_at,
+        updated_at=r.updated_at,
+    )
+
+
+def clinic_create(*, actor: Actor, programme_id: int, name: str) -> tuple[int, str]:
+    require_role(actor, Action.CLINIC_CREATE, Purpose.PROGRAMME_SETUP)
+    cleaned = " ".join(name.split())
+    if not cleaned or len(cleaned) > 200:
+        raise InvalidInput({"name": "A clinic's name is 1 to 200 characters."})
+    with transaction.atomic():
+        if not Programme.objects.filter(pk=programme_id).exists():
+            raise NotFound(f"There is no programme {programme_id}; check the programme id.")
+        if Clinic.objects.filter(programme_id=programme_id, name=cleaned).exists():
+            raise Conflict(f"Programme {programme_id} already refers to {cleaned!r}.")
+        clinic = Clinic.objects.create(programme_id=programme_id, name=cleaned)
+        audit(
+            actor,
+            Action.CLINIC_CREATE,
+            Purpose.PROGRAMME_SETUP,
+            "allowed",
+            detail=f"clinic {clinic.pk} in programme {programme_id}",
+        )
+    return clinic.pk, clinic.name
+
+
+def refer(
+    *,
+    actor: Actor,
+    participant: Participant,
+    measure_code: str,
+    classification: str,
+    urgency: str,
+    clinic: Clinic | None,
+    purpose: Purpose,
+) -> Referral:
+    """Inside the caller's transaction: one open referral per person and measure."""
+    existing = Referral.objects.filter(
+        participant=participant, measure_code=measure_code, status=Referral.Status.OPEN
+    ).first()
+    if existing is not None:
+        if urgency == Referral.Urgency.URGENT and existing.urgency != urgency:
+            existing.urgency = urgency
+            existing.updated_at = timezone.now()
+            existing.save(update_fields=["urgency", "updated_at"])
+        return existing
+    now = timezone.now()
+    clinic = (
+        clinic
+        or Clinic.objects.filter(programme_id=participant.programme_id).order_by("pk").first()
+    )
+    referral = Referral.objects.create(
+        participant=participant,
+        clinic=clinic,
+        urgency=urgency,
+        measure_code=measure_code,
+        classification=classification,
+        created_at=now,
+        updated_at=now,
+    )
+    audit(
+        actor,
+        Action.REFERRAL_CREATE,
+        purpose,
+        "allowed",
+        [participant.id],
+        f"referral {referral.id}: {urgency}, {measure_code} {classification}",
+    )
+    return referral
+
+
+def referral_create(
+    *,
+    actor: Actor,
+    participant_id: uuid.UUID,
+    measure_code: str,
+    urgency: str,
+    clinic_id: int | None = None,
+) -> ReferralView:
+    """A clinician refers the person for a measure recorded today."""
+    try:
+        m = catalogue.measure(measure_code)
+    except catalogue.MeasureError as error:
+        raise InvalidInput({"measure_code": str(error)}) from None
+    purpose = Purpose(m.purpose)
+    require_role(actor, Action.REFERRAL_CREATE, purpose, [participant_id])
+    if urgency not in URGENCIES:
+        raise InvalidInput({"urgency": f"Urgency is one of {', '.join(sorted(URGENCIES))}."})
+    participant = Participant.objects.filter(pk=participant_id).first()
+    if participant is None:
+        raise NotFound(f"No participant with id {participant_id}. Check it and try again.")
+    decision = check_consent(actor, Action.REFERRAL_CREATE, purpose, participant_id)
+    if not decision.allowed:
+        raise deny(actor, Action.REFERRAL_CREATE, purpose, [participant_id], decision.reason)
+    observation = (
+        Observation.objects.filter(encounter__participant_id=participant_id, code=measure_code)
+        .order_by("-recorded_at")
+        .first()
+    )
+    if observation is None:
+        raise InvalidInput(
+            {
+                "measure_code": f"No {m.name('en')} was recorded for this person; "
+                "a referral names a result."
+            }
+        )
+    clinic = None
+    if clinic_id is not None:
+        clinic = Clinic.objects.filter(pk=clinic_id, programme_id=participant.programme_id).first()
+        if clinic is None:
+            raise InvalidInput({"clinic_id": f"Clinic {clinic_id} is not one of this programme's."})
+    with transaction.atomic():
+        referral = refer(
+            actor=actor,
+            participant=participant,
+            measure_code=measure_code,
+            classification=observation.classification,
+            urgency=urgency,
+            clinic=clinic,
+            purpose=purpose,
+        )
+    return _view(referral)
+
+
+def referral_update(*, actor: Actor, referral_id: uuid.UUID, status: str) -> ReferralView:
+    """A coordinator follows up: attended, or closed."""
+    require_role(actor, Action.REFERRAL_MANAGE, Purpose.REGISTRATION)
+    if status not in STATUSES:
+        raise InvalidInput({"status": f"Status is one of {', '.join(sorted(STATUSES))}."})
+    with transaction.atomic():
+        referral = Referral.objects.select_for_update().filter(pk=referral_id).first()
+        if referral is None:
+            raise NotFound(f"There is no referral {referral_id}.")
+        referral.status = status
+        referral.updated_at = timezone.now()
+        referral.save(update_fields=["status", "updated_at"])
+        audit(
+            actor,
+            Action.REFERRAL_MANAGE,
+            Purpose.REGISTRATION,
+            "allowed",
+            [referral.participant_id],
+            f"referral {referral_id}: {status}",
+        )
+    return _view(referral)
+
+
+def referrals_to_follow(*, actor: Actor, programme_id: int, status: str) -> list[ReferralView]:
+    """The coordinator's follow-up list: ids, clinics and statuses; no names."""
+    require_role(actor, Action.REFERRAL_MANAGE, Purpose.REGISTRATION)
+    if status not in STATUSES:
+        raise InvalidInput({"status": f"Status is one of {', '.join(sorted(STATUSES))}."})
+    found = list(
+        Referral.objects.filter(participant__programme_id=programme_id, status=status)
+        .select_related("clinic")
+        .order_by("-urgency", "created_at")
+    )
+    with transaction.atomic():
+        audit(
+            actor,
+            Action.REFERRAL_MANAGE,
+            Purpose.REGISTRATION,
+            "allowed",
+            [r.participant_id for r in found],
+            f"follow-up list: {len(found)} {status}",
+        )
+    return [_view(r) for r in found]
