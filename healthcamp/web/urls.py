@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from healthcamp.web import consent_views, views
+from healthcamp.web import consent_views, station_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -38,6 +38,16 @@ urlpatterns = [
         "participants/<uuid:participant_id>/letter/",
         consent_views.letter,
         name="letter",
+    ),
+    path(
+        "participants/<uuid:participant_id>/station/",
+        station_views.start,
+        name="station_start",
+    ),
+    path(
+        "participants/<uuid:participant_id>/station/<uuid:encounter_id>/",
+        station_views.station,
+        name="station",
     ),
     path("programmes/<int:programme_id>/", consent_views.programme, name="programme"),
 ]
