@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
-from pydantic import ConfigDict, StrictInt, StrictStr
+from pydantic import StrictInt, StrictStr
 
 from healthcamp.access import erasure, participants, programmes
 from healthcamp.access.errors import (
@@ -26,7 +26,7 @@ from healthcamp.access.policy import default_purpose
 from healthcamp.access.staff import Actor, actor_for_token
 from healthcamp.api import consent as consent_api
 from healthcamp.api import exams as exams_api
-from healthcamp.api.common import ERRORS, acting
+from healthcamp.api.common import ERRORS, Closed, acting
 
 
 class BearerToken(HttpBearer):
@@ -123,10 +123,6 @@ def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     return _error(
         request, 413, "The request body is too large; a request here is a few hundred bytes."
     )
-
-
-class Closed(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class ParticipantIn(Closed):

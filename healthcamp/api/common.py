@@ -6,8 +6,15 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Schema
+from pydantic import ConfigDict
 
 from healthcamp.access.staff import Actor
+
+
+class Closed(Schema):
+    """A request body that refuses any field it does not list (422, naming the field)."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class Message(Schema):

@@ -8,17 +8,13 @@ from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema, Status
-from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr
+from pydantic import StrictBool, StrictInt, StrictStr
 
 from healthcamp.access import consent
-from healthcamp.api.common import ERRORS, acting
+from healthcamp.api.common import ERRORS, Closed, acting
 from healthcamp.interop.fhir_consent import consent_resource
 
 router = Router(tags=["consent"])
-
-
-class Closed(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class PurposeIn(Closed):

@@ -8,16 +8,12 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import ConfigDict, StrictFloat, StrictInt, StrictStr
+from pydantic import StrictFloat, StrictInt, StrictStr
 
 from healthcamp.access import exams, participants, referrals
-from healthcamp.api.common import ERRORS, acting
+from healthcamp.api.common import ERRORS, Closed, acting
 
 router = Router(tags=["exams"])
-
-
-class Closed(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class EncounterIn(Closed):
