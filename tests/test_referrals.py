@@ -89,3 +89,48 @@ def test_bad_status_is_explained(api_as, coordinator, programme) -> None:
     response = api_as(coordinator).get(f"/programmes/{programme.id}/referrals", status="lost")
     assert response.status_code == 422
     assert "Status is one of attended, closed, open" in response.json()["message"]
+
+
+def test_the_participants_own_record_as_a_fhir_bundle(
+    api_as, clinician, coordinator, registrar, programme, visit
+) -> None:
+    from fhir.resources.R4B.bundle import Bundle
+
+    pid, eid = visit
+    for code, value, unit in (("8480-6", 190, "mm[Hg]"), ("1558-6", 126, "mg/dL")):
+        api_as(clinician).post(
+            f"/encounters/{eid}/observations", {"code": code, "value": value, "unit": unit}
+        )
+    api_as(clinician).post(
+        f"/encounters/{eid}/observations", {"code": "883-9", "value": "B", "unit": ""}
+    )
+    response = api_as(coordinator).get(f"/participants/{pid}/fhir")
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/fhir+json"
+    bundle = Bundle.model_validate(response.json())
+    kinds = [entry.resource.__resource_type__ for entry in bundle.entry]
+    assert kinds.count("Patient") == 1
+    assert kinds.count("Encounter") == 1
+    assert kinds.count("Observation") == 3
+    assert kinds.count("ServiceRequest") == 1  # the urgent referral the critical value opened
+    assert kinds.count("Consent") == 1
+    resources = {
+        entry.resource.__resource_type__ + str(i): entry.resource
+        for i, entry in enumerate(bundle.entry)
+    }
+    glucose = next(
+        r
+        for r in resources.values()
+        if r.__resource_type__ == "Observation" and r.code.coding[0].code == "1558-6"
+    )
+    assert glucose.valueQuantity.system == "http://unitsofmeasure.org"
+    assert (glucose.valueQuantity.code, float(glucose.valueQuantity.value)) == ("mmol/L", 7.0)
+    text = response.content.decode()
+    assert "Amina" not in text  # minimal Patient: no name
+    assert "Haddad" not in text
+
+
+@pytest.mark.parametrize("role", ["registrar", "clinician", "lab", "analyst", "auditor"])
+def test_only_a_coordinator_hands_over_a_copy(api_as, role, visit, request) -> None:
+    staff = request.getfixturevalue(role)
+    assert api_as(staff).get(f"/participants/{visit[0]}/fhir").status_code == 403

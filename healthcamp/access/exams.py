@@ -342,3 +342,49 @@ def _view_in(o: ObservationView, language: str) -> ObservationView:
     from dataclasses import replace
 
     return replace(o, name=catalogue.measure(o.code).name(language))
+
+
+def own_record_export(*, actor: Actor, participant_id: uuid.UUID) -> dict[str, Any]:
+    """A participant's request for a copy of their record, carried out by a coordinator:
+    everything held about them, as a FHIR R4 Bundle, for them to take."""
+    from healthcamp.access import consent
+    from healthcamp.exams.models import Referral
+    from healthcamp.interop.fhir_bundle import record_bundle
+
+    require_role(actor, Action.EXPORT_OWN_RECORD, Purpose.REGISTRATION, [participant_id])
+    with transaction.atomic():
+        participant = Participant.objects.filter(pk=participant_id).first()
+        if participant is None:
+            raise NotFound(f"No participant with id {participant_id}. Check it and try again.")
+        born = identity.open_identity(participant).date_of_birth
+        encounters = [
+            (str(e.id), e.started_at, e.site.name)
+            for e in Encounter.objects.filter(participant=participant).select_related("site")
+        ]
+        observations = [
+            _view(o)
+            for o in Observation.objects.filter(encounter__participant=participant).order_by(
+                "recorded_at", "pk"
+            )
+        ]
+        referral_rows = list(
+            Referral.objects.filter(participant=participant).select_related("clinic")
+        )
+        audit(
+            actor,
+            Action.EXPORT_OWN_RECORD,
+            Purpose.REGISTRATION,
+            "allowed",
+            [participant_id],
+            "copy of the record for the participant (FHIR Bundle)",
+        )
+    consents = consent.consents_of(actor=actor, participant_id=participant_id)
+    return record_bundle(
+        participant_id=str(participant_id),
+        sex=participant.sex,
+        born=born,
+        encounters=encounters,
+        observations=observations,
+        referrals=[referrals._view(r) for r in referral_rows],
+        consents=consents,
+    )

@@ -34,6 +34,7 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.ERASE: _IDENTIFY,
         Action.CLINIC_CREATE: _SETUP,
         Action.REFERRAL_MANAGE: _IDENTIFY,
+        Action.EXPORT_OWN_RECORD: _IDENTIFY,
     },
     Role.REGISTRAR: {
         Action.REGISTER: _IDENTIFY,
@@ -127,6 +128,7 @@ def _verb(action: Action) -> str:
         Action.CLINIC_CREATE: "add referral clinics",
         Action.REFERRAL_CREATE: "refer a participant",
         Action.REFERRAL_MANAGE: "follow up referrals",
+        Action.EXPORT_OWN_RECORD: "hand a participant a copy of their record",
     }[action]
 
 

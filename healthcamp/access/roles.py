@@ -35,6 +35,7 @@ class Action(StrEnum):
     CLINIC_CREATE = "clinic.create"
     REFERRAL_CREATE = "referral.create"
     REFERRAL_MANAGE = "referral.manage"
+    EXPORT_OWN_RECORD = "participant.export_own_record"
 
 
 ROLE_VALUES = ", ".join(r.value for r in Role)

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema, Status
 from pydantic import StrictFloat, StrictInt, StrictStr
 
@@ -170,3 +170,10 @@ def follow_up_referrals(
     return referrals.referrals_to_follow(
         actor=acting(request), programme_id=programme_id, status=status
     )
+
+
+@router.get("/participants/{participant_id}/fhir", response={200: dict[str, Any], **ERRORS})
+def own_record(request: HttpRequest, participant_id: uuid.UUID) -> HttpResponse:
+    """The participant's own record as a FHIR R4 Bundle, handed to them on request."""
+    bundle = exams.own_record_export(actor=acting(request), participant_id=participant_id)
+    return JsonResponse(bundle, content_type="application/fhir+json")
