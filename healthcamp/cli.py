@@ -124,7 +124,10 @@ def bench(*, extra: list[str]) -> int:
     from pathlib import Path
 
     folder = Path(__file__).resolve().parent.parent / "bench"
-    scripts = [folder / "access_overhead.py", folder / "audit_verify.py", folder / "vault.py"]
+    scripts = [
+        folder / name
+        for name in ("access_overhead.py", "audit_verify.py", "vault.py", "letters.py")
+    ]
     if not all(script.exists() for script in scripts):
         print(
             f"The benchmarks live in the source tree ({folder}); run this from a clone.",

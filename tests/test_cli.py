@@ -93,6 +93,7 @@ def test_bad_database_url_is_explained(tmp_path: Path) -> None:
         ("access_overhead.py", ["--participants", "60", "--reads", "20", "--bulk-size", "30"]),
         ("audit_verify.py", ["--entries", "300"]),
         ("vault.py", ["--rows", "60"]),
+        ("letters.py", ["--letters", "2"]),
     ],
 )
 def test_the_benchmarks_run_and_print_ratios(tmp_path: Path, script: str, args: list[str]) -> None:

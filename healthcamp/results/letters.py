@@ -154,11 +154,16 @@ class LetterLine:
     source: str
 
 
-def letter_lines(observations: list, sex: str) -> list[LetterLine]:  # type: ignore[type-arg]
+def letter_lines(
+    observations: list,  # type: ignore[type-arg]
+    sex: str,
+    *,
+    pictures: bool = True,
+) -> list[LetterLine]:
     lines = []
     for o in observations:
         shown = o.code_value or f"{o.value:g} {o.unit}"
-        picture = "" if o.value is None else range_picture(o.code, o.value, sex)
+        picture = "" if o.value is None or not pictures else range_picture(o.code, o.value, sex)
         lines.append(
             LetterLine(
                 name=o.name,
