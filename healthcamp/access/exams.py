@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from healthcamp.access import erasure, identity, referrals
 from healthcamp.access.errors import InvalidInput, NotFound
-from healthcamp.access.guard import audit, check_consent, deny, require_role
+from healthcamp.access.guard import audit, check_consent, require_consent, require_role
 from healthcamp.access.roles import Action, Purpose
 from healthcamp.access.staff import Actor
 from healthcamp.consent.rules import age_on
@@ -66,12 +66,6 @@ def _view(o: Observation, language: str = "en") -> ObservationView:
     )
 
 
-def _consented(actor: Actor, action: Action, purpose: Purpose, participant_id: uuid.UUID) -> None:
-    decision = check_consent(actor, action, purpose, participant_id)
-    if not decision.allowed:
-        raise deny(actor, action, purpose, [participant_id], decision.reason)
-
-
 def encounter_start(*, actor: Actor, participant_id: uuid.UUID, site_id: int) -> uuid.UUID:
     """Open an encounter; the participant must have agreed to screening or blood tests."""
     require_role(actor, Action.ENCOUNTER_START, Purpose.SCREENING, [participant_id])
@@ -92,7 +86,7 @@ def encounter_start(*, actor: Actor, participant_id: uuid.UUID, site_id: int) ->
         None,
     )
     if purpose is None:
-        _consented(actor, Action.ENCOUNTER_START, Purpose.SCREENING, participant_id)
+        require_consent(actor, Action.ENCOUNTER_START, Purpose.SCREENING, participant_id)
         raise AssertionError("unreachable: consent was refused above")  # pragma: no cover
     with transaction.atomic():
         encounter = Encounter.objects.create(
@@ -145,7 +139,7 @@ def observation_record(
         raise NotFound(f"There is no encounter {encounter_id}.")
     participant = encounter.participant
     require_role(actor, Action.OBSERVATION_RECORD, purpose, [participant.id])
-    _consented(actor, Action.OBSERVATION_RECORD, purpose, participant.id)
+    require_consent(actor, Action.OBSERVATION_RECORD, purpose, participant.id)
     born = identity.open_identity(participant).date_of_birth
     adult = age_on(born, timezone.localdate()) >= ADULT_AGE
     try:
@@ -215,7 +209,7 @@ def observations_of(
     collected = {"results_contact": ("screening", "blood_tests")}.get(
         purpose.value, (purpose.value,)
     )
-    _consented(actor, Action.OBSERVATION_READ, purpose, participant_id)
+    require_consent(actor, Action.OBSERVATION_READ, purpose, participant_id)
     with transaction.atomic():
         found = list(
             Observation.objects.filter(

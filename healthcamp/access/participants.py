@@ -8,7 +8,6 @@ transaction. Denied attempts are appended too, then raised.
 from __future__ import annotations
 
 import functools
-import unicodedata
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -311,12 +310,6 @@ def participant_find_by_card(
     return record
 
 
-def _fold(name: str) -> str:
-    """Case-, accent- and spacing-insensitive form for matching names."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
-
-
 def participant_search(
     *,
     actor: Actor,
@@ -328,9 +321,9 @@ def participant_search(
     """Find by name and date of birth; an empty result is audited too."""
     require_role(actor, Action.SEARCH, purpose, ())
     errors = {}
-    if not _fold(given_name):
+    if not given_name.strip():
         errors["given_name"] = "Enter the given name to search for."
-    if not _fold(family_name):
+    if not family_name.strip():
         errors["family_name"] = "Enter the family name to search for."
     if errors:
         raise InvalidInput(errors)

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from healthcamp.access.errors import Conflict, InvalidInput, NotFound
-from healthcamp.access.guard import audit, check_consent, deny, require_role
+from healthcamp.access.guard import audit, require_consent, require_role
 from healthcamp.access.roles import Action, Purpose
 from healthcamp.access.staff import Actor
 from healthcamp.exams import catalogue
@@ -141,9 +141,7 @@ def referral_create(
     participant = Participant.objects.filter(pk=participant_id).first()
     if participant is None:
         raise NotFound(f"No participant with id {participant_id}. Check it and try again.")
-    decision = check_consent(actor, Action.REFERRAL_CREATE, purpose, participant_id)
-    if not decision.allowed:
-        raise deny(actor, Action.REFERRAL_CREATE, purpose, [participant_id], decision.reason)
+    require_consent(actor, Action.REFERRAL_CREATE, purpose, participant_id)
     observation = (
         Observation.objects.filter(encounter__participant_id=participant_id, code=measure_code)
         .order_by("-recorded_at")
