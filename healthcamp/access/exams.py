@@ -8,7 +8,7 @@ at that moment, and is audited either way.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -266,6 +266,7 @@ class LetterData:
     given_name: str
     family_name: str
     language: str
+    sex: str
     card_code: str
     observations: list[ObservationView]
     not_consented: list[str]
@@ -298,6 +299,7 @@ def letter_data(*, actor: Actor, participant_id: uuid.UUID) -> LetterData:
         given_name=person.given_name,
         family_name=person.family_name,
         language=person.preferred_language,
+        sex=person.sex,
         card_code=person.card_code,
         observations=[_view_in(o, person.preferred_language) for o in latest.values()],
         not_consented=skipped,
@@ -312,8 +314,6 @@ def _office_blood_pressure(
 ) -> ObservationView:
     """ESH 2023: the office blood pressure is the mean of the last two of the readings
     taken at one visit; one reading stands alone."""
-    from dataclasses import replace
-
     readings = [
         o.value
         for o in shown
@@ -333,8 +333,6 @@ def _office_blood_pressure(
 
 
 def _view_in(o: ObservationView, language: str) -> ObservationView:
-    from dataclasses import replace
-
     return replace(o, name=catalogue.measure(o.code).name(language))
 
 

@@ -20,7 +20,7 @@ class Created:
     name: str
 
 
-def _clean_name(value: str, what: str) -> str:
+def clean_name(value: str, what: str) -> str:
     cleaned = " ".join(value.split())
     if not cleaned:
         raise InvalidInput({"name": f"Enter a name for the {what}; it cannot be empty."})
@@ -31,7 +31,7 @@ def _clean_name(value: str, what: str) -> str:
 
 def programme_create(*, actor: Actor, name: str) -> Created:
     require_role(actor, Action.PROGRAMME_CREATE, Purpose.PROGRAMME_SETUP)
-    cleaned = _clean_name(name, "programme")
+    cleaned = clean_name(name, "programme")
     with transaction.atomic():
         if Programme.objects.filter(name=cleaned).exists():
             raise Conflict(f"A programme called {cleaned!r} already exists; choose another name.")
@@ -48,7 +48,7 @@ def programme_create(*, actor: Actor, name: str) -> Created:
 
 def site_create(*, actor: Actor, programme_id: int, name: str) -> Created:
     require_role(actor, Action.SITE_CREATE, Purpose.PROGRAMME_SETUP)
-    cleaned = _clean_name(name, "site")
+    cleaned = clean_name(name, "site")
     with transaction.atomic():
         programme = Programme.objects.filter(pk=programme_id).first()
         if programme is None:

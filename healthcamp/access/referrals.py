@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from healthcamp.access.errors import Conflict, InvalidInput, NotFound
 from healthcamp.access.guard import audit, require_consent, require_role
+from healthcamp.access.programmes import clean_name
 from healthcamp.access.roles import Action, Purpose
 from healthcamp.access.staff import Actor
 from healthcamp.exams import catalogue
@@ -57,9 +58,7 @@ def _view(r: Referral) -> ReferralView:
 
 def clinic_create(*, actor: Actor, programme_id: int, name: str) -> tuple[int, str]:
     require_role(actor, Action.CLINIC_CREATE, Purpose.PROGRAMME_SETUP)
-    cleaned = " ".join(name.split())
-    if not cleaned or len(cleaned) > 200:
-        raise InvalidInput({"name": "A clinic's name is 1 to 200 characters."})
+    cleaned = clean_name(name, "clinic")
     with transaction.atomic():
         if not Programme.objects.filter(pk=programme_id).exists():
             raise NotFound(f"There is no programme {programme_id}; check the programme id.")

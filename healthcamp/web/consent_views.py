@@ -328,10 +328,7 @@ def letter(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> Htt
     from healthcamp.results import letters
 
     data = exams.letter_data(actor=actor, participant_id=participant_id)
-    sex = participants.participant_read(
-        actor=actor, purpose=Purpose.SCREENING, participant_id=participant_id
-    ).sex
-    lines = letters.letter_lines(data.observations, sex)
+    lines = letters.letter_lines(data.observations, data.sex)
     paper = "letter" if request.GET.get("paper") == "letter" else "A4"
     context = {
         "letter": data,
