@@ -68,13 +68,13 @@ def child(letters_count: int, rounds: int) -> dict[str, float]:
     data = exams.letter_data(actor=clinician, participant_id=person.id)
 
     def context(pictures: bool) -> dict[str, object]:
-        lines = letters.letter_lines(data.observations, "female", pictures=pictures)
+        lines = letters.letter_lines(data.observations, "female", language="ar", pictures=pictures)
         return {
             "letter": data,
             "w": letters.words("ar"),
             "rtl": True,
             "lines": lines,
-            "next_step": letters.next_step(lines),
+            "next_step": letters.next_step(lines, "ar"),
             "paper": "A4",
             "card": person.card_code_display,
             "qr": "",

@@ -17,6 +17,9 @@ class Purpose(StrEnum):
     DEIDENTIFIED_RESEARCH = "deidentified_research"
     # Setting up programmes, sites and consent documents: touches no participant.
     PROGRAMME_SETUP = "programme_setup"
+    # The participant seeing, withdrawing from or taking a copy of their own record:
+    # their right, never something they must consent to.
+    OWN_RECORD = "own_record"
 
 
 # The purposes a participant says yes or no to, one by one.

@@ -192,6 +192,7 @@ def test_registration_stores_only_the_listed_fields() -> None:
         "sex",
         "preferred_language",
         "registered_at",
+        "portal_pin",  # a hash of the PIN the person may choose for their portal
     }
 
 

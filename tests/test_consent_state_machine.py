@@ -30,8 +30,8 @@ from hypothesis.stateful import (
 from healthcamp.access import consent, participants, programmes
 from healthcamp.access.errors import AccessDenied, InvalidInput
 from healthcamp.access.policy import needs_consent, permitted
-from healthcamp.access.roles import Action, Purpose, Role
-from healthcamp.access.staff import staff_add
+from healthcamp.access.roles import STAFF_ROLES, Action, Purpose, Role
+from healthcamp.access.staff import participant_actor, staff_add
 from healthcamp.audit.selectors import entry_count
 from healthcamp.purposes import CONSENT_PURPOSES
 
@@ -49,7 +49,7 @@ class ConsentMachine(RuleBasedStateMachine):
         n = next(_run)
         self.staff = {
             role: staff_add(username=f"{role.value}-{n}", role=role.value, password="pw-123456-x")
-            for role in Role
+            for role in STAFF_ROLES
         }
         coordinator = self.staff[Role.COORDINATOR].actor
         self.programme = programmes.programme_create(actor=coordinator, name=f"Camp {n}").id
@@ -142,10 +142,10 @@ class ConsentMachine(RuleBasedStateMachine):
         expected = permitted(role=role, action=Action.READ, purpose=purpose).allowed and (
             not needs_consent(purpose) or state.get(purpose.value) == "granted"
         )
+        # A participant acts on their own record (the portal); staff on anyone's.
+        actor = participant_actor(person) if role is Role.PARTICIPANT else self.staff[role].actor
         try:
-            participants.participant_read(
-                actor=self.staff[role].actor, purpose=purpose, participant_id=person
-            )
+            participants.participant_read(actor=actor, purpose=purpose, participant_id=person)
             allowed = True
         except AccessDenied:
             allowed = False

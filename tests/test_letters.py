@@ -55,7 +55,7 @@ def test_blood_pressure_is_the_mean_of_the_last_two_readings(api_as, clinician, 
         )
     html = _login(clinician).get(f"/participants/{visited}/letter/").content.decode()
     assert "135 mm[Hg]" in html
-    assert "At the top of the healthy range" in html  # 135 is high normal
+    assert "في أعلى المعدل الصحي" in html  # 135 is high normal, explained in Arabic
 
 
 def test_the_letter_speaks_the_participants_language(clinician, visited) -> None:

@@ -11,6 +11,7 @@ from healthcamp.access.roles import Action, Purpose, Role
 from healthcamp.consent.rules import ConsentStatus
 
 C, R, CL, L = Role.COORDINATOR, Role.REGISTRAR, Role.CLINICIAN, Role.LAB
+P, OWN = Role.PARTICIPANT, Purpose.OWN_RECORD
 REG, SCR, BLD = Purpose.REGISTRATION, Purpose.SCREENING, Purpose.BLOOD_TESTS
 RES, REF, SET = Purpose.RESULTS_CONTACT, Purpose.REFERRAL_SHARING, Purpose.PROGRAMME_SETUP
 A = Action
@@ -59,6 +60,20 @@ ALLOWED = {
     (L, A.SEARCH, BLD),
     (L, A.CONSENT_READ, REG),
     (L, A.CONSENT_WITHDRAW, REG),
+    (C, A.RESULTS_RETURN, REG),
+    (C, A.RESULTS_FOLLOW_UP, REG),
+    (C, A.REFERRAL_SHARE, REF),
+    (CL, A.REFERRAL_SHARE, REF),
+    (CL, A.RESULTS_RETURN, SCR),
+    (CL, A.RESULTS_RETURN, BLD),
+    # The participant, on their own record only (the guard checks whose it is).
+    (P, A.PORTAL_SIGN_IN, OWN),
+    (P, A.PORTAL_PIN_SET, OWN),
+    (P, A.READ, OWN),
+    (P, A.OBSERVATION_READ, OWN),
+    (P, A.CONSENT_READ, OWN),
+    (P, A.CONSENT_WITHDRAW, OWN),
+    (P, A.EXPORT_OWN_RECORD, OWN),
 }
 # Purposes a participant says yes or no to; the others need no consent.
 NEEDS_CONSENT = {

@@ -20,6 +20,7 @@ from healthcamp.access import erasure, identity
 from healthcamp.access.errors import Conflict, InvalidInput, NotFound
 from healthcamp.access.guard import audit, require_consent, require_role
 from healthcamp.access.models import StaffMember
+from healthcamp.access.policy import own_or
 from healthcamp.access.roles import Action, Purpose
 from healthcamp.access.staff import Actor
 from healthcamp.consent.models import Consent, ConsentDocument, Decision, DocumentPurpose
@@ -310,7 +311,7 @@ class Guardian:
     relationship: str
 
 
-def _views(participant_id: uuid.UUID) -> list[ConsentView]:
+def views_of(participant_id: uuid.UUID) -> list[ConsentView]:
     newest_version = current_version(
         Participant.objects.filter(pk=participant_id).values_list("programme_id", flat=True)[0]
     )
@@ -445,13 +446,15 @@ def consent_record(
     """Record a yes or a no for each purpose of a published document, and how it was given."""
     purpose = Purpose.REGISTRATION
     require_role(actor, Action.CONSENT_RECORD, purpose, [participant_id])
+    recorded_by = actor.staff_id
+    assert recorded_by is not None, "the policy lets only staff record consent"  # noqa: S101
     participant = Participant.objects.select_related("programme").filter(pk=participant_id).first()
     if participant is None:
         raise NotFound(f"No participant with id {participant_id}. Check it and try again.")
     document = ConsentDocument.objects.filter(pk=document_id).first()
     witness = StaffMember.objects.filter(pk=witness_id).first() if witness_id else None
     errors = _document_errors(participant, document, document_id, decisions)
-    errors |= _method_errors(method, witness, witness_id, actor.staff_id, paper_reference)
+    errors |= _method_errors(method, witness, witness_id, recorded_by, paper_reference)
     if not errors:
         errors = _minor_errors(participant, guardian, assent, timezone.localdate())
     if errors or document is None:
@@ -461,7 +464,7 @@ def consent_record(
             participant=participant,
             document=document,
             method=method,
-            recorded_by_id=actor.staff_id,
+            recorded_by_id=recorded_by,
             witness=witness,
             paper_reference=paper_reference.strip() if method == "paper" else "",
             guardian_name_sealed=identity.seal_for(
@@ -488,17 +491,17 @@ def consent_record(
             [participant_id],
             f"consent {consent.pk} under document {document_id}: {summary}",
         )
-    return _views(participant_id)[0]
+    return views_of(participant_id)[0]
 
 
 def consents_of(*, actor: Actor, participant_id: uuid.UUID) -> list[ConsentView]:
     """A participant's consents, newest (the one in force) first."""
-    purpose = Purpose.REGISTRATION
+    purpose = own_or(actor.role, Purpose.REGISTRATION)
     require_role(actor, Action.CONSENT_READ, purpose, [participant_id])
     with transaction.atomic():
         if not Participant.objects.filter(pk=participant_id).exists():
             raise NotFound(f"No participant with id {participant_id}. Check it and try again.")
-        views = _views(participant_id)
+        views = views_of(participant_id)
         audit(actor, Action.CONSENT_READ, purpose, "allowed", [participant_id])
     return views
 
@@ -531,7 +534,7 @@ def consent_withdraw(
     erase: also delete what was already collected for those purposes, now; with every
     purpose withdrawn, erase the participant altogether (crypto-shredding).
     """
-    purpose = Purpose.REGISTRATION
+    purpose = own_or(actor.role, Purpose.REGISTRATION)
     require_role(actor, Action.CONSENT_WITHDRAW, purpose, [participant_id])
     with transaction.atomic():
         consent = (
@@ -596,7 +599,7 @@ def consent_withdraw(
             # Withdrawing everything and asking for erasure: erase the person entirely.
             erasure.shred(actor=actor, participant_id=participant_id, reason="consent_withdrawn")
             return Withdrawal(None, tuple(chosen), erased, participant_erased=True)
-    return Withdrawal(_views(participant_id)[0], tuple(chosen), erased)
+    return Withdrawal(views_of(participant_id)[0], tuple(chosen), erased)
 
 
 def require_purpose(*, actor: Actor, participant_id: uuid.UUID, purpose: Purpose) -> None:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from healthcamp.access import erasure, identity, referrals
 from healthcamp.access.errors import InvalidInput, NotFound
 from healthcamp.access.guard import audit, check_consent, require_consent, require_role
+from healthcamp.access.policy import own_or
 from healthcamp.access.roles import Action, Purpose
 from healthcamp.access.staff import Actor
 from healthcamp.consent.rules import age_on
@@ -46,7 +47,7 @@ class ObservationView:
     recorded_at: datetime
 
 
-def _view(o: Observation, language: str = "en") -> ObservationView:
+def observation_view(o: Observation, language: str = "en") -> ObservationView:
     m = catalogue.measure(o.code)
     return ObservationView(
         id=o.pk,
@@ -173,7 +174,7 @@ def observation_record(
                 clinic=None,
                 purpose=purpose,
             )
-    return [_view(o) for o in made]
+    return [observation_view(o) for o in made]
 
 
 def _store(
@@ -224,7 +225,7 @@ def observations_of(
             [participant_id],
             f"{len(found)} observation(s)",
         )
-    return [_view(o) for o in found]
+    return [observation_view(o) for o in found]
 
 
 def _erase_for(purpose: Purpose) -> erasure.Eraser:
@@ -343,7 +344,8 @@ def own_record_export(*, actor: Actor, participant_id: uuid.UUID) -> dict[str, A
     from healthcamp.exams.models import Referral
     from healthcamp.interop.fhir_bundle import record_bundle
 
-    require_role(actor, Action.EXPORT_OWN_RECORD, Purpose.REGISTRATION, [participant_id])
+    purpose = own_or(actor.role, Purpose.REGISTRATION)
+    require_role(actor, Action.EXPORT_OWN_RECORD, purpose, [participant_id])
     with transaction.atomic():
         participant = Participant.objects.filter(pk=participant_id).first()
         if participant is None:
@@ -354,7 +356,7 @@ def own_record_export(*, actor: Actor, participant_id: uuid.UUID) -> dict[str, A
             for e in Encounter.objects.filter(participant=participant).select_related("site")
         ]
         observations = [
-            _view(o)
+            observation_view(o)
             for o in Observation.objects.filter(encounter__participant=participant).order_by(
                 "recorded_at", "pk"
             )
@@ -365,7 +367,7 @@ def own_record_export(*, actor: Actor, participant_id: uuid.UUID) -> dict[str, A
         audit(
             actor,
             Action.EXPORT_OWN_RECORD,
-            Purpose.REGISTRATION,
+            purpose,
             "allowed",
             [participant_id],
             "copy of the record for the participant (FHIR Bundle)",
@@ -377,6 +379,6 @@ def own_record_export(*, actor: Actor, participant_id: uuid.UUID) -> dict[str, A
         born=born,
         encounters=encounters,
         observations=observations,
-        referrals=[referrals._view(r) for r in referral_rows],
+        referrals=[referrals.referral_view(r) for r in referral_rows],
         consents=consents,
     )

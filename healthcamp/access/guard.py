@@ -17,7 +17,7 @@ from django.utils import timezone
 from healthcamp.access.errors import AccessDenied
 from healthcamp.access.policy import Decision as PolicyDecision
 from healthcamp.access.policy import decide, needs_consent, permitted
-from healthcamp.access.roles import Action, Purpose
+from healthcamp.access.roles import Action, Purpose, Role
 from healthcamp.access.staff import Actor
 from healthcamp.audit import chain
 from healthcamp.consent.rules import ConsentStatus, DecisionFact, status_of
@@ -56,6 +56,9 @@ def require_role(
     decision = permitted(role=actor.role, action=action, purpose=purpose)
     if not decision.allowed:
         raise deny(actor, action, purpose, subjects, decision.reason)
+    if actor.role is Role.PARTICIPANT and list(subjects) != [actor.participant_id]:
+        # A participant's role covers one record: their own.
+        raise deny(actor, action, purpose, subjects, "A participant may see only their own record.")
 
 
 # Every consent of the given participants, with its decision for one purpose (if it has

@@ -5,14 +5,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from healthcamp.access.roles import Role
+from healthcamp.access.roles import STAFF_ROLES
 
 
 class StaffMember(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff"
     )
-    role = models.CharField(max_length=20, choices=[(r.value, r.value) for r in Role])
+    role = models.CharField(max_length=20, choices=[(r.value, r.value) for r in STAFF_ROLES])
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} ({self.role})"
@@ -28,3 +28,17 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"token {self.pk} of {self.staff}"
+
+
+class PortalFailure(models.Model):
+    """A wrong portal sign-in, kept for the lockout window only.
+
+    key is "card:" + a SHA-256 of the card code tried, or "address:" + the client's
+    address: guessing is limited per card (whoever guesses) and per address.
+    """
+
+    key = models.CharField(max_length=80, db_index=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"portal failure {self.pk}"

@@ -19,6 +19,8 @@ _IDENTIFY = frozenset({Purpose.REGISTRATION})
 _SETUP = frozenset({Purpose.PROGRAMME_SETUP})
 _MEASURE = frozenset({Purpose.SCREENING, Purpose.BLOOD_TESTS})
 _STATION = frozenset({Purpose.SCREENING, Purpose.BLOOD_TESTS, Purpose.REFERRAL_SHARING})
+_SHARE = frozenset({Purpose.REFERRAL_SHARING})
+_OWN = frozenset({Purpose.OWN_RECORD})
 
 PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
     Role.COORDINATOR: {
@@ -35,6 +37,9 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.CLINIC_CREATE: _SETUP,
         Action.REFERRAL_MANAGE: _IDENTIFY,
         Action.EXPORT_OWN_RECORD: _IDENTIFY,
+        Action.RESULTS_RETURN: _IDENTIFY,
+        Action.RESULTS_FOLLOW_UP: _IDENTIFY,
+        Action.REFERRAL_SHARE: _SHARE,
     },
     Role.REGISTRAR: {
         Action.REGISTER: _IDENTIFY,
@@ -50,6 +55,8 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.OBSERVATION_RECORD: _MEASURE,
         Action.OBSERVATION_READ: _MEASURE | {Purpose.RESULTS_CONTACT},
         Action.REFERRAL_CREATE: _MEASURE,
+        Action.REFERRAL_SHARE: _SHARE,
+        Action.RESULTS_RETURN: _MEASURE,
         Action.SEARCH: frozenset({Purpose.SCREENING}),
         Action.CONSENT_READ: _IDENTIFY,
         Action.CONSENT_WITHDRAW: _IDENTIFY,
@@ -64,6 +71,17 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
     },
     Role.ANALYST: {},
     Role.AUDITOR: {},
+    # Signed in with their card: their own record, for no other purpose (the guard
+    # also checks that the record is theirs).
+    Role.PARTICIPANT: {
+        Action.PORTAL_SIGN_IN: _OWN,
+        Action.PORTAL_PIN_SET: _OWN,
+        Action.READ: _OWN,
+        Action.OBSERVATION_READ: _OWN,
+        Action.CONSENT_READ: _OWN,
+        Action.CONSENT_WITHDRAW: _OWN,
+        Action.EXPORT_OWN_RECORD: _OWN,
+    },
 }
 
 
@@ -129,6 +147,11 @@ def _verb(action: Action) -> str:
         Action.REFERRAL_CREATE: "refer a participant",
         Action.REFERRAL_MANAGE: "follow up referrals",
         Action.EXPORT_OWN_RECORD: "hand a participant a copy of their record",
+        Action.RESULTS_RETURN: "record that results were returned",
+        Action.RESULTS_FOLLOW_UP: "follow up results not yet returned",
+        Action.REFERRAL_SHARE: "share results with a referral clinic",
+        Action.PORTAL_SIGN_IN: "sign in to the participant portal",
+        Action.PORTAL_PIN_SET: "set a portal PIN",
     }[action]
 
 
@@ -139,7 +162,13 @@ _DEFAULT_PURPOSE = {
     Role.LAB: Purpose.BLOOD_TESTS,
     Role.ANALYST: Purpose.PROGRAMME_STATISTICS,
     Role.AUDITOR: Purpose.REGISTRATION,
+    Role.PARTICIPANT: Purpose.OWN_RECORD,
 }
+
+
+def own_or(role: Role, purpose: Purpose) -> Purpose:
+    """The purpose of an act that staff do for `purpose` and participants for themselves."""
+    return Purpose.OWN_RECORD if role is Role.PARTICIPANT else purpose
 
 
 def default_purpose(role: Role) -> Purpose:

@@ -41,7 +41,7 @@ class ReferralView:
     updated_at: datetime
 
 
-def _view(r: Referral) -> ReferralView:
+def referral_view(r: Referral) -> ReferralView:
     return ReferralView(
         id=r.id,
         participant_id=r.participant_id,
@@ -168,7 +168,7 @@ def referral_create(
             clinic=clinic,
             purpose=purpose,
         )
-    return _view(referral)
+    return referral_view(referral)
 
 
 def referral_update(*, actor: Actor, referral_id: uuid.UUID, status: str) -> ReferralView:
@@ -191,7 +191,7 @@ def referral_update(*, actor: Actor, referral_id: uuid.UUID, status: str) -> Ref
             [referral.participant_id],
             f"referral {referral_id}: {status}",
         )
-    return _view(referral)
+    return referral_view(referral)
 
 
 def referrals_to_follow(*, actor: Actor, programme_id: int, status: str) -> list[ReferralView]:
@@ -213,4 +213,4 @@ def referrals_to_follow(*, actor: Actor, programme_id: int, status: str) -> list
             [r.participant_id for r in found],
             f"follow-up list: {len(found)} {status}",
         )
-    return [_view(r) for r in found]
+    return [referral_view(r) for r in found]

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from healthcamp.purposes import PURPOSE_VALUES, Purpose
 
-__all__ = ["PURPOSE_VALUES", "ROLE_VALUES", "Action", "Purpose", "Role"]
+__all__ = ["PURPOSE_VALUES", "ROLE_VALUES", "STAFF_ROLES", "Action", "Purpose", "Role"]
 
 
 class Role(StrEnum):
@@ -16,6 +16,11 @@ class Role(StrEnum):
     LAB = "lab"
     ANALYST = "analyst"
     AUDITOR = "auditor"
+    # The person themselves, signed in to the portal: acts on their own record only.
+    PARTICIPANT = "participant"
+
+
+STAFF_ROLES: tuple[Role, ...] = tuple(r for r in Role if r is not Role.PARTICIPANT)
 
 
 class Action(StrEnum):
@@ -36,6 +41,11 @@ class Action(StrEnum):
     REFERRAL_CREATE = "referral.create"
     REFERRAL_MANAGE = "referral.manage"
     EXPORT_OWN_RECORD = "participant.export_own_record"
+    RESULTS_RETURN = "results.return"
+    RESULTS_FOLLOW_UP = "results.follow_up"
+    REFERRAL_SHARE = "referral.share"
+    PORTAL_SIGN_IN = "portal.sign_in"
+    PORTAL_PIN_SET = "portal.pin_set"
 
 
-ROLE_VALUES = ", ".join(r.value for r in Role)
+ROLE_VALUES = ", ".join(r.value for r in STAFF_ROLES)

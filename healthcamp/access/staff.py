@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -15,20 +16,30 @@ from django.db import transaction
 
 from healthcamp.access.errors import Conflict, InvalidInput
 from healthcamp.access.models import ApiToken, StaffMember
-from healthcamp.access.roles import ROLE_VALUES, Role
+from healthcamp.access.roles import ROLE_VALUES, STAFF_ROLES, Role
 
 TOKEN_PREFIX = "hc_"  # noqa: S105 - a prefix, not a secret
 
 
 @dataclass(frozen=True)
 class Actor:
-    staff_id: int
+    """Who acts: a staff member, or (role participant, staff_id None) a participant
+    signed in to the portal, who may act on their own record alone."""
+
+    staff_id: int | None
     username: str
     role: Role
+    participant_id: uuid.UUID | None = None
 
     @property
     def audit_name(self) -> str:
+        if self.staff_id is None:
+            return "participant:self"
         return f"staff:{self.staff_id}:{self.username}"
+
+
+def participant_actor(participant_id: uuid.UUID) -> Actor:
+    return Actor(None, "participant", Role.PARTICIPANT, participant_id)
 
 
 @dataclass(frozen=True)
@@ -44,11 +55,12 @@ def _hash_token(token: str) -> str:
 
 def parse_role(value: str) -> Role:
     try:
-        return Role(value)
+        role = Role(value)
     except ValueError:
-        raise InvalidInput(
-            {"role": f"{value!r} is not a role; use one of {ROLE_VALUES}."}
-        ) from None
+        role = Role.PARTICIPANT  # refused just below, with the same message
+    if role in STAFF_ROLES:
+        return role
+    raise InvalidInput({"role": f"{value!r} is not a role; use one of {ROLE_VALUES}."})
 
 
 def staff_add(*, username: str, role: str, password: str | None = None) -> NewStaff:

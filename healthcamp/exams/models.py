@@ -92,3 +92,26 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"referral {self.id}"
+
+
+class ResultsReturn(models.Model):
+    """How an encounter's results reached the person. An encounter counts as returned
+    only once its letter was handed, printed or sent, or the person declined it."""
+
+    class How(models.TextChoices):
+        HANDED = "handed", "Handed to the participant"
+        PRINTED = "printed", "Printed for the participant"
+        SENT = "sent", "Sent to the participant"
+        DECLINED = "declined", "The participant declined the letter"
+
+    encounter = models.OneToOneField(
+        Encounter, on_delete=models.CASCADE, primary_key=True, related_name="returned"
+    )
+    how = models.CharField(max_length=10, choices=How.choices)
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        "access.StaffMember", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    def __str__(self) -> str:
+        return f"results of {self.encounter_id}: {self.how}"

@@ -67,6 +67,8 @@ class Participant(models.Model):
     sex = models.CharField(max_length=10, choices=Sex.choices)
     preferred_language = models.CharField(max_length=35)
     registered_at = models.DateTimeField(auto_now_add=True)
+    # An argon2 hash of the portal PIN the participant may set; empty when none.
+    portal_pin = models.CharField(max_length=128, blank=True, default="")
 
     def __str__(self) -> str:
         return f"participant {self.id}"

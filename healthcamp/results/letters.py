@@ -14,6 +14,7 @@ matplotlib.use("Agg")
 from matplotlib.figure import Figure
 
 from healthcamp.exams import catalogue
+from healthcamp.results.words import MEANING, NEXT_STEP, pick
 
 GOOD = {"optimal", "normal", "desirable"}
 WATCH = {
@@ -70,28 +71,6 @@ WORDS: dict[str, dict[str, str]] = {
         "portal": "Vea sus resultados y quién abrió su expediente: use el código de la tarjeta y su fecha de nacimiento.",
         "not_measured": "No se midió, porque usted no lo aceptó:",
     },
-}
-
-MEANING = {
-    "optimal": "In the healthy range.",
-    "normal": "In the healthy range.",
-    "desirable": "In the healthy range.",
-    "high_normal": "At the top of the healthy range: worth checking again within a year.",
-    "hypertension_grade_1": "Raised. See a clinic in the next few weeks.",
-    "hypertension_grade_2": "High. See a clinic soon.",
-    "hypertension_grade_3": "Very high. You were referred to a clinic today.",
-    "underweight": "Below the healthy range for adults.",
-    "overweight": "Above the healthy range.",
-    "obesity": "Well above the healthy range: a clinic can help.",
-    "increased_risk": "Above the healthy range for your sex.",
-    "substantially_increased_risk": "Well above the healthy range for your sex.",
-    "low": "Low: eat something now, and see a clinic if it happens again.",
-    "impaired_fasting_glucose": "Higher than healthy: see a clinic for a repeat test.",
-    "prediabetes": "Higher than healthy: see a clinic for advice.",
-    "diabetes_range": "In the diabetes range: see a clinic to confirm.",
-    "borderline_high": "Slightly high: worth checking again.",
-    "high": "High: see a clinic.",
-    "not_classified_child": "Children's values are read on growth charts by a clinic.",
 }
 
 
@@ -158,8 +137,10 @@ def letter_lines(
     observations: list,  # type: ignore[type-arg]
     sex: str,
     *,
+    language: str = "en",
     pictures: bool = True,
 ) -> list[LetterLine]:
+    meaning = pick(MEANING, language)
     lines = []
     for o in observations:
         shown = o.code_value or f"{o.value:g} {o.unit}"
@@ -168,7 +149,7 @@ def letter_lines(
             LetterLine(
                 name=o.name,
                 shown_value=shown,
-                meaning=MEANING.get(o.classification, ""),
+                meaning=meaning.get(o.classification, ""),
                 tone=tone(o.classification, o.critical),
                 picture=picture,
                 source=o.source,
@@ -177,17 +158,14 @@ def letter_lines(
     return lines
 
 
-def next_step(lines: list[LetterLine]) -> str:
+def next_step(lines: list[LetterLine], language: str = "en") -> str:
     tones = {line.tone for line in lines}
-    if "urgent" in tones:
-        return "Go to the clinic named by the staff today, with this letter."
-    if "act" in tones:
-        return "See a clinic in the next few weeks, with this letter."
-    return "Come back to the next health camp, or to a clinic if you feel unwell."
+    step = "urgent" if "urgent" in tones else "act" if "act" in tones else "fine"
+    return pick(NEXT_STEP, language)[step]
 
 
 def words(language: str) -> dict[str, str]:
-    return WORDS.get(language.partition("-")[0], WORDS["en"])
+    return pick(WORDS, language)
 
 
 STYLESHEET = Path(__file__).resolve().parent.parent / "web" / "static" / "healthcamp" / "letter.css"

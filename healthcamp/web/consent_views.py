@@ -108,7 +108,7 @@ def _witnesses(actor: Actor) -> list[tuple[int, str]]:
     return [
         (s.staff_id, f"{s.username} ({s.role.value})")
         for s in staff_directory()
-        if s.staff_id != actor.staff_id
+        if s.staff_id is not None and s.staff_id != actor.staff_id
     ]
 
 
@@ -328,14 +328,14 @@ def letter(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> Htt
     from healthcamp.results import letters
 
     data = exams.letter_data(actor=actor, participant_id=participant_id)
-    lines = letters.letter_lines(data.observations, data.sex)
+    lines = letters.letter_lines(data.observations, data.sex, language=data.language)
     paper = "letter" if request.GET.get("paper") == "letter" else "A4"
     context = {
         "letter": data,
         "w": letters.words(data.language),
         "rtl": consent.is_rtl(data.language),
         "lines": lines,
-        "next_step": letters.next_step(lines),
+        "next_step": letters.next_step(lines, data.language),
         "paper": paper,
         "card": cardcode_display(data.card_code),
         "qr": _qr(data.card_code),

@@ -75,6 +75,14 @@ class NameSearchForm(forms.Form):
     date_of_birth = forms.DateField(label="Date of birth", widget=DateInput)
 
 
+class PortalSignInForm(forms.Form):
+    """Labels come from the portal's words in the participant's language (template)."""
+
+    card_code = forms.CharField(max_length=40)
+    date_of_birth = forms.DateField(widget=DateInput)
+    pin = forms.CharField(max_length=8, required=False, strip=True)
+
+
 def show_errors(form: forms.Form, error: InvalidInput) -> None:
     """Put the access layer's field errors on the form; others above it."""
     for field, message in error.errors.items():

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from healthcamp.web import consent_views, station_views, views
+from healthcamp.web import consent_views, portal_views, station_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -50,4 +50,11 @@ urlpatterns = [
         name="station",
     ),
     path("programmes/<int:programme_id>/", consent_views.programme, name="programme"),
+    # The participant portal: public, signed in with the card, not with a staff account.
+    path("me/", portal_views.sign_in, name="portal"),
+    path("me/record/", portal_views.record, name="portal_record"),
+    path("me/record.fhir.json", portal_views.download, name="portal_download"),
+    path("me/withdraw/", portal_views.withdraw, name="portal_withdraw"),
+    path("me/pin/", portal_views.pin, name="portal_pin"),
+    path("me/sign-out/", portal_views.sign_out, name="portal_sign_out"),
 ]

@@ -1,0 +1,57 @@
+"""A measure's values over the years, drawn over its healthy and unhealthy ranges."""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+from datetime import datetime
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.dates as mdates
+from matplotlib.figure import Figure
+
+from healthcamp.exams import catalogue
+from healthcamp.results.letters import COLOURS, tone
+
+
+def trend_picture(code: str, points: Sequence[tuple[datetime, float]], sex: str = "") -> str:
+    """An SVG data URI: bands as calm background stripes, the values as a line."""
+    m = catalogue.measure(code)
+    bands = m.bands_by_sex.get(sex, ()) if m.bands_by_sex else m.bands
+    values = [v for _, v in points]
+    low = min([*values, *(b.below for b in bands[:1] if b.below is not None)]) * 0.9
+    high = max([*values, *(b.below for b in bands[-2:-1] if b.below is not None)]) * 1.1
+    figure = Figure(figsize=(4.2, 1.7))
+    axes = figure.add_axes((0.13, 0.2, 0.84, 0.74))
+    start = low
+    for band in bands:  # ordered by upper bound; each stripe starts where the last ended
+        end = min(band.below if band.below is not None else high, high)
+        if end > start:
+            axes.axhspan(start, end, color=COLOURS[tone(band.label, False)], alpha=0.28, lw=0)
+            start = end
+    axes.plot(
+        [mdates.date2num(when) for when, _ in points],  # type: ignore[no-untyped-call]
+        values,
+        marker="o",
+        markersize=5,
+        linewidth=2,
+        color="#1d2a33",
+    )
+    axes.set_ylim(low, high)
+    locator = mdates.AutoDateLocator(maxticks=5)  # type: ignore[no-untyped-call]
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))  # type: ignore[no-untyped-call]
+    axes.tick_params(labelsize=7, length=2)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="svg")
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def describe(name: str, unit: str, points: Sequence[tuple[datetime, float]]) -> str:
+    """The picture's words, for screen readers and for anyone who prefers numbers."""
+    return f"{name}: " + ", ".join(f"{v:g} {unit} ({when:%Y-%m-%d})" for when, v in points)

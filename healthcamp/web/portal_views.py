@@ -1,0 +1,289 @@
+"""The participant portal: public pages, mobile-first, in the participant's language.
+
+A signed-in participant is remembered in the session by their id alone, for
+IDLE minutes without activity and never past closing the browser (phones are shared).
+Everything shown comes from access.portal, which audits it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from healthcamp.access import portal
+from healthcamp.access.errors import InvalidInput, VaultUnavailable
+from healthcamp.access.staff import Actor, participant_actor
+from healthcamp.results import letters, trends
+from healthcamp.results.words import ACTS, LANGUAGES, PORTAL, ROLES, RTL, pick
+from healthcamp.web.forms import PortalSignInForm
+
+SESSION_KEY = "portal_participant"
+SEEN_KEY = "portal_seen"
+IDLE = timedelta(minutes=15)
+
+PortalView = Callable[..., HttpResponse]
+
+
+def _language(request: HttpRequest) -> str:
+    """The sign-in page's language: chosen, remembered, or the browser's first we have."""
+    chosen = request.GET.get("lang", "")
+    if chosen in LANGUAGES:
+        request.session["portal_lang"] = chosen
+        return chosen
+    remembered = request.session.get("portal_lang", "")
+    if remembered in LANGUAGES:
+        return str(remembered)
+    for part in request.headers.get("Accept-Language", "").split(","):
+        code = part.split(";")[0].strip().partition("-")[0].lower()
+        if code in LANGUAGES:
+            return code
+    return "en"
+
+
+def _page(
+    request: HttpRequest, template: str, language: str, status: int = 200, **extra: Any
+) -> HttpResponse:
+    context = {
+        "w": pick(PORTAL, language),
+        "lang": language,
+        "rtl": language.partition("-")[0] in RTL,
+        "languages": [(code, PORTAL[code]["title"]) for code in LANGUAGES],
+        **extra,
+    }
+    with translation.override(language):  # Django's own messages in their language too
+        return render(request, template, context, status=status)
+
+
+def signed_in(view: PortalView) -> PortalView:
+    """The view receives the participant's own actor; otherwise back to sign-in."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        raw = request.session.get(SESSION_KEY)
+        seen = request.session.get(SEEN_KEY)
+        if not raw or not seen:
+            return redirect("web:portal")
+        if timezone.now() - datetime.fromisoformat(str(seen)) > IDLE:
+            language = request.session.get("portal_lang", "en")
+            request.session.flush()
+            request.session["portal_lang"] = language
+            return redirect("/me/?expired=1")
+        request.session[SEEN_KEY] = timezone.now().isoformat()
+        try:
+            return view(request, participant_actor(uuid.UUID(str(raw))), *args, **kwargs)
+        except portal.SignInRefused:  # erased since signing in
+            request.session.flush()
+            return redirect("web:portal")
+        except VaultUnavailable as error:
+            return _page(request, "web/portal/problem.html", "en", 503, message=f"{error}")
+
+    return wrapper
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    language = _language(request)
+    w = pick(PORTAL, language)
+    notice = (
+        w["expired"]
+        if request.GET.get("expired")
+        else w["signed_out"]
+        if request.GET.get("out")
+        else w["erased"]
+        if request.GET.get("erased")
+        else ""
+    )
+    if request.method == "GET":
+        form = PortalSignInForm(initial={"card_code": request.GET.get("card", "")})
+        return _page(request, "web/portal/sign_in.html", language, form=form, notice=notice)
+    form = PortalSignInForm(request.POST)
+    problem = ""
+    status = 200
+    if form.is_valid():
+        try:
+            signed = portal.portal_sign_in(
+                card_code=form.cleaned_data["card_code"],
+                date_of_birth=form.cleaned_data["date_of_birth"],
+                pin=form.cleaned_data["pin"],
+                address=request.META.get("REMOTE_ADDR", ""),
+            )
+        except portal.SignInLocked as locked:
+            problem = f"{w['locked']} {timezone.localtime(locked.until):%H:%M}. {w['ask_desk']}"
+            status = 429
+        except portal.SignInRefused as refused:
+            problem = w["no_match"] if refused.tries_left is not None else str(refused)
+            if refused.tries_left is not None:
+                problem += f" {w['tries_left']} {refused.tries_left}"
+            status = 401 if refused.tries_left is not None else 422
+        else:
+            # A fresh session: whoever used this browser before is signed out.
+            request.session.flush()
+            request.session[SESSION_KEY] = str(signed.actor.participant_id)
+            request.session["portal_lang"] = signed.language
+            request.session[SEEN_KEY] = timezone.now().isoformat()
+            request.session.set_expiry(0)  # gone when the browser closes
+            return redirect("web:portal_record")
+    else:
+        status = 422
+    return _page(
+        request,
+        "web/portal/sign_in.html",
+        language,
+        status,
+        form=form,
+        problem=problem,
+        notice=notice,
+    )
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    language = request.session.get("portal_lang", "en")
+    request.session.flush()
+    return redirect(f"/me/?out=1&lang={language}")
+
+
+@dataclass(frozen=True)
+class MeasureHistory:
+    name: str
+    latest: letters.LetterLine
+    picture: str  # a trend when there are two values or more, else the range picture
+    description: str
+    values: list[tuple[datetime, str]]
+
+
+def _histories(record: portal.PortalRecord) -> list[MeasureHistory]:
+    by_code: dict[str, list[Any]] = {}
+    for observation in record.observations:  # oldest first
+        by_code.setdefault(observation.code, []).append(observation)
+    histories = []
+    for seen in by_code.values():
+        newest = seen[-1]
+        line = letters.letter_lines([newest], record.sex, language=record.language, pictures=False)[
+            0
+        ]
+        points = [(o.recorded_at, o.value) for o in seen if o.value is not None]
+        if len(points) >= 2:
+            picture = trends.trend_picture(newest.code, points, record.sex)
+        elif points:
+            picture = letters.range_picture(newest.code, points[0][1], record.sex)
+        else:
+            picture = ""
+        histories.append(
+            MeasureHistory(
+                name=newest.name,
+                latest=line,
+                picture=picture,
+                description=trends.describe(newest.name, newest.unit, points) if points else "",
+                values=[
+                    (o.recorded_at, o.code_value or f"{o.value:g} {o.unit}") for o in reversed(seen)
+                ],
+            )
+        )
+    return histories
+
+
+@require_GET
+@signed_in
+def record(request: HttpRequest, actor: Actor) -> HttpResponse:
+    data = portal.portal_record(actor=actor)
+    request.session["portal_lang"] = data.language
+    w = pick(PORTAL, data.language)
+    current = data.consents[0] if data.consents else None
+    consent_rows = []
+    if current is not None:
+        descriptions = {p.code: p.description for p in current.document.purposes}
+        for decision in current.decisions:
+            state = (
+                "withdrawn"
+                if decision.withdrawn_at is not None
+                else "agreed"
+                if decision.granted
+                else "refused"
+            )
+            consent_rows.append((decision.purpose, descriptions.get(decision.purpose, ""), state))
+    acts, roles = pick(ACTS, data.language), pick(ROLES, data.language)
+    log = [
+        {
+            "at": line.at,
+            "who": roles.get(line.role, line.role),
+            "site": line.site,
+            "what": acts.get(line.action, line.action),
+            "why": line.purpose,
+            "outcome": w.get(line.outcome, line.outcome),
+            "refused": line.outcome != "allowed",
+        }
+        for line in data.log
+    ]
+    return _page(
+        request,
+        "web/portal/record.html",
+        data.language,
+        record=data,
+        histories=_histories(data),
+        consent_rows=consent_rows,
+        withdrawable=[row for row in consent_rows if row[2] == "agreed"],
+        referrals=[
+            (r, w.get(r.urgency, r.urgency), w.get(f"status_{r.status}", r.status))
+            for r in data.referrals
+        ],
+        log=log,
+        flash=request.session.pop("portal_flash", ""),
+        pin_problem=request.session.pop("portal_pin_problem", ""),
+    )
+
+
+@require_POST
+@signed_in
+def withdraw(request: HttpRequest, actor: Actor) -> HttpResponse:
+    language = request.session.get("portal_lang", "en")
+    chosen = request.POST.getlist("purposes")
+    erase = request.POST.get("erase") == "yes"
+    try:
+        done = portal.portal_withdraw(
+            actor=actor, purposes=None if "all" in chosen else chosen, erase=erase
+        )
+    except InvalidInput as error:
+        request.session["portal_flash"] = " ".join(error.errors.values())
+        return redirect("web:portal_record")
+    if done.participant_erased:
+        request.session.flush()
+        return redirect(f"/me/?erased=1&lang={language}")
+    w = pick(PORTAL, language)
+    request.session["portal_flash"] = f"{w['withdraw_done']} {', '.join(done.withdrawn)}"
+    return redirect("web:portal_record")
+
+
+@require_POST
+@signed_in
+def pin(request: HttpRequest, actor: Actor) -> HttpResponse:
+    w = pick(PORTAL, request.session.get("portal_lang", "en"))
+    new_pin = "" if request.POST.get("remove") else request.POST.get("pin", "")
+    try:
+        portal.portal_pin_set(actor=actor, pin=new_pin)
+    except InvalidInput:
+        request.session["portal_pin_problem"] = w["pin_bad"]
+    else:
+        request.session["portal_flash"] = w["pin_saved"] if new_pin else w["pin_removed"]
+    return redirect("/me/record/#pin")
+
+
+@require_GET
+@signed_in
+def download(request: HttpRequest, actor: Actor) -> HttpResponse:
+    bundle = portal.portal_export(actor=actor)
+    response = HttpResponse(
+        json.dumps(bundle, indent=2, ensure_ascii=False), content_type="application/fhir+json"
+    )
+    response["Content-Disposition"] = 'attachment; filename="my-health-record.fhir.json"'
+    return response

@@ -1,0 +1,337 @@
+"""The participant portal: sign-in with card and birth date, lockout, PIN, own record only,
+withdrawal, the FHIR download, and the access log the person reads."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from django.apps import apps
+from django.test import Client
+from django.utils import timezone
+from fhir.resources.R4B.bundle import Bundle
+
+from healthcamp.access import consent, exams, participants, portal
+from healthcamp.access.errors import AccessDenied, InvalidInput
+from healthcamp.access.roles import Purpose
+from healthcamp.access.staff import participant_actor, staff_add
+from healthcamp.audit.selectors import log_for_participant
+from healthcamp.registry.cardcode import display, generate
+from tests.conftest import give_consent
+
+pytestmark = pytest.mark.django_db
+
+BORN = date(1984, 3, 15)
+
+
+def _person(registrar, programme, document, *, language="ar", no=()):
+    record = participants.participant_register(
+        actor=registrar.actor,
+        programme_id=programme.id,
+        given_name="Amina",
+        family_name="Haddad",
+        date_of_birth=BORN,
+        sex="female",
+        preferred_language=language,
+        phone="",
+    )
+    give_consent(registrar, record.id, document.id, no=no)
+    return record
+
+
+def _visit(clinician, programme, pid, readings):
+    site = apps.get_model("registry", "Site").objects.get(programme_id=programme.id).pk
+    eid = exams.encounter_start(actor=clinician.actor, participant_id=pid, site_id=site)
+    for code, value, unit in readings:
+        exams.observation_record(
+            actor=clinician.actor, encounter_id=eid, code=code, value=value, unit=unit
+        )
+    return eid
+
+
+def _sign_in(client, card, born=BORN, pin=""):
+    return client.post("/me/", {"card_code": card, "date_of_birth": born.isoformat(), "pin": pin})
+
+
+@pytest.fixture
+def person(registrar, programme, document):
+    return _person(registrar, programme, document)
+
+
+def test_sign_in_shows_results_over_time_consent_referrals_and_the_log(
+    person, clinician, programme
+) -> None:
+    """Card (typed with spaces and lower case, as people do) and birth date open the record;
+    two visits make a trend picture; the page is Arabic and right-to-left."""
+    first = _visit(clinician, programme, person.id, [("8480-6", 128, "mm[Hg]")])
+    apps.get_model("exams", "Encounter").objects.filter(pk=first).update(
+        started_at=timezone.now() - timedelta(days=400)
+    )
+    apps.get_model("exams", "Observation").objects.filter(encounter_id=first).update(
+        recorded_at=timezone.now() - timedelta(days=400)
+    )
+    _visit(clinician, programme, person.id, [("8480-6", 185, "mm[Hg]")])
+    client = Client()
+    response = _sign_in(client, display(person.card_code).lower())
+    assert response.status_code == 302
+    assert response.url == "/me/record/"
+    page = client.get("/me/record/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert '<html lang="ar" dir="rtl">' in html
+    assert "نتائجك" in html  # "your results"
+    assert "data:image/svg+xml;base64," in html  # the trend picture
+    assert "128 mm[Hg] (" in html
+    assert "185 mm[Hg] (" in html
+    assert "مرتفع جدًا" in html  # grade 3, explained in Arabic
+    assert "عاجلة" in html  # the urgent referral the critical value opened
+    assert "ESH 2023" in html  # the cited source, kept as written
+    log = log_for_participant(participant_id=person.id.hex)
+    assert [line.action for line in log[:2]] == ["participant.read", "portal.sign_in"]
+    assert all(line.role == "participant" for line in log[:2])
+    assert "سجّل الدخول إلى هذه الصفحة" in html  # the sign-in, in the log they read
+
+
+def test_wrong_birth_date_is_refused_counted_and_shown_to_the_card_holder(person) -> None:
+    client = Client()
+    wrong = _sign_in(client, person.card_code, born=date(1984, 3, 16))
+    assert wrong.status_code == 401
+    assert "4" in wrong.content.decode()  # tries left before the wait
+    newest = log_for_participant(participant_id=person.id.hex)[0]
+    assert (newest.action, newest.outcome) == ("portal.sign_in", "denied")
+    assert client.get("/me/record/").status_code == 302  # not signed in
+
+
+def test_five_wrong_tries_lock_the_card_even_with_the_right_date(person) -> None:
+    for n in range(portal.CARD_FAILURE_LIMIT):
+        # From different addresses: the limit is per card, whoever guesses.
+        with pytest.raises(portal.SignInRefused):
+            portal.portal_sign_in(
+                card_code=person.card_code,
+                date_of_birth=date(1990, 1, 1),
+                pin="",
+                address=f"10.0.0.{n}",
+            )
+    with pytest.raises(portal.SignInLocked) as locked:
+        portal.portal_sign_in(
+            card_code=person.card_code, date_of_birth=BORN, pin="", address="10.0.0.99"
+        )
+    assert locked.value.until > timezone.now()
+    response = _sign_in(Client(), person.card_code)
+    assert response.status_code == 429
+    assert "15" in response.content.decode() or ":" in response.content.decode()
+
+
+def test_the_lock_lifts_after_the_window(person) -> None:
+    for _ in range(portal.CARD_FAILURE_LIMIT):
+        with pytest.raises(portal.SignInRefused):
+            portal.portal_sign_in(
+                card_code=person.card_code, date_of_birth=None, pin="", address="a"
+            )
+    model = apps.get_model("access", "PortalFailure")
+    model.objects.update(at=timezone.now() - portal.WINDOW - timedelta(seconds=1))
+    actor = portal.portal_sign_in(
+        card_code=person.card_code, date_of_birth=BORN, pin="", address="a"
+    )
+    assert actor.actor.participant_id == person.id
+    assert model.objects.count() == 0  # nothing kept past the window
+
+
+def test_one_address_guessing_many_cards_is_limited_too(person) -> None:
+    for _ in range(portal.ADDRESS_FAILURE_LIMIT):
+        with pytest.raises(portal.SignInRefused):
+            portal.portal_sign_in(
+                card_code=generate(),  # well-formed codes nobody holds
+                date_of_birth=BORN,
+                pin="",
+                address="203.0.113.9",
+            )
+    with pytest.raises(portal.SignInLocked):
+        portal.portal_sign_in(
+            card_code=person.card_code, date_of_birth=BORN, pin="", address="203.0.113.9"
+        )
+
+
+def test_a_mistyped_card_code_says_what_is_wrong_without_counting(person) -> None:
+    response = _sign_in(Client(), person.card_code[:-1] + "!")
+    assert response.status_code == 422
+    assert apps.get_model("access", "PortalFailure").objects.count() == 0
+
+
+def test_empty_form_names_each_missing_field_in_the_participants_language(person) -> None:
+    response = Client().post("/me/?lang=es", {"card_code": "", "date_of_birth": "", "pin": ""})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert 'lang="es"' in html
+    assert "Este campo es obligatorio." in html
+
+
+def test_a_pin_once_set_is_needed(person) -> None:
+    actor = participant_actor(person.id)
+    with pytest.raises(InvalidInput, match="4 to 8 digits"):
+        portal.portal_pin_set(actor=actor, pin="12ab")
+    portal.portal_pin_set(actor=actor, pin="4821")
+    with pytest.raises(portal.SignInRefused):
+        portal.portal_sign_in(card_code=person.card_code, date_of_birth=BORN, pin="", address="a")
+    assert (
+        portal.portal_sign_in(
+            card_code=person.card_code, date_of_birth=BORN, pin="4821", address="a"
+        ).actor.participant_id
+        == person.id
+    )
+    stored = apps.get_model("registry", "Participant").objects.get(pk=person.id).portal_pin
+    assert stored
+    assert "4821" not in stored  # a hash (argon2 outside tests), never the PIN
+    portal.portal_pin_set(actor=actor, pin="")
+    assert (
+        portal.portal_sign_in(
+            card_code=person.card_code, date_of_birth=BORN, pin="", address="a"
+        ).actor.participant_id
+        == person.id
+    )
+
+
+def test_pin_page_round_trip(person) -> None:
+    client = Client()
+    _sign_in(client, person.card_code)
+    client.post("/me/pin/", {"pin": "12"})
+    assert "من 4 إلى 8 أرقام" in client.get("/me/record/").content.decode()
+    client.post("/me/pin/", {"pin": "902211"})
+    assert "رقم سري يحمي هذه الصفحة" in client.get("/me/record/").content.decode()
+    assert _sign_in(Client(), person.card_code).status_code == 401
+    assert _sign_in(Client(), person.card_code, pin="902211").status_code == 302
+
+
+def test_a_participant_acts_on_their_own_record_only(
+    person, registrar, programme, document
+) -> None:
+    other = _person(registrar, programme, document, language="en")
+    me = participant_actor(person.id)
+    with pytest.raises(AccessDenied, match="only their own record"):
+        consent.consents_of(actor=me, participant_id=other.id)
+    with pytest.raises(AccessDenied):
+        participants.participant_read(actor=me, purpose=Purpose.OWN_RECORD, participant_id=other.id)
+    with pytest.raises(AccessDenied):  # and never for a staff purpose
+        participants.participant_read(actor=me, purpose=Purpose.SCREENING, participant_id=person.id)
+    denied = list(log_for_participant(participant_id=other.id.hex))
+    assert [line.outcome for line in denied[:2]] == ["denied", "denied"]
+
+
+def test_participant_is_not_a_staff_role(db) -> None:
+    with pytest.raises(InvalidInput, match="is not a role"):
+        staff_add(username="someone", role="participant", password="a-long-password-1")
+
+
+def test_withdrawing_in_the_portal_stops_measurement_at_once(
+    person, clinician, programme, api_as
+) -> None:
+    client = Client()
+    _sign_in(client, person.card_code)
+    response = client.post("/me/withdraw/", {"purposes": ["screening"], "erase": "no"})
+    assert response.status_code == 302
+    assert "screening" in client.get("/me/record/").content.decode()
+    site = apps.get_model("registry", "Site").objects.get(programme_id=programme.id).pk
+    started = api_as(clinician).post(f"/participants/{person.id}/encounters", {"site_id": site})
+    eid = started.json()["id"]  # blood tests are still agreed to
+    refused = api_as(clinician).post(
+        f"/encounters/{eid}/observations", {"code": "8480-6", "value": 120, "unit": "mm[Hg]"}
+    )
+    assert refused.status_code == 403
+    withdrawn = [
+        line
+        for line in log_for_participant(participant_id=person.id.hex)
+        if line.action == "consent.withdraw"
+    ]
+    assert [(w.role, w.purpose) for w in withdrawn] == [("participant", "own_record")]
+
+
+def test_withdrawing_nothing_says_so(person) -> None:
+    client = Client()
+    _sign_in(client, person.card_code)
+    client.post("/me/withdraw/", {"erase": "no"})
+    assert "Name at least one purpose" in client.get("/me/record/").content.decode()
+
+
+def test_withdrawing_everything_with_erasure_erases_the_person(person) -> None:
+    client = Client()
+    _sign_in(client, person.card_code)
+    every = [
+        p.value
+        for p in (
+            Purpose.SCREENING,
+            Purpose.BLOOD_TESTS,
+            Purpose.RESULTS_CONTACT,
+            Purpose.REFERRAL_SHARING,
+            Purpose.PROGRAMME_STATISTICS,
+            Purpose.DEIDENTIFIED_RESEARCH,
+        )
+    ]
+    # Ticking each purpose withdraws them and deletes what was collected; the person stays.
+    response = client.post("/me/withdraw/", {"purposes": every[:5], "erase": "yes"})
+    assert response.status_code == 302
+    assert response.url == "/me/record/"
+    response = client.post("/me/withdraw/", {"purposes": ["all"], "erase": "yes"})
+    assert response.status_code == 302
+    assert "erased=1" in response.url
+    assert not apps.get_model("registry", "Participant").objects.filter(pk=person.id).exists()
+    assert "حُذف سجلك" in client.get(response.url).content.decode()
+
+
+def test_download_is_a_valid_fhir_bundle_of_their_own_record(person, clinician, programme) -> None:
+    _visit(clinician, programme, person.id, [("8480-6", 120, "mm[Hg]")])
+    client = Client()
+    _sign_in(client, person.card_code)
+    response = client.get("/me/record.fhir.json")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/fhir+json"
+    bundle = Bundle.model_validate_json(response.content)
+    kinds = {entry.resource.get_resource_type() for entry in bundle.entry or []}
+    assert {"Patient", "Encounter", "Observation", "Consent"} <= kinds
+    newest = [line.action for line in log_for_participant(participant_id=person.id.hex)[:2]]
+    assert "participant.export_own_record" in newest
+
+
+def test_idle_sessions_end(person) -> None:
+    client = Client()
+    _sign_in(client, person.card_code)
+    session = client.session
+    session["portal_seen"] = (timezone.now() - timedelta(minutes=16)).isoformat()
+    session.save()
+    response = client.get("/me/record/")
+    assert response.status_code == 302
+    assert "expired=1" in response.url
+    assert client.get("/me/record/").status_code == 302
+
+
+def test_sign_out_ends_the_session(person) -> None:
+    client = Client()
+    _sign_in(client, person.card_code)
+    assert client.post("/me/sign-out/").status_code == 302
+    assert client.get("/me/record/").status_code == 302
+
+
+def test_signing_in_ends_a_staff_session_in_the_same_browser(person, registrar) -> None:
+    from django.contrib.auth import get_user_model
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="registrar-1"))
+    assert client.get("/").status_code == 200
+    _sign_in(client, person.card_code)
+    assert client.get("/").status_code == 302  # back to the staff log-in
+
+
+def test_a_portal_session_is_not_a_staff_session(person) -> None:
+    client = Client()
+    _sign_in(client, person.card_code)
+    assert client.get(f"/participants/{person.id}/").status_code == 302
+
+
+def test_unknown_record_after_erasure_signs_out(person, coordinator) -> None:
+    from healthcamp.access import erasure
+
+    client = Client()
+    _sign_in(client, person.card_code)
+    erasure.participant_erase(actor=coordinator.actor, participant_id=person.id)
+    assert client.get("/me/record/").status_code == 302
+    assert uuid.UUID(str(person.id)) == person.id
