@@ -58,7 +58,8 @@ def serve(*, host: str, port: int, workers: int) -> int:
 def demo(*, participants_count: int, host: str, port: int, run_server: bool) -> int:
     from rich.progress import Progress
 
-    from healthcamp.demo import PROGRAMME, seed
+    from healthcamp.demo import PORTAL_PERSON, PROGRAMME, portal_card, seed
+    from healthcamp.registry.cardcode import display
 
     _migrate(quiet=True)
     with Progress(transient=True) as progress:
@@ -71,6 +72,11 @@ def demo(*, participants_count: int, host: str, port: int, run_server: bool) -> 
     print(f"Log in at http://{host}:{port}/login/ as:")
     for login in logins:
         print(f"  {login.role:<12} name: {login.username:<12} password: {login.password}")
+    if card := portal_card():
+        print(
+            f"Participant portal: http://{host}:{port}/me/ with card {display(card)} "
+            f"and date of birth {PORTAL_PERSON[2].isoformat()} (a synthetic person)."
+        )
     if not run_server:
         return 0
     return serve(host=host, port=port, workers=2)

@@ -67,6 +67,19 @@ class DemoLogin:
     token: str | None
 
 
+# One synthetic person who came twice, a year apart, to try the participant portal with.
+PORTAL_PERSON = ("Lucía", "Ibáñez", date(1970, 5, 14), "es")
+PORTAL_FILE = "demo-portal"  # in HEALTHCAMP_HOME: the card code to sign in with
+
+
+def portal_card() -> str:
+    """The portal person's card code, written when the demo was seeded."""
+    from django.conf import settings
+
+    path = settings.HOME / PORTAL_FILE
+    return path.read_text(encoding="ascii").strip() if path.exists() else ""
+
+
 @transaction.atomic  # all of it or nothing: a failed seed leaves no half-made demo
 def seed(
     *, participants_count: int, progress: Callable[[int], None] | None = None
@@ -113,7 +126,53 @@ def seed(
             _visit(rng, actors["clinician"], person, site_ids[i % len(site_ids)])
         if progress:
             progress(1)
+    _portal_person(registrar, actors["clinician"], documents, site_ids)
     return logins
+
+
+def _portal_person(
+    registrar: Actor, clinician: Actor, documents: dict[str, int], site_ids: list[int]
+) -> None:
+    from django.conf import settings
+
+    given, family, born, language = PORTAL_PERSON
+    person = participants.participant_register(
+        actor=registrar,
+        programme_id=programmes.programmes(actor=registrar)[0].id,
+        given_name=given,
+        family_name=family,
+        date_of_birth=born,
+        sex="female",
+        preferred_language=language,
+    )
+    consent.consent_record(
+        actor=registrar,
+        participant_id=person.id,
+        document_id=documents.get(language, documents["en"]),
+        decisions=dict.fromkeys(ORDER, True),
+        method="on_screen",
+    )
+    now = timezone.now()
+    visits = (
+        (now - timedelta(days=372), (132, 84, 71.0, 5.6)),
+        (now - timedelta(days=180), (141, 90, 73.5, 6.4)),
+        (now - timedelta(days=2), (152, 96, 75.2, 7.1)),
+    )
+    for at, (systolic, diastolic, weight, glucose) in visits:
+        encounter = exams.encounter_start(
+            actor=clinician, participant_id=person.id, site_id=site_ids[0], at=at
+        )
+        for code, value, unit in (
+            ("8480-6", systolic, "mm[Hg]"),
+            ("8462-4", diastolic, "mm[Hg]"),
+            ("8302-2", 162, "cm"),
+            ("29463-7", weight, "kg"),
+            ("1558-6", glucose, "mmol/L"),
+        ):
+            exams.observation_record(
+                actor=clinician, encounter_id=encounter, code=code, value=value, unit=unit, at=at
+            )
+    (settings.HOME / PORTAL_FILE).write_text(person.card_code + "\n", encoding="ascii")
 
 
 def _publish_documents(coordinator: Actor, programme_id: int) -> dict[str, int]:

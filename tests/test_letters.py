@@ -100,3 +100,8 @@ def test_the_pdf_is_a_real_page(clinician, visited, paper: str, width_pt: int) -
 def test_the_letter_is_for_the_station(role, visited, request) -> None:
     staff = request.getfixturevalue(role)
     assert _login(staff).get(f"/participants/{visited}/letter/").status_code == 403
+
+
+def test_the_letter_points_to_the_portal(clinician, visited) -> None:
+    html = _login(clinician).get(f"/participants/{visited}/letter/").content.decode()
+    assert "http://testserver/me/" in html

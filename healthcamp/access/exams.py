@@ -67,8 +67,13 @@ def observation_view(o: Observation, language: str = "en") -> ObservationView:
     )
 
 
-def encounter_start(*, actor: Actor, participant_id: uuid.UUID, site_id: int) -> uuid.UUID:
-    """Open an encounter; the participant must have agreed to screening or blood tests."""
+def encounter_start(
+    *, actor: Actor, participant_id: uuid.UUID, site_id: int, at: datetime | None = None
+) -> uuid.UUID:
+    """Open an encounter; the participant must have agreed to screening or blood tests.
+
+    at: when it took place, for a paper record entered later (never in the future).
+    """
     require_role(actor, Action.ENCOUNTER_START, Purpose.SCREENING, [participant_id])
     participant = Participant.objects.filter(pk=participant_id).first()
     if participant is None:
@@ -93,7 +98,7 @@ def encounter_start(*, actor: Actor, participant_id: uuid.UUID, site_id: int) ->
         encounter = Encounter.objects.create(
             participant=participant,
             site=site,
-            started_at=timezone.now(),
+            started_at=_when(at),
             started_by_id=actor.staff_id,
         )
         audit(
@@ -122,8 +127,21 @@ def _bmi(encounter: Encounter) -> tuple[float, float] | None:
     return round(latest["29463-7"] / (metres * metres), 1), metres
 
 
+def _when(at: datetime | None) -> datetime:
+    now = timezone.now()
+    if at is not None and at > now:
+        raise InvalidInput({"at": "A visit cannot take place in the future."})
+    return at or now
+
+
 def observation_record(
-    *, actor: Actor, encounter_id: uuid.UUID, code: str, value: Any, unit: str
+    *,
+    actor: Actor,
+    encounter_id: uuid.UUID,
+    code: str,
+    value: Any,
+    unit: str,
+    at: datetime | None = None,
 ) -> list[ObservationView]:
     """Record a value; returns it classified, and the BMI when height and weight are in."""
     try:
@@ -147,7 +165,7 @@ def observation_record(
         reading = catalogue.read(m, value, unit, sex=participant.sex, adult=adult)
     except catalogue.MeasureError as error:
         raise InvalidInput({"value": str(error)}) from None
-    now = timezone.now()
+    now = _when(at)
     with transaction.atomic():
         made = [_store(encounter, m, reading, actor, now)]
         if m.key in ("height", "weight") and (bmi := _bmi(encounter)) is not None:

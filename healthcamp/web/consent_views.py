@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from healthcamp.access import consent, erasure, participants, programmes
@@ -330,6 +331,7 @@ def letter(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> Htt
     data = exams.letter_data(actor=actor, participant_id=participant_id)
     lines = letters.letter_lines(data.observations, data.sex, language=data.language)
     paper = "letter" if request.GET.get("paper") == "letter" else "A4"
+    portal_url = request.build_absolute_uri(reverse("web:portal"))
     context = {
         "letter": data,
         "w": letters.words(data.language),
@@ -338,7 +340,9 @@ def letter(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> Htt
         "next_step": letters.next_step(lines, data.language),
         "paper": paper,
         "card": cardcode_display(data.card_code),
-        "qr": _qr(data.card_code),
+        # The letter's QR opens the portal with the card code filled in.
+        "qr": _qr(f"{portal_url}?card={data.card_code}"),
+        "portal_url": portal_url,
     }
     html = render_to_string("web/letter.html", context)
     if request.GET.get("format") == "pdf":

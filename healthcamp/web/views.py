@@ -148,9 +148,10 @@ def register(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render(request, "web/register.html", {"form": form, "actor": actor}, status=422)
 
 
-def _qr_svg(card_code: str) -> str:
-    # The QR holds only the card code, so a handheld scanner types it into the search box.
-    return str(segno.make(card_code, error="m").svg_data_uri(scale=4, border=2))
+def _qr_svg(text: str) -> str:
+    # On the card the QR holds only the card code, so a handheld scanner types it into
+    # the search box; on the letter, the portal's address with the code.
+    return str(segno.make(text, error="m").svg_data_uri(scale=4, border=2))
 
 
 @require_GET
