@@ -64,8 +64,8 @@ ALLOWED = {
     (C, A.RESULTS_FOLLOW_UP, REG),
     (C, A.REFERRAL_SHARE, REF),
     (CL, A.REFERRAL_SHARE, REF),
-    (CL, A.RESULTS_RETURN, SCR),
-    (CL, A.RESULTS_RETURN, BLD),
+    (CL, A.RESULTS_RETURN, REG),
+    (R, A.RESULTS_RETURN, REG),
     # The participant, on their own record only (the guard checks whose it is).
     (P, A.PORTAL_SIGN_IN, OWN),
     (P, A.PORTAL_PIN_SET, OWN),

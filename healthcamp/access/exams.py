@@ -246,6 +246,35 @@ def observations_of(
     return [observation_view(o) for o in found]
 
 
+@dataclass(frozen=True)
+class Visit:
+    id: uuid.UUID
+    started_at: datetime
+    site: str
+
+
+def visits_of(*, actor: Actor, participant_id: uuid.UUID, purpose: Purpose) -> list[Visit]:
+    """A participant's visits, newest first: where a lab or station adds results."""
+    require_role(actor, Action.OBSERVATION_READ, purpose, [participant_id])
+    require_consent(actor, Action.OBSERVATION_READ, purpose, participant_id)
+    with transaction.atomic():
+        found = [
+            Visit(e.id, e.started_at, e.site.name)
+            for e in Encounter.objects.filter(participant_id=participant_id)
+            .select_related("site")
+            .order_by("-started_at")
+        ]
+        audit(
+            actor,
+            Action.OBSERVATION_READ,
+            purpose,
+            "allowed",
+            [participant_id],
+            f"{len(found)} visit(s)",
+        )
+    return found
+
+
 def _erase_for(purpose: Purpose) -> erasure.Eraser:
     def eraser(participant_id: uuid.UUID) -> int:
         deleted, _ = Observation.objects.filter(

@@ -48,6 +48,7 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.CONSENT_RECORD: _IDENTIFY,
         Action.CONSENT_READ: _IDENTIFY,
         Action.CONSENT_WITHDRAW: _IDENTIFY,
+        Action.RESULTS_RETURN: _IDENTIFY,
     },
     Role.CLINICIAN: {
         Action.READ: _STATION | {Purpose.RESULTS_CONTACT},
@@ -56,7 +57,7 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.OBSERVATION_READ: _MEASURE | {Purpose.RESULTS_CONTACT},
         Action.REFERRAL_CREATE: _MEASURE,
         Action.REFERRAL_SHARE: _SHARE,
-        Action.RESULTS_RETURN: _MEASURE,
+        Action.RESULTS_RETURN: _IDENTIFY,
         Action.SEARCH: frozenset({Purpose.SCREENING}),
         Action.CONSENT_READ: _IDENTIFY,
         Action.CONSENT_WITHDRAW: _IDENTIFY,

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import transaction
 from django.utils import timezone
 
 from healthcamp.access.errors import Conflict, InvalidInput, NotFound
-from healthcamp.access.guard import audit, require_consent, require_role
+from healthcamp.access.guard import audit, check_consent, require_consent, require_role
 from healthcamp.access.programmes import clean_name
 from healthcamp.access.roles import Action, Purpose
 from healthcamp.access.staff import Actor
@@ -214,3 +214,84 @@ def referrals_to_follow(*, actor: Actor, programme_id: int, status: str) -> list
             f"follow-up list: {len(found)} {status}",
         )
     return [referral_view(r) for r in found]
+
+
+# Blood pressure is read as a pair: a referral for one shows both.
+_PAIRS = {"8480-6": ("8480-6", "8462-4"), "8462-4": ("8480-6", "8462-4")}
+
+
+@dataclass(frozen=True)
+class ClinicNote:
+    """What the named clinic receives. Without referral_sharing consent: the referral
+    alone - no name, no result - and the person decides what to show."""
+
+    referral: ReferralView
+    shared: bool
+    given_name: str = ""
+    family_name: str = ""
+    date_of_birth: date | None = None
+    sex: str = ""
+    results: tuple[ObservationSummary, ...] = ()
+
+
+@dataclass(frozen=True)
+class ObservationSummary:
+    name: str
+    shown_value: str
+    classification: str
+    critical: bool
+    source: str
+    recorded_at: datetime
+
+
+def referral_note(*, actor: Actor, referral_id: uuid.UUID) -> ClinicNote:
+    """The note for the clinic: the relevant results only with referral_sharing consent."""
+    from healthcamp.access import identity
+
+    purpose = Purpose.REFERRAL_SHARING
+    referral = (
+        Referral.objects.select_related("clinic", "participant").filter(pk=referral_id).first()
+    )
+    if referral is None:
+        raise NotFound(f"There is no referral {referral_id}.")
+    pid = referral.participant_id
+    require_role(actor, Action.REFERRAL_SHARE, purpose, [pid])
+    decision = check_consent(actor, Action.REFERRAL_SHARE, purpose, pid)
+    view = referral_view(referral)
+    with transaction.atomic():
+        if not decision.allowed:
+            audit(actor, Action.REFERRAL_SHARE, purpose, "denied", [pid], decision.reason)
+            return ClinicNote(referral=view, shared=False)
+        person = identity.open_identity(referral.participant)
+        codes = _PAIRS.get(referral.measure_code, (referral.measure_code,))
+        found = Observation.objects.filter(encounter__participant_id=pid, code__in=codes).order_by(
+            "recorded_at", "pk"
+        )
+        results = tuple(
+            ObservationSummary(
+                name=catalogue.measure(o.code).name("en"),
+                shown_value=o.code_value or f"{o.value:g} {o.unit}",
+                classification=o.classification,
+                critical=o.critical,
+                source=catalogue.measure(o.code).source,
+                recorded_at=o.recorded_at,
+            )
+            for o in found
+        )
+        audit(
+            actor,
+            Action.REFERRAL_SHARE,
+            purpose,
+            "allowed",
+            [pid],
+            f"referral {referral_id}: {len(results)} result(s) for {view.clinic or 'the clinic'}",
+        )
+    return ClinicNote(
+        referral=view,
+        shared=True,
+        given_name=person.given_name,
+        family_name=person.family_name,
+        date_of_birth=person.date_of_birth,
+        sex=referral.participant.sex,
+        results=results,
+    )

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema, Status
 from pydantic import StrictFloat, StrictInt, StrictStr
 
-from healthcamp.access import exams, participants, referrals
+from healthcamp.access import exams, participants, referrals, returns
 from healthcamp.api.common import ERRORS, Closed, acting
 
 router = Router(tags=["exams"])
@@ -177,3 +177,65 @@ def own_record(request: HttpRequest, participant_id: uuid.UUID) -> HttpResponse:
     """The participant's own record as a FHIR R4 Bundle, handed to them on request."""
     bundle = exams.own_record_export(actor=acting(request), participant_id=participant_id)
     return JsonResponse(bundle, content_type="application/fhir+json")
+
+
+class ReturnedIn(Closed):
+    how: StrictStr
+
+
+class ReturnedOut(Schema):
+    encounter_ids: list[uuid.UUID]
+
+
+class UnreturnedOut(Schema):
+    encounter_id: uuid.UUID
+    participant_id: uuid.UUID
+    site: str
+    started_at: datetime
+    days_waiting: int
+
+
+@router.post(
+    "/participants/{participant_id}/results-returned", response={200: ReturnedOut, **ERRORS}
+)
+def results_returned(
+    request: HttpRequest, participant_id: uuid.UUID, payload: ReturnedIn
+) -> dict[str, list[uuid.UUID]]:
+    """How the letter reached the person: handed, printed, sent, or declined."""
+    owed = returns.results_returned(
+        actor=acting(request), participant_id=participant_id, how=payload.how
+    )
+    return {"encounter_ids": owed}
+
+
+@router.get(
+    "/programmes/{programme_id}/unreturned-results", response={200: list[UnreturnedOut], **ERRORS}
+)
+def unreturned_results(request: HttpRequest, programme_id: int) -> list[returns.EncounterReturn]:
+    """Visits whose results have not reached the person yet, oldest first; no names."""
+    return returns.results_unreturned(actor=acting(request), programme_id=programme_id)
+
+
+class NoteResultOut(Schema):
+    name: str
+    shown_value: str
+    classification: str
+    critical: bool
+    source: str
+    recorded_at: datetime
+
+
+class ClinicNoteOut(Schema):
+    referral: ReferralOut
+    shared: bool
+    given_name: str
+    family_name: str
+    date_of_birth: date | None
+    sex: str
+    results: list[NoteResultOut]
+
+
+@router.get("/referrals/{referral_id}/note", response={200: ClinicNoteOut, **ERRORS})
+def referral_note(request: HttpRequest, referral_id: uuid.UUID) -> referrals.ClinicNote:
+    """What the named clinic receives: results only with referral_sharing consent."""
+    return referrals.referral_note(actor=acting(request), referral_id=referral_id)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from healthcamp.web import consent_views, portal_views, station_views, views
+from healthcamp.web import consent_views, followup_views, portal_views, station_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -50,6 +50,22 @@ urlpatterns = [
         name="station",
     ),
     path("programmes/<int:programme_id>/", consent_views.programme, name="programme"),
+    path(
+        "participants/<uuid:participant_id>/returned/",
+        followup_views.results_returned,
+        name="results_returned",
+    ),
+    path(
+        "programmes/<int:programme_id>/unreturned/",
+        followup_views.unreturned,
+        name="unreturned",
+    ),
+    path(
+        "programmes/<int:programme_id>/referrals/",
+        followup_views.referral_list,
+        name="referrals",
+    ),
+    path("referrals/<uuid:referral_id>/", followup_views.referral_note, name="referral_note"),
     # The participant portal: public, signed in with the card, not with a staff account.
     path("me/", portal_views.sign_in, name="portal"),
     path("me/record/", portal_views.record, name="portal_record"),

@@ -13,10 +13,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from healthcamp.access import consent, participants, programmes
+from healthcamp.access import consent, exams, participants, programmes, returns
 from healthcamp.access.errors import AccessDenied, InvalidInput, NotFound, VaultUnavailable
 from healthcamp.access.forbidden import refusals
-from healthcamp.access.policy import default_purpose
+from healthcamp.access.policy import default_purpose, permitted
+from healthcamp.access.roles import Action, Purpose, Role
 from healthcamp.access.staff import Actor, actor_for_user
 from healthcamp.web.forms import CardSearchForm, NameSearchForm, RegisterForm, show_errors
 
@@ -163,6 +164,16 @@ def participant(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -
     )
     consents = consent.consents_of(actor=actor, participant_id=participant_id)
     current = consents[0] if consents else None
+    may_return = permitted(
+        role=actor.role, action=Action.RESULTS_RETURN, purpose=Purpose.REGISTRATION
+    ).allowed
+    visits = returns.returns_of(actor=actor, participant_id=record.id) if may_return else []
+    # The record was readable for this purpose, so its consent allows listing the visits.
+    station_visits = (
+        exams.visits_of(actor=actor, participant_id=record.id, purpose=purpose)
+        if actor.role in (Role.LAB, Role.CLINICIAN)
+        else []
+    )
     return render(
         request,
         "web/participant.html",
@@ -183,6 +194,10 @@ def participant(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -
             "duplicates": participants.likely_duplicates(actor=actor, participant_id=record.id)
             if actor.role.value in ("registrar", "coordinator")
             else 0,
+            "returns": visits,
+            "station_visits": station_visits,
+            "owed": any(not visit.how for visit in visits),
+            "return_ways": returns.HOW.items(),
         },
     )
 

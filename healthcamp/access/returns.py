@@ -1,0 +1,122 @@
+"""Results returned: an encounter counts only once its letter reached the person.
+
+Handed, printed or sent - or the person declined it. Recording that is part of the
+programme's duty to the person, not a use of their health data, so it needs no
+consent of its own (purpose registration); the coordinator's list of what is still
+owed names encounters and participant ids, never names.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from healthcamp.access.errors import InvalidInput, NotFound
+from healthcamp.access.guard import audit, require_role
+from healthcamp.access.roles import Action, Purpose
+from healthcamp.access.staff import Actor
+from healthcamp.exams.models import Encounter, ResultsReturn
+from healthcamp.registry.models import Participant
+
+HOW = {h.value: h.label for h in ResultsReturn.How}
+
+
+@dataclass(frozen=True)
+class EncounterReturn:
+    encounter_id: uuid.UUID
+    participant_id: uuid.UUID
+    site: str
+    started_at: datetime
+    how: str  # "" while not returned
+    returned_at: datetime | None
+
+    @property
+    def days_waiting(self) -> int:
+        return (timezone.now() - self.started_at).days
+
+
+def _view(e: Encounter) -> EncounterReturn:
+    returned = getattr(e, "returned", None)
+    assert e.participant_id is not None  # noqa: S101 - filtered above
+    return EncounterReturn(
+        encounter_id=e.id,
+        participant_id=e.participant_id,
+        site=e.site.name,
+        started_at=e.started_at,
+        how=returned.how if returned else "",
+        returned_at=returned.at if returned else None,
+    )
+
+
+def results_returned(*, actor: Actor, participant_id: uuid.UUID, how: str) -> list[uuid.UUID]:
+    """Record how the letter reached the person, for each visit not yet returned."""
+    require_role(actor, Action.RESULTS_RETURN, Purpose.REGISTRATION, [participant_id])
+    if how not in HOW:
+        raise InvalidInput({"how": f"How is one of {', '.join(HOW)}."})
+    with transaction.atomic():
+        if not Participant.objects.filter(pk=participant_id).exists():
+            raise NotFound(f"No participant with id {participant_id}. Check it and try again.")
+        owed = list(
+            Encounter.objects.filter(
+                participant_id=participant_id, observations__isnull=False, returned__isnull=True
+            )
+            .distinct()
+            .values_list("pk", flat=True)
+        )
+        if not owed:
+            raise InvalidInput({"how": "Every visit's results were already returned."})
+        now = timezone.now()
+        ResultsReturn.objects.bulk_create(
+            [ResultsReturn(encounter_id=e, how=how, at=now, by_id=actor.staff_id) for e in owed]
+        )
+        audit(
+            actor,
+            Action.RESULTS_RETURN,
+            Purpose.REGISTRATION,
+            "allowed",
+            [participant_id],
+            f"{how}: {len(owed)} visit(s)",
+        )
+    return owed
+
+
+def returns_of(*, actor: Actor, participant_id: uuid.UUID) -> list[EncounterReturn]:
+    """Each visit with results (an empty visit owes no letter), and whether they reached
+    the person: for the staff page."""
+    require_role(actor, Action.RESULTS_RETURN, Purpose.REGISTRATION, [participant_id])
+    found = (
+        Encounter.objects.filter(participant_id=participant_id, observations__isnull=False)
+        .distinct()
+        .select_related("site", "returned")
+        .order_by("started_at")
+    )
+    return [_view(e) for e in found]
+
+
+def results_unreturned(*, actor: Actor, programme_id: int) -> list[EncounterReturn]:
+    """The coordinator's list: visits whose results have not reached the person, oldest first."""
+    require_role(actor, Action.RESULTS_FOLLOW_UP, Purpose.REGISTRATION)
+    found = list(
+        Encounter.objects.filter(
+            participant__programme_id=programme_id,
+            observations__isnull=False,
+            returned__isnull=True,
+        )
+        .distinct()
+        .select_related("site")
+        .order_by("started_at")
+    )
+    with transaction.atomic():
+        audit(
+            actor,
+            Action.RESULTS_FOLLOW_UP,
+            Purpose.REGISTRATION,
+            "allowed",
+            sorted({e.participant_id for e in found if e.participant_id is not None}),
+            f"results not yet returned: {len(found)} visit(s)",
+        )
+    return [_view(e) for e in found]
