@@ -171,7 +171,9 @@ SESSION_COOKIE_SECURE = envbool("HEALTHCAMP_SECURE_COOKIES", "false")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# Nothing leaves for other sites; same-origin keeps the Origin header that CSRF checks
+# need on plain (non-htmx) form posts such as the portal's.
+SECURE_REFERRER_POLICY = "same-origin"
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

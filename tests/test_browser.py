@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.conftest import _shot
 
 pytestmark = [
     pytest.mark.browser,
@@ -18,42 +19,6 @@ pytestmark = [
         reason="Debian's chromium is not installed",
     ),
 ]
-
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-
-@pytest.fixture
-def page(live_server: Any) -> Iterator[Any]:
-    # Playwright's sync API runs an event loop in this thread; Django must allow ORM use here.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(
-            viewport={"width": 1024, "height": 768}, base_url=live_server.url
-        )
-        yield context.new_page()
-        browser.close()
-
-
-def _shot(page: Any, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}-{os.environ.get('HEALTHCAMP_DATABASE_URL', 'sqlite')[:8]}.png"
-    page.screenshot(path=str(path), full_page=True)
-    assert path.stat().st_size > 5_000  # a real rendered page, not a blank one
-    return path
 
 
 def test_registrar_registers_prints_a_card_and_finds_the_person_again(

@@ -64,7 +64,12 @@ def test_sign_in_shows_results_over_time_consent_referrals_and_the_log(
 ) -> None:
     """Card (typed with spaces and lower case, as people do) and birth date open the record;
     two visits make a trend picture; the page is Arabic and right-to-left."""
-    first = _visit(clinician, programme, person.id, [("8480-6", 128, "mm[Hg]")])
+    first = _visit(
+        clinician,
+        programme,
+        person.id,
+        [("8480-6", 150, "mm[Hg]"), ("8480-6", 130, "mm[Hg]"), ("8480-6", 126, "mm[Hg]")],
+    )
     apps.get_model("exams", "Encounter").objects.filter(pk=first).update(
         started_at=timezone.now() - timedelta(days=400)
     )
@@ -82,7 +87,7 @@ def test_sign_in_shows_results_over_time_consent_referrals_and_the_log(
     assert '<html lang="ar" dir="rtl">' in html
     assert "نتائجك" in html  # "your results"
     assert "data:image/svg+xml;base64," in html  # the trend picture
-    assert "128 mm[Hg] (" in html
+    assert "128 mm[Hg] (" in html  # ESH: the mean of the visit's last two readings
     assert "185 mm[Hg] (" in html
     assert "مرتفع جدًا" in html  # grade 3, explained in Arabic
     assert "عاجلة" in html  # the urgent referral the critical value opened

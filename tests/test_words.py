@@ -9,7 +9,16 @@ from healthcamp.results import letters, words
 
 
 @pytest.mark.parametrize(
-    "table", [words.MEANING, words.NEXT_STEP, words.PORTAL, words.ROLES, words.ACTS, letters.WORDS]
+    "table",
+    [
+        words.MEANING,
+        words.NEXT_STEP,
+        words.PORTAL,
+        words.ROLES,
+        words.ACTS,
+        words.PURPOSES,
+        letters.WORDS,
+    ],
 )
 @pytest.mark.parametrize("language", words.LANGUAGES)
 def test_each_language_has_every_key(table: dict[str, dict[str, str]], language: str) -> None:
@@ -41,3 +50,9 @@ def test_every_audited_act_has_plain_words() -> None:
 def test_regional_codes_fall_back_to_the_language_and_unknown_ones_to_english() -> None:
     assert words.pick(words.PORTAL, "ar-EG") is words.PORTAL["ar"]
     assert words.pick(words.PORTAL, "sw") is words.PORTAL["en"]
+
+
+def test_every_purpose_has_plain_words() -> None:
+    from healthcamp.purposes import Purpose
+
+    assert {p.value for p in Purpose} == set(words.PURPOSES["en"])

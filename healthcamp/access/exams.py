@@ -338,11 +338,8 @@ def letter_data(*, actor: Actor, participant_id: uuid.UUID) -> LetterData:
         else:
             skipped.append(purpose.value)
     latest: dict[str, ObservationView] = {}
-    for observation in shown:  # oldest first: the newest value of each measure wins
+    for observation in per_visit(shown, sex=person.sex):  # oldest first: the newest wins
         latest[observation.code] = observation
-    for code in BLOOD_PRESSURE:
-        if code in latest:
-            latest[code] = _office_blood_pressure(shown, latest[code], sex=person.sex)
     return LetterData(
         given_name=person.given_name,
         family_name=person.family_name,
@@ -355,6 +352,19 @@ def letter_data(*, actor: Actor, participant_id: uuid.UUID) -> LetterData:
 
 
 BLOOD_PRESSURE = ("8480-6", "8462-4")
+
+
+def per_visit(observations: list[ObservationView], *, sex: str) -> list[ObservationView]:
+    """One value per measure and visit, oldest first: the visit's newest, or for blood
+    pressure ESH's mean of the visit's last two readings."""
+    newest: dict[tuple[str, uuid.UUID], ObservationView] = {}
+    for o in observations:  # oldest first
+        newest[(o.code, o.encounter_id)] = o
+    values = [
+        _office_blood_pressure(observations, o, sex=sex) if o.code in BLOOD_PRESSURE else o
+        for o in newest.values()
+    ]
+    return sorted(values, key=lambda o: o.recorded_at)
 
 
 def _office_blood_pressure(

@@ -164,7 +164,7 @@ class PortalRecord:
     card_code: str
     has_pin: bool
     visits: list[Visit]
-    observations: list[exams.ObservationView]  # oldest first, every purpose
+    observations: list[exams.ObservationView]  # one per measure and visit, oldest first
     consents: list[consent.ConsentView]  # newest first
     referrals: list[referrals.ReferralView]
     log: list[LogLine]  # newest first, this view included
@@ -186,12 +186,15 @@ def portal_record(*, actor: Actor) -> PortalRecord:
             .select_related("site")
             .order_by("started_at")
         ]
-        observations = [
-            exams.observation_view(o, language)
-            for o in Observation.objects.filter(encounter__participant=participant).order_by(
-                "recorded_at", "pk"
-            )
-        ]
+        observations = exams.per_visit(
+            [
+                exams.observation_view(o, language)
+                for o in Observation.objects.filter(encounter__participant=participant).order_by(
+                    "recorded_at", "pk"
+                )
+            ],
+            sex=participant.sex,
+        )
         referral_views = [
             referrals.referral_view(r)
             for r in Referral.objects.filter(participant=participant)

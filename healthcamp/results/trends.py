@@ -43,7 +43,9 @@ def trend_picture(code: str, points: Sequence[tuple[datetime, float]], sex: str 
     axes.set_ylim(low, high)
     locator = mdates.AutoDateLocator(maxticks=5)  # type: ignore[no-untyped-call]
     axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))  # type: ignore[no-untyped-call]
+    days = (points[-1][0] - points[0][0]).days
+    shown = "%Y-%m" if days > 90 else "%Y-%m-%d"
+    axes.xaxis.set_major_formatter(mdates.DateFormatter(shown))  # type: ignore[no-untyped-call]
     axes.tick_params(labelsize=7, length=2)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)

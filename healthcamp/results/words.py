@@ -8,6 +8,7 @@ never mixes languages mid-sentence.
 from __future__ import annotations
 
 LANGUAGES = ("en", "ar", "ug", "es")
+LANGUAGE_NAMES = {"en": "English", "ar": "العربية", "ug": "ئۇيغۇرچە", "es": "Español"}
 RTL = frozenset({"ar", "ug"})
 
 MEANING: dict[str, dict[str, str]] = {
@@ -183,6 +184,7 @@ PORTAL: dict[str, dict[str, str]] = {
         "erased": "Your record was deleted, as you asked.",
         "skip": "Skip to your results",
         "pin_bad": "A PIN is 4 to 8 digits (0-9).",
+        "older": "Older entries",
         "everything": 'Everything (with "delete", your whole record is deleted)',
     },
     "ar": {
@@ -247,6 +249,7 @@ PORTAL: dict[str, dict[str, str]] = {
         "erased": "حُذف سجلك كما طلبت.",
         "skip": "انتقل إلى نتائجك",
         "pin_bad": "الرقم السري من 4 إلى 8 أرقام (0-9).",
+        "older": "إدخالات أقدم",
         "everything": 'كل شيء (مع "احذف" يُحذف سجلك كله)',
     },
     "ug": {
@@ -311,6 +314,7 @@ PORTAL: dict[str, dict[str, str]] = {
         "erased": "تەلىپىڭىز بويىچە خاتىرىڭىز ئۆچۈرۈلدى.",
         "skip": "نەتىجىڭىزگە ئۆتۈش",
         "pin_bad": "PIN 4 دىن 8 گىچە رەقەم (0-9).",
+        "older": "كونا خاتىرىلەر",
         "everything": 'ھەممىسى ("ئۆچۈرۈش" بىلەن پۈتۈن خاتىرىڭىز ئۆچۈرۈلىدۇ)',
     },
     "es": {
@@ -375,6 +379,7 @@ PORTAL: dict[str, dict[str, str]] = {
         "erased": "Su expediente se borró, como pidió.",
         "skip": "Ir a sus resultados",
         "pin_bad": "Un PIN tiene de 4 a 8 cifras (0-9).",
+        "older": "Entradas anteriores",
         "everything": 'Todo (con "borrar", se borra todo su expediente)',
     },
 }
@@ -498,3 +503,52 @@ ACTS: dict[str, dict[str, str]] = {
 def pick(table: dict[str, dict[str, str]], language: str) -> dict[str, str]:
     """The table for a language ("ar-EG" reads "ar"), English when it is not here."""
     return table.get(language.partition("-")[0].lower(), table["en"])
+
+
+# Why, in the person's words: the purpose each access served.
+PURPOSES: dict[str, dict[str, str]] = {
+    "en": {
+        "registration": "identifying you",
+        "screening": "measurements",
+        "blood_tests": "blood tests",
+        "results_contact": "your results",
+        "referral_sharing": "a referral",
+        "programme_statistics": "statistics",
+        "deidentified_research": "research",
+        "programme_setup": "set-up",
+        "own_record": "you, yourself",
+    },
+    "ar": {
+        "registration": "التعرّف عليك",
+        "screening": "القياسات",
+        "blood_tests": "تحاليل الدم",
+        "results_contact": "نتائجك",
+        "referral_sharing": "إحالة",
+        "programme_statistics": "الإحصاءات",
+        "deidentified_research": "البحث",
+        "programme_setup": "الإعداد",
+        "own_record": "أنت بنفسك",
+    },
+    "ug": {
+        "registration": "سىزنى تونۇش",
+        "screening": "ئۆلچەش",
+        "blood_tests": "قان تەكشۈرۈش",
+        "results_contact": "نەتىجىڭىز",
+        "referral_sharing": "يوللانما",
+        "programme_statistics": "ستاتىستىكا",
+        "deidentified_research": "تەتقىقات",
+        "programme_setup": "تەييارلىق",
+        "own_record": "سىز ئۆزىڭىز",
+    },
+    "es": {
+        "registration": "identificarle",
+        "screening": "mediciones",
+        "blood_tests": "análisis de sangre",
+        "results_contact": "sus resultados",
+        "referral_sharing": "una derivación",
+        "programme_statistics": "estadísticas",
+        "deidentified_research": "investigación",
+        "programme_setup": "preparación",
+        "own_record": "usted mismo",
+    },
+}

@@ -24,12 +24,22 @@ from healthcamp.access import portal
 from healthcamp.access.errors import InvalidInput, VaultUnavailable
 from healthcamp.access.staff import Actor, participant_actor
 from healthcamp.results import letters, trends
-from healthcamp.results.words import ACTS, LANGUAGES, PORTAL, ROLES, RTL, pick
+from healthcamp.results.words import (
+    ACTS,
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    PORTAL,
+    PURPOSES,
+    ROLES,
+    RTL,
+    pick,
+)
 from healthcamp.web.forms import PortalSignInForm
 
 SESSION_KEY = "portal_participant"
 SEEN_KEY = "portal_seen"
 IDLE = timedelta(minutes=15)
+LOG_FIRST = 12  # the newest lines; the rest fold away on a phone
 
 PortalView = Callable[..., HttpResponse]
 
@@ -57,7 +67,7 @@ def _page(
         "w": pick(PORTAL, language),
         "lang": language,
         "rtl": language.partition("-")[0] in RTL,
-        "languages": [(code, PORTAL[code]["title"]) for code in LANGUAGES],
+        "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
         **extra,
     }
     with translation.override(language):  # Django's own messages in their language too
@@ -213,13 +223,14 @@ def record(request: HttpRequest, actor: Actor) -> HttpResponse:
             )
             consent_rows.append((decision.purpose, descriptions.get(decision.purpose, ""), state))
     acts, roles = pick(ACTS, data.language), pick(ROLES, data.language)
+    purposes = pick(PURPOSES, data.language)
     log = [
         {
             "at": line.at,
             "who": roles.get(line.role, line.role),
             "site": line.site,
             "what": acts.get(line.action, line.action),
-            "why": line.purpose,
+            "why": purposes.get(line.purpose, line.purpose),
             "outcome": w.get(line.outcome, line.outcome),
             "refused": line.outcome != "allowed",
         }
@@ -237,7 +248,8 @@ def record(request: HttpRequest, actor: Actor) -> HttpResponse:
             (r, w.get(r.urgency, r.urgency), w.get(f"status_{r.status}", r.status))
             for r in data.referrals
         ],
-        log=log,
+        log=log[:LOG_FIRST],
+        older_log=log[LOG_FIRST:],
         flash=request.session.pop("portal_flash", ""),
         pin_problem=request.session.pop("portal_pin_problem", ""),
     )
