@@ -168,7 +168,48 @@ def test_register_consent_measure_letter_portal_withdraw_log(  # noqa: PLR0915 -
         "retiró un consentimiento",
     ):
         expect(log).to_contain_text(step)
+    expect(log).to_contain_text("personal sanitario · Market Hall")  # by role and site
+    expect(log).not_to_contain_text("clinician-1")  # never a staff member's name
     expect(log.locator(".outcome-denied").first).to_be_visible()  # the wrong birth date
     _shot(page, "journey-portal-log")
     page.get_by_role("button", name="Salir").click()
     expect(page.get_by_role("status")).to_contain_text("Ha salido")
+
+
+def test_the_portal_reads_right_to_left_in_arabic_on_a_phone(
+    page: Any, registrar, clinician, coordinator, programme
+) -> None:
+    from playwright.sync_api import expect
+
+    from healthcamp.access import participants
+    from tests.conftest import give_consent
+    from tests.test_portal import BORN, _visit
+
+    document = publish_document(coordinator, programme.id, language="ar")
+    person = participants.participant_register(
+        actor=registrar.actor,
+        programme_id=programme.id,
+        given_name="مريم",
+        family_name="حداد",
+        date_of_birth=BORN,
+        sex="female",
+        preferred_language="ar",
+    )
+    give_consent(registrar, person.id, document.id)
+    _visit(clinician, programme, person.id, [("8480-6", 118, "mm[Hg]"), ("8462-4", 76, "mm[Hg]")])
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"/me/?lang=ar&card={person.card_code}")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    page.get_by_label("تاريخ الميلاد").fill(BORN.isoformat())
+    page.get_by_role("button", name="تسجيل الدخول").click()
+    expect(page.get_by_role("heading", name="مرحبًا، مريم حداد")).to_be_visible()
+    # Where the words of a short heading sit (the heading box itself spans the width).
+    left, right = page.get_by_role("heading", name="نتائجك").evaluate(
+        "el => { const r = document.createRange(); r.selectNodeContents(el);"
+        " const b = r.getBoundingClientRect(); return [b.left, b.right]; }"
+    )
+    assert right > 300  # they start at the right edge, as Arabic does
+    assert left > 180  # and leave the left side empty
+    expect(page.get_by_role("region", name="نتائجك")).to_contain_text("ضمن المعدل الصحي")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    _shot(page, "portal-ar-phone")

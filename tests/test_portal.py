@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.apps import apps
 from django.test import Client
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from healthcamp.access import consent, exams, participants, portal
 from healthcamp.access.errors import AccessDenied, InvalidInput
@@ -96,6 +99,9 @@ def test_sign_in_shows_results_over_time_consent_referrals_and_the_log(
     assert [line.action for line in log[:2]] == ["participant.read", "portal.sign_in"]
     assert all(line.role == "participant" for line in log[:2])
     assert "سجّل الدخول إلى هذه الصفحة" in html  # the sign-in, in the log they read
+    recorded = [line for line in log if line.action == "observation.record"]
+    assert {line.site for line in recorded} == {"Market Hall"}  # where, not who
+    assert 'العامل الصحي · <span dir="auto">Market Hall</span>' in html
 
 
 def test_wrong_birth_date_is_refused_counted_and_shown_to_the_card_holder(person) -> None:
@@ -340,3 +346,71 @@ def test_unknown_record_after_erasure_signs_out(person, coordinator) -> None:
     erasure.participant_erase(actor=coordinator.actor, participant_id=person.id)
     assert client.get("/me/record/").status_code == 302
     assert uuid.UUID(str(person.id)) == person.id
+
+
+attempts = st.lists(
+    st.tuples(
+        st.sampled_from(["holder", "holder", "other", "nobody"]),  # whose card is typed
+        st.sampled_from([False, False, False, True]),  # the right birth date?
+        st.sampled_from(["10.0.0.1", "10.0.0.2"]),
+        st.sampled_from([0, 0, 1, 4, 16]),  # minutes since the last try
+    ),
+    min_size=8,
+    max_size=40,
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(tries=attempts)
+@example(  # three wrong, right, three wrong: the right try cleared the count
+    tries=[("holder", False, "10.0.0.1", 0)] * 3
+    + [("holder", True, "10.0.0.1", 0)]
+    + [("holder", False, "10.0.0.1", 0)] * 3
+)
+def test_lockout_follows_its_rule(tries, person, registrar, programme, document) -> None:
+    """Against a model: a try is refused unawares when its card has 5 wrong tries, or its
+    address 20, in the last 15 minutes; a right try clears its card's count."""
+    from unittest import mock
+
+    other = _person(registrar, programme, document, language="en")
+    nobody = generate()
+    cards = {"holder": person.card_code, "other": other.card_code, "nobody": nobody}
+    failures: list[tuple[str, Any]] = []
+    apps.get_model("access", "PortalFailure").objects.all().delete()
+    now = timezone.now()
+    for card, right, address, minutes in tries:
+        now += timedelta(minutes=minutes)
+        recent = [key for key, at in failures if at > now - portal.WINDOW]
+        locked = (
+            recent.count(cards[card]) >= portal.CARD_FAILURE_LIMIT
+            or recent.count(address) >= portal.ADDRESS_FAILURE_LIMIT
+        )
+        succeeds = right and card != "nobody" and not locked
+        with mock.patch("django.utils.timezone.now", return_value=now):
+            try:
+                portal.portal_sign_in(
+                    card_code=cards[card], date_of_birth=BORN, pin="", address=address
+                ) if right else portal.portal_sign_in(
+                    card_code=cards[card],
+                    date_of_birth=date(1999, 9, 9),
+                    pin="",
+                    address=address,
+                )
+                outcome = "in"
+            except portal.SignInLocked:
+                outcome = "locked"
+            except portal.SignInRefused:
+                outcome = "refused"
+        assert outcome == ("locked" if locked else "in" if succeeds else "refused"), (
+            card,
+            right,
+            address,
+        )
+        if outcome == "refused":
+            failures += [(cards[card], now), (address, now)]
+        elif outcome == "in":
+            failures = [(key, at) for key, at in failures if key != cards[card]]

@@ -108,6 +108,7 @@ def encounter_start(
             "allowed",
             [participant_id],
             f"encounter {encounter.id} at site {site_id}",
+            site=site.name,
         )
     return encounter.id
 
@@ -153,7 +154,9 @@ def observation_record(
             {"code": f"{m.name('en')} is computed from other measures; record those instead."}
         )
     purpose = Purpose(m.purpose)
-    encounter = Encounter.objects.select_related("participant").filter(pk=encounter_id).first()
+    encounter = (
+        Encounter.objects.select_related("participant", "site").filter(pk=encounter_id).first()
+    )
     if encounter is None or encounter.participant is None:
         raise NotFound(f"There is no encounter {encounter_id}.")
     participant = encounter.participant
@@ -180,6 +183,7 @@ def observation_record(
             [participant.id],
             f"{', '.join(o.code for o in made)} in encounter {encounter_id}"
             + ("; CRITICAL" if any(o.critical for o in made) else ""),
+            site=encounter.site.name,
         )
         for critical in (o for o in made if o.critical):
             # A critical value refers the person urgently, on the spot.

@@ -30,7 +30,9 @@ def audit(
     outcome: str,
     subjects: Iterable[uuid.UUID] = (),
     detail: str = "",
+    site: str = "",
 ) -> None:
+    """site: where it happened, when the act belongs to a visit (the person's log shows it)."""
     chain.append(
         actor=actor.audit_name,
         role=actor.role.value,
@@ -39,6 +41,7 @@ def audit(
         outcome=outcome,
         subjects=[s.hex for s in subjects],
         detail=detail,
+        site=site,
     )
 
 
