@@ -105,3 +105,13 @@ def test_the_letter_is_for_the_station(role, visited, request) -> None:
 def test_the_letter_points_to_the_portal(clinician, visited) -> None:
     html = _login(clinician).get(f"/participants/{visited}/letter/").content.decode()
     assert "http://testserver/me/" in html
+
+
+def test_each_picture_marks_its_own_value() -> None:
+    """The band background is drawn once per measure; the mark must still move."""
+    from healthcamp.results import letters
+
+    low, high = (letters.range_picture("8480-6", v, "female") for v in (112, 176))
+    assert low.startswith("data:image/svg+xml;base64,")
+    assert low != high
+    assert letters.range_picture("8480-6", 112, "female") != high  # not stuck on the last

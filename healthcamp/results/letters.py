@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import functools
 import io
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -89,12 +91,55 @@ def range_picture(code: str, value: float, sex: str = "") -> str:
     if not bands or m.plausible is None:
         return ""
     low = min(m.plausible[0], value)
-    top = max(value * 1.1, (bands[-2].below or value) * 1.25 if len(bands) > 1 else value * 1.5)
+    top = max(value * 1.1, _usual_top(bands, value))
+    picture = _band_picture(code, sex)
+    with picture.lock:  # one figure per measure, redrawn with this value's mark
+        picture.marker.set_xdata([value])
+        picture.axes.set_xlim(low, top)
+        cuts = _spaced([c for c in picture.cuts if low < c < top], gap=(top - low) * 0.08)
+        picture.axes.set_xticks(cuts, [f"{c:g}" for c in cuts])
+        buffer = io.BytesIO()
+        picture.figure.savefig(buffer, format="svg")
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _spaced(cuts: list[float], *, gap: float) -> list[float]:
+    """The cut-offs far enough apart for their numbers not to run into each other."""
+    kept: list[float] = []
+    for cut in cuts:
+        if not kept or cut - kept[-1] >= gap:
+            kept.append(cut)
+    return kept
+
+
+def _usual_top(bands: tuple[catalogue.Band, ...], value: float) -> float:
+    return (bands[-2].below or value) * 1.25 if len(bands) > 1 else value * 1.5
+
+
+@dataclass
+class _BandPicture:
+    figure: Figure
+    axes: Any
+    marker: Any
+    cuts: list[float]
+    lock: threading.Lock
+
+
+@functools.cache
+def _band_picture(code: str, sex: str) -> _BandPicture:
+    """The bands of one measure, drawn once; each letter only moves the mark.
+
+    The bands reach far past any plausible value, so any x-range shows them whole.
+    """
+    m = catalogue.measure(code)
+    bands = m.bands_by_sex.get(sex, ()) if m.bands_by_sex else m.bands
+    assert m.plausible is not None  # noqa: S101 - checked by the caller
+    start = min(m.plausible[0], 0.0)
+    far = max(m.plausible[1], _usual_top(bands, m.plausible[1])) * 2
     figure = Figure(figsize=(3.6, 0.55))
     axes = figure.add_axes((0.02, 0.35, 0.96, 0.45))
-    start = low
     for band in bands:
-        end = band.below if band.below is not None else top
+        end = band.below if band.below is not None else far
         axes.barh(
             0,
             end - start,
@@ -104,23 +149,14 @@ def range_picture(code: str, value: float, sex: str = "") -> str:
             edgecolor="white",
         )
         start = end
-    axes.plot(
-        [value],
-        [0],
-        marker="v",
-        markersize=11,
-        color="#1d2a33",
-        clip_on=False,
-        transform=axes.transData,
-    )
-    axes.set_xlim(low, top)
-    axes.set_yticks([])
+    (marker,) = axes.plot([0], [0], marker="v", markersize=11, color="#1d2a33", clip_on=False)
+    # Ticks at the cut-offs themselves: the numbers a reader compares their value with.
+    axes.yaxis.set_visible(False)
     axes.tick_params(axis="x", labelsize=7, length=2)
     for side in ("top", "right", "left"):
         axes.spines[side].set_visible(False)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="svg")
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    cuts = [b.below for b in bands if b.below is not None]
+    return _BandPicture(figure, axes, marker, cuts, threading.Lock())
 
 
 @dataclass(frozen=True)
