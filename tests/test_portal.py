@@ -94,6 +94,7 @@ def test_sign_in_shows_results_over_time_consent_referrals_and_the_log(
     assert "185 mm[Hg] (" in html
     assert "مرتفع جدًا" in html  # grade 3, explained in Arabic
     assert "عاجلة" in html  # the urgent referral the critical value opened
+    assert "ضغط الدم الانقباضي</strong> · عاجلة" in html  # named in Arabic too
     assert "ESH 2023" in html  # the cited source, kept as written
     log = log_for_participant(participant_id=person.id.hex)
     assert [line.action for line in log[:2]] == ["participant.read", "portal.sign_in"]

@@ -196,7 +196,7 @@ def portal_record(*, actor: Actor) -> PortalRecord:
             sex=participant.sex,
         )
         referral_views = [
-            referrals.referral_view(r)
+            referrals.referral_view(r, language)
             for r in Referral.objects.filter(participant=participant)
             .select_related("clinic")
             .order_by("-created_at")

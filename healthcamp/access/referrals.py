@@ -41,14 +41,14 @@ class ReferralView:
     updated_at: datetime
 
 
-def referral_view(r: Referral) -> ReferralView:
+def referral_view(r: Referral, language: str = "en") -> ReferralView:
     return ReferralView(
         id=r.id,
         participant_id=r.participant_id,
         clinic=r.clinic.name if r.clinic else "",
         urgency=r.urgency,
         measure_code=r.measure_code,
-        measure=catalogue.measure(r.measure_code).name("en"),
+        measure=catalogue.measure(r.measure_code).name(language),
         classification=r.classification,
         status=r.status,
         created_at=r.created_at,
