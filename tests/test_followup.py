@@ -12,23 +12,10 @@ from django.utils import timezone
 from healthcamp.access import exams
 from healthcamp.access.errors import InvalidInput
 from healthcamp.audit.selectors import log_for_participant
-from tests.conftest import ALL_PURPOSES, participant_body
+from tests.test_exams_api import _person
 from tests.test_web import _login
 
 pytestmark = pytest.mark.django_db
-
-
-def _person(api_as, registrar, programme, document, *, no=()):
-    pid = api_as(registrar).post("/participants", participant_body(programme.id)).json()["id"]
-    api_as(registrar).post(
-        f"/participants/{pid}/consents",
-        {
-            "document_id": document.id,
-            "method": "on_screen",
-            "decisions": {p: p not in no for p in ALL_PURPOSES},
-        },
-    )
-    return pid
 
 
 def _measured(api_as, clinician, programme, pid, value=128):

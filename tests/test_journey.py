@@ -181,28 +181,17 @@ def test_the_portal_reads_right_to_left_in_arabic_on_a_phone(
 ) -> None:
     from playwright.sync_api import expect
 
-    from healthcamp.access import participants
-    from tests.conftest import give_consent
-    from tests.test_portal import BORN, _visit
+    from tests.test_portal import BORN, _person, _visit
 
     document = publish_document(coordinator, programme.id, language="ar")
-    person = participants.participant_register(
-        actor=registrar.actor,
-        programme_id=programme.id,
-        given_name="مريم",
-        family_name="حداد",
-        date_of_birth=BORN,
-        sex="female",
-        preferred_language="ar",
-    )
-    give_consent(registrar, person.id, document.id)
+    person = _person(registrar, programme, document)  # Amina Haddad, who reads Arabic
     _visit(clinician, programme, person.id, [("8480-6", 118, "mm[Hg]"), ("8462-4", 76, "mm[Hg]")])
     page.set_viewport_size({"width": 360, "height": 740})
     page.goto(f"/me/?lang=ar&card={person.card_code}")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     page.get_by_label("تاريخ الميلاد").fill(BORN.isoformat())
     page.get_by_role("button", name="تسجيل الدخول").click()
-    expect(page.get_by_role("heading", name="مرحبًا، مريم حداد")).to_be_visible()
+    expect(page.get_by_role("heading", name="مرحبًا، Amina Haddad")).to_be_visible()
     # Where the words of a short heading sit (the heading box itself spans the width).
     left, right = page.get_by_role("heading", name="نتائجك").evaluate(
         "el => { const r = document.createRange(); r.selectNodeContents(el);"

@@ -257,17 +257,22 @@ class Visit:
     site: str
 
 
+def visits(participant_id: uuid.UUID) -> list[Visit]:
+    """Inside a guarded operation: the person's visits, oldest first."""
+    return [
+        Visit(e.id, e.started_at, e.site.name)
+        for e in Encounter.objects.filter(participant_id=participant_id)
+        .select_related("site")
+        .order_by("started_at")
+    ]
+
+
 def visits_of(*, actor: Actor, participant_id: uuid.UUID, purpose: Purpose) -> list[Visit]:
     """A participant's visits, newest first: where a lab or station adds results."""
     require_role(actor, Action.OBSERVATION_READ, purpose, [participant_id])
     require_consent(actor, Action.OBSERVATION_READ, purpose, participant_id)
     with transaction.atomic():
-        found = [
-            Visit(e.id, e.started_at, e.site.name)
-            for e in Encounter.objects.filter(participant_id=participant_id)
-            .select_related("site")
-            .order_by("-started_at")
-        ]
+        found = visits(participant_id)[::-1]
         audit(
             actor,
             Action.OBSERVATION_READ,

@@ -27,7 +27,7 @@ from healthcamp.access.models import PortalFailure
 from healthcamp.access.roles import Action, Purpose, Role
 from healthcamp.access.staff import Actor, participant_actor
 from healthcamp.audit.selectors import LogLine, log_for_participant
-from healthcamp.exams.models import Encounter, Observation, Referral
+from healthcamp.exams.models import Observation, Referral
 from healthcamp.registry import cardcode
 from healthcamp.registry.models import Participant
 
@@ -148,13 +148,6 @@ def _own(actor: Actor) -> uuid.UUID:
 
 
 @dataclass(frozen=True)
-class Visit:
-    id: uuid.UUID
-    at: datetime
-    site: str
-
-
-@dataclass(frozen=True)
 class PortalRecord:
     participant_id: uuid.UUID
     given_name: str
@@ -163,7 +156,7 @@ class PortalRecord:
     sex: str
     card_code: str
     has_pin: bool
-    visits: list[Visit]
+    visits: list[exams.Visit]  # oldest first
     observations: list[exams.ObservationView]  # one per measure and visit, oldest first
     consents: list[consent.ConsentView]  # newest first
     referrals: list[referrals.ReferralView]
@@ -180,12 +173,7 @@ def portal_record(*, actor: Actor) -> PortalRecord:
             raise SignInRefused("This record no longer exists.")
         person = identity.open_identity(participant)
         language = participant.preferred_language
-        visits = [
-            Visit(e.id, e.started_at, e.site.name)
-            for e in Encounter.objects.filter(participant=participant)
-            .select_related("site")
-            .order_by("started_at")
-        ]
+        visits = exams.visits(participant_id)
         observations = exams.per_visit(
             [
                 exams.observation_view(o, language)
