@@ -30,6 +30,7 @@ from hypothesis.stateful import (
 from healthcamp.access import consent, participants, programmes
 from healthcamp.access.errors import AccessDenied, InvalidInput
 from healthcamp.access.policy import needs_consent, permitted
+from healthcamp.access.portal import VISITOR
 from healthcamp.access.roles import STAFF_ROLES, Action, Purpose, Role
 from healthcamp.access.staff import participant_actor, staff_add
 from healthcamp.audit.selectors import entry_count
@@ -143,7 +144,13 @@ class ConsentMachine(RuleBasedStateMachine):
             not needs_consent(purpose) or state.get(purpose.value) == "granted"
         )
         # A participant acts on their own record (the portal); staff on anyone's.
-        actor = participant_actor(person) if role is Role.PARTICIPANT else self.staff[role].actor
+        actor = (
+            participant_actor(person)
+            if role is Role.PARTICIPANT
+            else VISITOR
+            if role is Role.VISITOR
+            else self.staff[role].actor
+        )
         try:
             participants.participant_read(actor=actor, purpose=purpose, participant_id=person)
             allowed = True

@@ -141,7 +141,7 @@ def test_the_clinic_sees_the_relevant_results_with_consent(
     assert body["given_name"] == "Amina"
     assert body["referral"]["clinic"] == "North Clinic"
     # Blood pressure as a pair; the glucose is not relevant to this referral.
-    assert [r["shown_value"] for r in body["results"]] == ["188 mm[Hg]", "101 mm[Hg]"]
+    assert [r["shown"] for r in body["results"]] == ["188 mm[Hg]", "101 mm[Hg]"]
     newest = log_for_participant(participant_id=pid.replace("-", ""))[0]
     assert (newest.action, newest.purpose, newest.outcome) == (
         "referral.share",
@@ -159,9 +159,13 @@ def test_without_referral_sharing_the_note_carries_no_name_and_no_result(
     body = api_as(coordinator).get(f"/referrals/{rid}/note").json()
     assert body["shared"] is False
     assert (body["given_name"], body["date_of_birth"], body["results"]) == ("", None, [])
+    # Not even what it is for: the reason would tell the result.
+    assert (body["referral"]["measure"], body["referral"]["classification"]) == ("", "")
+    assert "participant_id" not in body["referral"]
     page = _login(coordinator).get(f"/referrals/{rid}/").content.decode()
     assert "did not agree to share results" in page
     assert "Amina" not in page
+    assert "hypertension" not in page
     newest = log_for_participant(participant_id=pid.replace("-", ""))[0]
     assert (newest.action, newest.outcome) == ("referral.share", "denied")
 
@@ -218,3 +222,9 @@ def test_no_blood_tests_consent_no_lab_page(
     pid = _person(api_as, registrar, programme, document, no=("blood_tests",))
     _measured(api_as, clinician, programme, pid)
     assert _login(lab).get(f"/participants/{pid}/").status_code == 403
+
+
+def test_an_unknown_referral_status_is_a_clear_error(coordinator, programme) -> None:
+    page = _login(coordinator).get(f"/programmes/{programme.id}/referrals/?status=lost")
+    assert page.status_code == 422
+    assert "Status is one of attended, closed, open" in page.content.decode()

@@ -151,7 +151,7 @@ def test_register_consent_measure_letter_portal_withdraw_log(  # noqa: PLR0915 -
     withdraw = page.get_by_role("group", name="Retirar")
     withdraw.get_by_label(document.purposes[0].description).check()
     page.get_by_role("button", name="Retirar").click()
-    expect(page.get_by_role("status")).to_contain_text("screening")
+    expect(page.get_by_role("status")).to_contain_text("mediciones")  # screening, in Spanish
     consent = page.get_by_role("region", name="Lo que usted aceptó")
     expect(consent).to_contain_text("Retirado")
 

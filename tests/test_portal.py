@@ -112,7 +112,10 @@ def test_wrong_birth_date_is_refused_counted_and_shown_to_the_card_holder(person
     assert "4" in wrong.content.decode()  # tries left before the wait
     newest = log_for_participant(participant_id=person.id.hex)[0]
     assert (newest.action, newest.outcome) == ("portal.sign_in", "denied")
+    assert newest.role == "visitor"  # not the card holder: someone who tried their card
     assert client.get("/me/record/").status_code == 302  # not signed in
+    _sign_in(client, person.card_code)
+    assert "شخص يحمل رمز بطاقتك" in client.get("/me/record/").content.decode()
 
 
 def test_five_wrong_tries_lock_the_card_even_with_the_right_date(person) -> None:
@@ -168,6 +171,7 @@ def test_one_address_guessing_many_cards_is_limited_too(person) -> None:
 def test_a_mistyped_card_code_says_what_is_wrong_without_counting(person) -> None:
     response = _sign_in(Client(), person.card_code[:-1] + "!")
     assert response.status_code == 422
+    assert "cannot be right" in response.content.decode()
     assert apps.get_model("access", "PortalFailure").objects.count() == 0
 
 
@@ -195,7 +199,9 @@ def test_a_pin_once_set_is_needed(person) -> None:
     stored = apps.get_model("registry", "Participant").objects.get(pk=person.id).portal_pin
     assert stored
     assert "4821" not in stored  # a hash (argon2 outside tests), never the PIN
-    portal.portal_pin_set(actor=actor, pin="")
+    with pytest.raises(InvalidInput, match="current PIN"):  # someone else on the phone
+        portal.portal_pin_set(actor=actor, pin="")
+    portal.portal_pin_set(actor=actor, pin="", current_pin="4821")
     assert (
         portal.portal_sign_in(
             card_code=person.card_code, date_of_birth=BORN, pin="", address="a"
@@ -262,7 +268,7 @@ def test_withdrawing_nothing_says_so(person) -> None:
     client = Client()
     _sign_in(client, person.card_code)
     client.post("/me/withdraw/", {"erase": "no"})
-    assert "Name at least one purpose" in client.get("/me/record/").content.decode()
+    assert "اختر غرضًا واحدًا على الأقل" in client.get("/me/record/").content.decode()
 
 
 def test_withdrawing_everything_with_erasure_erases_the_person(person) -> None:
@@ -283,10 +289,21 @@ def test_withdrawing_everything_with_erasure_erases_the_person(person) -> None:
     response = client.post("/me/withdraw/", {"purposes": every[:5], "erase": "yes"})
     assert response.status_code == 302
     assert response.url == "/me/record/"
-    response = client.post("/me/withdraw/", {"purposes": ["all"], "erase": "yes"})
+    # Deleting the whole record asks for the birth date again; without it nothing happens.
+    client.post("/me/withdraw/", {"purposes": ["all"], "erase": "yes", "date_of_birth": ""})
+    assert "لم يُحذف شيء" in client.get("/me/record/").content.decode()
+    response = client.post(
+        "/me/withdraw/", {"purposes": ["all"], "erase": "yes", "date_of_birth": BORN.isoformat()}
+    )
     assert response.status_code == 302
     assert "erased=1" in response.url
     assert not apps.get_model("registry", "Participant").objects.filter(pk=person.id).exists()
+    erased = next(iter(log_for_participant(participant_id=person.id.hex)))
+    assert (erased.action, erased.role, erased.purpose) == (
+        "participant.erase",
+        "participant",
+        "own_record",
+    )
     assert "حُذف سجلك" in client.get(response.url).content.decode()
 
 
@@ -415,3 +432,38 @@ def test_lockout_follows_its_rule(tries, person, registrar, programme, document)
             failures += [(cards[card], now), (address, now)]
         elif outcome == "in":
             failures = [(key, at) for key, at in failures if key != cards[card]]
+
+
+def test_a_staff_log_in_in_the_same_browser_ends_the_portal_session(person, registrar) -> None:
+    from django.contrib.auth import get_user_model
+
+    client = Client()
+    _sign_in(client, person.card_code)
+    client.force_login(get_user_model().objects.get(username="registrar-1"))
+    assert client.get("/me/record/").status_code == 302  # staff never act as the person
+    assert client.post("/me/pin/", {"pin": "1234"}).status_code == 302
+    stored = apps.get_model("registry", "Participant").objects.get(pk=person.id).portal_pin
+    assert stored == ""
+
+
+def test_erased_while_signed_in_every_page_signs_out(person, coordinator) -> None:
+    from healthcamp.access import erasure
+
+    client = Client()
+    _sign_in(client, person.card_code)
+    erasure.participant_erase(actor=coordinator.actor, participant_id=person.id)
+    for response in (
+        client.get("/me/record.fhir.json"),
+        client.post("/me/withdraw/", {"purposes": ["screening"], "erase": "no"}),
+    ):
+        assert response.status_code == 302
+    assert client.post("/me/pin/", {"pin": "1234"}).status_code == 302
+
+
+def test_the_sign_in_page_speaks_the_browsers_language_or_the_chosen_one(db) -> None:
+    arabic = Client().get("/me/", headers={"accept-language": "ar-EG,ar;q=0.9,en;q=0.5"})
+    assert '<html lang="ar" dir="rtl">' in arabic.content.decode()
+    unknown = Client().get("/me/", headers={"accept-language": "sw"})
+    assert '<html lang="en" dir="ltr">' in unknown.content.decode()
+    chosen = Client().get("/me/?lang=ug-CN", headers={"accept-language": "ar"})
+    assert '<html lang="ug" dir="rtl">' in chosen.content.decode()

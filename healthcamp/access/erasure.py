@@ -28,6 +28,7 @@ from django.utils import timezone
 from healthcamp.access import identity
 from healthcamp.access.errors import InvalidInput, NotFound
 from healthcamp.access.guard import audit, consent_statuses, require_role
+from healthcamp.access.policy import own_or
 from healthcamp.access.roles import Action
 from healthcamp.access.staff import Actor
 from healthcamp.consent.rules import ConsentStatus
@@ -96,7 +97,7 @@ def shred(*, actor: Actor, participant_id: uuid.UUID, reason: str) -> Erased:
         audit(
             actor,
             Action.ERASE,
-            Purpose.REGISTRATION,
+            own_or(actor.role, Purpose.REGISTRATION),
             "allowed",
             [participant_id],
             f"erased ({reason}); data key destroyed; {kept_for_research} de-identified "

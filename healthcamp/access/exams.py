@@ -46,6 +46,11 @@ class ObservationView:
     source: str
     recorded_at: datetime
 
+    @property
+    def shown(self) -> str:
+        """The value as a person reads it: the coded value, or the number and its unit."""
+        return self.code_value or f"{self.value:g} {self.unit}"
+
 
 def observation_view(o: Observation, language: str = "en") -> ObservationView:
     m = catalogue.measure(o.code)

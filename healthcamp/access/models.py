@@ -33,7 +33,7 @@ class ApiToken(models.Model):
 class PortalFailure(models.Model):
     """A wrong portal sign-in, kept for the lockout window only.
 
-    key is "card:" + a SHA-256 of the card code tried, or "address:" + the client's
+    key is "card:" + a keyed HMAC of the card code tried, or "address:" + the client's
     address: guessing is limited per card (whoever guesses) and per address.
     """
 

@@ -83,6 +83,7 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.CONSENT_WITHDRAW: _OWN,
         Action.EXPORT_OWN_RECORD: _OWN,
     },
+    Role.VISITOR: {},
 }
 
 
@@ -164,6 +165,7 @@ _DEFAULT_PURPOSE = {
     Role.ANALYST: Purpose.PROGRAMME_STATISTICS,
     Role.AUDITOR: Purpose.REGISTRATION,
     Role.PARTICIPANT: Purpose.OWN_RECORD,
+    Role.VISITOR: Purpose.OWN_RECORD,
 }
 
 

@@ -10,14 +10,18 @@ on an existing card is in that person's access log.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from healthcamp.access import consent, exams, identity, referrals
@@ -35,7 +39,8 @@ WINDOW = timedelta(minutes=15)
 CARD_FAILURE_LIMIT = 5
 ADDRESS_FAILURE_LIMIT = 20
 PIN_LENGTHS = range(4, 9)
-_VISITOR = Actor(None, "visitor", Role.PARTICIPANT)  # a sign-in attempt, before it succeeds
+# Someone at the sign-in page, not (yet) known to be the card holder.
+VISITOR = Actor(None, "visitor", Role.VISITOR)
 
 
 class SignInRefused(Exception):
@@ -53,19 +58,28 @@ class SignInLocked(SignInRefused):
 
 
 def _card_key(code: str) -> str:
-    return "card:" + hashlib.sha256(code.encode("ascii")).hexdigest()
+    # Keyed, so the table of recent failures does not list which cards were tried.
+    digest = hmac.new(settings.SECRET_KEY.encode(), code.encode("ascii"), hashlib.sha256)
+    return "card:" + digest.hexdigest()
 
 
-def _locked_until(keys: dict[str, int], now: datetime) -> datetime | None:
+def _locked_until(keys: dict[str, int], now: datetime, mine: list[int]) -> datetime | None:
+    """When the lock on any of these keys lifts, counting every failure but this try's own."""
     for key, limit in keys.items():
         recent = list(
             PortalFailure.objects.filter(key=key, at__gt=now - WINDOW)
+            .exclude(pk__in=mine)
             .order_by("-at")
             .values_list("at", flat=True)[:limit]
         )
         if len(recent) >= limit:
             return recent[-1] + WINDOW
     return None
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    return make_password("not a PIN anyone has")
 
 
 @dataclass(frozen=True)
@@ -77,7 +91,12 @@ class SignedIn:
 def portal_sign_in(
     *, card_code: str, date_of_birth: date | None, pin: str, address: str
 ) -> SignedIn:
-    """The participant's own actor when card, birth date (and PIN, if set) match."""
+    """The participant's own actor when card, birth date (and PIN, if set) match.
+
+    Each try is written down as a failure before anything is checked (and committed, so
+    concurrent tries see each other): a burst of parallel guesses cannot slip past the
+    limit. A right try then clears its card's count.
+    """
     now = timezone.now()
     PortalFailure.objects.filter(at__lte=now - WINDOW).delete()  # keep only the window
     try:
@@ -86,21 +105,23 @@ def portal_sign_in(
         # A typo, not a guess at someone's birth date: nothing to count.
         raise SignInRefused(f"{error}") from None
     keys = {_card_key(code): CARD_FAILURE_LIMIT, "address:" + address: ADDRESS_FAILURE_LIMIT}
-    if (until := _locked_until(keys, now)) is not None:
+    mine = [PortalFailure.objects.create(key=k, at=now).pk for k in keys]
+    if (until := _locked_until(keys, now, mine)) is not None:
+        PortalFailure.objects.filter(pk__in=mine).delete()  # a refused try counts for nothing
         raise SignInLocked(until)
     participant = Participant.objects.filter(card_code=code).first()
-    matches = (
-        participant is not None
-        and date_of_birth is not None
-        and identity.open_identity(participant).date_of_birth == date_of_birth
-        and (not participant.portal_pin or check_password(pin, participant.portal_pin))
-    )
+    born = identity.open_identity(participant).date_of_birth if participant else None
+    # The PIN check costs the same whether or not the card, birth date or PIN exist, so
+    # the time taken tells nothing about which of them was wrong.
+    stored_pin = participant.portal_pin if participant and participant.portal_pin else ""
+    pin_ok = check_password(pin, stored_pin or _decoy_hash()) or not stored_pin
+    matches = participant is not None and date_of_birth is not None and born == date_of_birth
+    matches = matches and pin_ok
     with transaction.atomic():
         if not matches:
-            PortalFailure.objects.bulk_create([PortalFailure(key=k, at=now) for k in keys])
             if participant is not None:  # the card holder will see the attempt
                 audit(
-                    _VISITOR,
+                    VISITOR,
                     Action.PORTAL_SIGN_IN,
                     Purpose.OWN_RECORD,
                     "denied",
@@ -109,7 +130,7 @@ def portal_sign_in(
                 )
         else:
             assert participant is not None  # noqa: S101 - matches implies it
-            PortalFailure.objects.filter(key=_card_key(code)).delete()
+            PortalFailure.objects.filter(Q(key=_card_key(code)) | Q(pk__in=mine)).delete()
             actor = participant_actor(participant.id)
             audit(actor, Action.PORTAL_SIGN_IN, Purpose.OWN_RECORD, "allowed", [participant.id])
             return SignedIn(actor, participant.preferred_language)
@@ -120,17 +141,25 @@ def portal_sign_in(
     )
 
 
-def portal_pin_set(*, actor: Actor, pin: str) -> None:
-    """Set (or, with an empty pin, remove) the PIN the portal asks for from now on."""
+def portal_pin_set(*, actor: Actor, pin: str, current_pin: str = "") -> None:
+    """Set (or, with an empty pin, remove) the PIN the portal asks for from now on.
+
+    Changing or removing a PIN needs the current one: on a shared phone, whoever picks
+    it up must not lock the person out.
+    """
     participant_id = _own(actor)
     require_role(actor, Action.PORTAL_PIN_SET, Purpose.OWN_RECORD, [participant_id])
     pin = pin.strip()
     if pin and (not pin.isdigit() or not pin.isascii() or len(pin) not in PIN_LENGTHS):
         raise InvalidInput({"pin": "A PIN is 4 to 8 digits (0-9)."})
     with transaction.atomic():
-        Participant.objects.filter(pk=participant_id).update(
-            portal_pin=make_password(pin) if pin else ""
-        )
+        participant = Participant.objects.select_for_update().filter(pk=participant_id).first()
+        if participant is None:
+            raise SignInRefused("This record no longer exists.")
+        if participant.portal_pin and not check_password(current_pin, participant.portal_pin):
+            raise InvalidInput({"current_pin": "Enter your current PIN to change or remove it."})
+        participant.portal_pin = make_password(pin) if pin else ""
+        participant.save(update_fields=["portal_pin"])
         audit(
             actor,
             Action.PORTAL_PIN_SET,
@@ -215,12 +244,27 @@ def portal_record(*, actor: Actor) -> PortalRecord:
     )
 
 
-def portal_withdraw(*, actor: Actor, purposes: list[str] | None, erase: bool) -> consent.Withdrawal:
+def portal_withdraw(
+    *,
+    actor: Actor,
+    purposes: list[str] | None,
+    erase: bool,
+    date_of_birth: date | None = None,
+) -> consent.Withdrawal:
     """Withdraw from the consent in force: the same rule staff follow at a station.
 
-    purposes None withdraws everything; with erase, the person is erased altogether.
+    purposes None withdraws everything; with erase, the person is erased altogether -
+    only after they type their date of birth again (a shared phone, a moment away).
     """
     participant_id = _own(actor)
+    if purposes is None and erase:
+        participant = Participant.objects.filter(pk=participant_id).first()
+        if participant is None:
+            raise SignInRefused("This record no longer exists.")
+        if identity.open_identity(participant).date_of_birth != date_of_birth:
+            raise InvalidInput(
+                {"date_of_birth": "To delete your whole record, enter your date of birth again."}
+            )
     current = consent.consents_of(actor=actor, participant_id=participant_id)
     if not current:
         raise InvalidInput({"purposes": "There is no consent to withdraw from."})

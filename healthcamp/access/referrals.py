@@ -8,8 +8,9 @@ anything the programme does not collect.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,6 +23,9 @@ from healthcamp.access.staff import Actor
 from healthcamp.exams import catalogue
 from healthcamp.exams.models import Clinic, Observation, Referral
 from healthcamp.registry.models import Participant, Programme
+
+if TYPE_CHECKING:
+    from healthcamp.access.exams import ObservationView
 
 URGENCIES = {u.value for u in Referral.Urgency}
 STATUSES = {s.value for s in Referral.Status}
@@ -216,37 +220,41 @@ def referrals_to_follow(*, actor: Actor, programme_id: int, status: str) -> list
     return [referral_view(r) for r in found]
 
 
-# Blood pressure is read as a pair: a referral for one shows both.
-_PAIRS = {"8480-6": ("8480-6", "8462-4"), "8462-4": ("8480-6", "8462-4")}
+@dataclass(frozen=True)
+class NoteReferral:
+    """The referral as the clinic sees it; what it is for only with consent to share."""
+
+    id: uuid.UUID
+    clinic: str
+    urgency: str
+    status: str
+    created_at: datetime
+    measure: str = ""
+    classification: str = ""
 
 
 @dataclass(frozen=True)
 class ClinicNote:
     """What the named clinic receives. Without referral_sharing consent: the referral
-    alone - no name, no result - and the person decides what to show."""
+    alone - no name, no result, not even what it is for - and the person decides what
+    to show."""
 
-    referral: ReferralView
+    referral: NoteReferral
     shared: bool
     given_name: str = ""
     family_name: str = ""
     date_of_birth: date | None = None
     sex: str = ""
-    results: tuple[ObservationSummary, ...] = ()
-
-
-@dataclass(frozen=True)
-class ObservationSummary:
-    name: str
-    shown_value: str
-    classification: str
-    critical: bool
-    source: str
-    recorded_at: datetime
+    results: tuple[ObservationView, ...] = ()
 
 
 def referral_note(*, actor: Actor, referral_id: uuid.UUID) -> ClinicNote:
-    """The note for the clinic: the relevant results only with referral_sharing consent."""
-    from healthcamp.access import identity
+    """The note for the clinic: the relevant results only with referral_sharing consent.
+
+    Relevant: the referred measure's values, one per visit (blood pressure as its
+    systolic/diastolic pair, each the visit's ESH mean, as the person's letter reads).
+    """
+    from healthcamp.access import exams, identity
 
     purpose = Purpose.REFERRAL_SHARING
     referral = (
@@ -258,25 +266,24 @@ def referral_note(*, actor: Actor, referral_id: uuid.UUID) -> ClinicNote:
     require_role(actor, Action.REFERRAL_SHARE, purpose, [pid])
     decision = check_consent(actor, Action.REFERRAL_SHARE, purpose, pid)
     view = referral_view(referral)
+    bare = NoteReferral(view.id, view.clinic, view.urgency, view.status, view.created_at)
     with transaction.atomic():
         if not decision.allowed:
             audit(actor, Action.REFERRAL_SHARE, purpose, "denied", [pid], decision.reason)
-            return ClinicNote(referral=view, shared=False)
+            return ClinicNote(referral=bare, shared=False)
         person = identity.open_identity(referral.participant)
-        codes = _PAIRS.get(referral.measure_code, (referral.measure_code,))
+        codes = (
+            exams.BLOOD_PRESSURE
+            if referral.measure_code in exams.BLOOD_PRESSURE
+            else (referral.measure_code,)
+        )
         found = Observation.objects.filter(encounter__participant_id=pid, code__in=codes).order_by(
             "recorded_at", "pk"
         )
         results = tuple(
-            ObservationSummary(
-                name=catalogue.measure(o.code).name("en"),
-                shown_value=o.code_value or f"{o.value:g} {o.unit}",
-                classification=o.classification,
-                critical=o.critical,
-                source=catalogue.measure(o.code).source,
-                recorded_at=o.recorded_at,
+            exams.per_visit(
+                [exams.observation_view(o) for o in found], sex=referral.participant.sex
             )
-            for o in found
         )
         audit(
             actor,
@@ -287,7 +294,7 @@ def referral_note(*, actor: Actor, referral_id: uuid.UUID) -> ClinicNote:
             f"referral {referral_id}: {len(results)} result(s) for {view.clinic or 'the clinic'}",
         )
     return ClinicNote(
-        referral=view,
+        referral=replace(bare, measure=view.measure, classification=view.classification),
         shared=True,
         given_name=person.given_name,
         family_name=person.family_name,

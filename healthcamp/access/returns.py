@@ -58,7 +58,8 @@ def results_returned(*, actor: Actor, participant_id: uuid.UUID, how: str) -> li
     if how not in HOW:
         raise InvalidInput({"how": f"How is one of {', '.join(HOW)}."})
     with transaction.atomic():
-        if not Participant.objects.filter(pk=participant_id).exists():
+        # The person's row locked: two desks recording at once do not both write.
+        if not Participant.objects.select_for_update().filter(pk=participant_id).exists():
             raise NotFound(f"No participant with id {participant_id}. Check it and try again.")
         owed = list(
             Encounter.objects.filter(

@@ -18,9 +18,12 @@ class Role(StrEnum):
     AUDITOR = "auditor"
     # The person themselves, signed in to the portal: acts on their own record only.
     PARTICIPANT = "participant"
+    # Someone trying to sign in to the portal: may do nothing; their failed tries are
+    # logged for the card holder to see.
+    VISITOR = "visitor"
 
 
-STAFF_ROLES: tuple[Role, ...] = tuple(r for r in Role if r is not Role.PARTICIPANT)
+STAFF_ROLES: tuple[Role, ...] = tuple(r for r in Role if r not in (Role.PARTICIPANT, Role.VISITOR))
 
 
 class Action(StrEnum):

@@ -23,8 +23,8 @@ TOKEN_PREFIX = "hc_"  # noqa: S105 - a prefix, not a secret
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts: a staff member, or (role participant, staff_id None) a participant
-    signed in to the portal, who may act on their own record alone."""
+    """Who acts: a staff member; or (staff_id None) a participant signed in to the
+    portal, who may act on their own record alone, or a visitor trying to sign in."""
 
     staff_id: int | None
     username: str
@@ -33,6 +33,8 @@ class Actor:
 
     @property
     def audit_name(self) -> str:
+        if self.role is Role.VISITOR:
+            return "portal:visitor"
         if self.staff_id is None:
             return "participant:self"
         return f"staff:{self.staff_id}:{self.username}"

@@ -218,15 +218,25 @@ def unreturned_results(request: HttpRequest, programme_id: int) -> list[returns.
 
 class NoteResultOut(Schema):
     name: str
-    shown_value: str
+    shown: str
     classification: str
     critical: bool
     source: str
     recorded_at: datetime
 
 
+class NoteReferralOut(Schema):
+    id: uuid.UUID
+    clinic: str
+    urgency: str
+    status: str
+    created_at: datetime
+    measure: str  # empty unless the person agreed to share with the clinic
+    classification: str
+
+
 class ClinicNoteOut(Schema):
-    referral: ReferralOut
+    referral: NoteReferralOut
     shared: bool
     given_name: str
     family_name: str

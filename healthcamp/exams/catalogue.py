@@ -107,9 +107,14 @@ def measure(code: str, catalogue_id: str = DEFAULT) -> Measure:
         ) from None
 
 
+def bands_for(m: Measure, sex: str) -> tuple[Band, ...]:
+    """The cut-offs that apply: by sex where the guideline says so (none when unknown)."""
+    return m.bands_by_sex.get(sex, ()) if m.bands_by_sex else m.bands
+
+
 def classify(m: Measure, value: float, *, sex: str, adult: bool) -> tuple[str, bool]:
     """(label, critical) for a value already in the measure's unit."""
-    bands = m.bands_by_sex.get(sex, ()) if m.bands_by_sex else m.bands
+    bands = bands_for(m, sex)
     if m.adults_only and not adult:
         label = "not_classified_child"  # children's BMI is read on WHO growth charts
     elif not bands:

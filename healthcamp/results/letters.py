@@ -87,7 +87,7 @@ def tone(label: str, critical: bool) -> str:
 def range_picture(code: str, value: float, sex: str = "") -> str:
     """A band of the healthy and unhealthy ranges, with a mark where the value sits."""
     m = catalogue.measure(code)
-    bands = m.bands_by_sex.get(sex, ()) if m.bands_by_sex else m.bands
+    bands = catalogue.bands_for(m, sex)
     if not bands or m.plausible is None:
         return ""
     low = min(m.plausible[0], value)
@@ -132,7 +132,7 @@ def _band_picture(code: str, sex: str) -> _BandPicture:
     The bands reach far past any plausible value, so any x-range shows them whole.
     """
     m = catalogue.measure(code)
-    bands = m.bands_by_sex.get(sex, ()) if m.bands_by_sex else m.bands
+    bands = catalogue.bands_for(m, sex)
     assert m.plausible is not None  # noqa: S101 - checked by the caller
     start = min(m.plausible[0], 0.0)
     far = max(m.plausible[1], _usual_top(bands, m.plausible[1])) * 2
@@ -179,7 +179,7 @@ def letter_lines(
     meaning = pick(MEANING, language)
     lines = []
     for o in observations:
-        shown = o.code_value or f"{o.value:g} {o.unit}"
+        shown = o.shown
         picture = "" if o.value is None or not pictures else range_picture(o.code, o.value, sex)
         lines.append(
             LetterLine(

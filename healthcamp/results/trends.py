@@ -20,7 +20,7 @@ from healthcamp.results.letters import COLOURS, tone
 def trend_picture(code: str, points: Sequence[tuple[datetime, float]], sex: str = "") -> str:
     """An SVG data URI: bands as calm background stripes, the values as a line."""
     m = catalogue.measure(code)
-    bands = m.bands_by_sex.get(sex, ()) if m.bands_by_sex else m.bands
+    bands = catalogue.bands_for(m, sex)
     values = [v for _, v in points]
     low = min([*values, *(b.below for b in bands[:1] if b.below is not None)]) * 0.9
     high = max([*values, *(b.below for b in bands[-2:-1] if b.below is not None)]) * 1.1

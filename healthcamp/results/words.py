@@ -185,6 +185,12 @@ PORTAL: dict[str, dict[str, str]] = {
         "skip": "Skip to your results",
         "pin_bad": "A PIN is 4 to 8 digits (0-9).",
         "older": "Older entries",
+        "card_bad": "That card code cannot be right: check each letter and digit against your card.",
+        "current_pin": "Your current PIN",
+        "pin_wrong": "That is not your current PIN. Nothing was changed.",
+        "confirm_born": "To delete everything, type your date of birth again",
+        "confirm_born_wrong": 'Nothing was deleted: to delete your whole record, choose "Everything" and "Delete" and type your date of birth again.',
+        "withdraw_none": "Choose at least one purpose to withdraw.",
         "everything": 'Everything (with "delete", your whole record is deleted)',
     },
     "ar": {
@@ -250,6 +256,12 @@ PORTAL: dict[str, dict[str, str]] = {
         "skip": "انتقل إلى نتائجك",
         "pin_bad": "الرقم السري من 4 إلى 8 أرقام (0-9).",
         "older": "إدخالات أقدم",
+        "card_bad": "رمز البطاقة هذا لا يمكن أن يكون صحيحًا: قارن كل حرف ورقم ببطاقتك.",
+        "current_pin": "رقمك السري الحالي",
+        "pin_wrong": "هذا ليس رقمك السري الحالي. لم يتغير شيء.",
+        "confirm_born": "لحذف كل شيء، اكتب تاريخ ميلادك مرة أخرى",
+        "confirm_born_wrong": 'لم يُحذف شيء: لحذف سجلك كله اختر "كل شيء" و"احذف" واكتب تاريخ ميلادك مرة أخرى.',
+        "withdraw_none": "اختر غرضًا واحدًا على الأقل لسحب الموافقة عليه.",
         "everything": 'كل شيء (مع "احذف" يُحذف سجلك كله)',
     },
     "ug": {
@@ -315,6 +327,12 @@ PORTAL: dict[str, dict[str, str]] = {
         "skip": "نەتىجىڭىزگە ئۆتۈش",
         "pin_bad": "PIN 4 دىن 8 گىچە رەقەم (0-9).",
         "older": "كونا خاتىرىلەر",
+        "card_bad": "بۇ كارتا نومۇرى توغرا بولۇشى مۇمكىن ئەمەس: ھەر بىر ھەرپ ۋە رەقەمنى كارتىڭىز بىلەن سېلىشتۇرۇڭ.",
+        "current_pin": "ھازىرقى PIN ىڭىز",
+        "pin_wrong": "بۇ ھازىرقى PIN ىڭىز ئەمەس. ھېچنەرسە ئۆزگەرمىدى.",
+        "confirm_born": "ھەممىنى ئۆچۈرۈش ئۈچۈن تۇغۇلغان كۈنىڭىزنى قايتا يېزىڭ",
+        "confirm_born_wrong": 'ھېچنەرسە ئۆچۈرۈلمىدى: پۈتۈن خاتىرىڭىزنى ئۆچۈرۈش ئۈچۈن "ھەممىسى" ۋە "ئۆچۈرۈش" نى تاللاپ، تۇغۇلغان كۈنىڭىزنى قايتا يېزىڭ.',
+        "withdraw_none": "قايتۇرۇۋالىدىغان كەم دېگەندە بىر مەقسەتنى تاللاڭ.",
         "everything": 'ھەممىسى ("ئۆچۈرۈش" بىلەن پۈتۈن خاتىرىڭىز ئۆچۈرۈلىدۇ)',
     },
     "es": {
@@ -380,6 +398,12 @@ PORTAL: dict[str, dict[str, str]] = {
         "skip": "Ir a sus resultados",
         "pin_bad": "Un PIN tiene de 4 a 8 cifras (0-9).",
         "older": "Entradas anteriores",
+        "card_bad": "Ese código no puede ser correcto: compare cada letra y cifra con su tarjeta.",
+        "current_pin": "Su PIN actual",
+        "pin_wrong": "Ese no es su PIN actual. No se cambió nada.",
+        "confirm_born": "Para borrarlo todo, escriba otra vez su fecha de nacimiento",
+        "confirm_born_wrong": 'No se borró nada: para borrar todo su expediente, elija "Todo" y "Borrar" y escriba otra vez su fecha de nacimiento.',
+        "withdraw_none": "Elija al menos un fin que retirar.",
         "everything": 'Todo (con "borrar", se borra todo su expediente)',
     },
 }
@@ -392,6 +416,7 @@ ROLES: dict[str, dict[str, str]] = {
         "clinician": "health worker",
         "lab": "laboratory",
         "participant": "you",
+        "visitor": "someone with your card code",
     },
     "ar": {
         "coordinator": "المنسق",
@@ -399,6 +424,7 @@ ROLES: dict[str, dict[str, str]] = {
         "clinician": "العامل الصحي",
         "lab": "المختبر",
         "participant": "أنت",
+        "visitor": "شخص يحمل رمز بطاقتك",
     },
     "ug": {
         "coordinator": "ماسلاشتۇرغۇچى",
@@ -406,6 +432,7 @@ ROLES: dict[str, dict[str, str]] = {
         "clinician": "سەھىيە خادىمى",
         "lab": "تەجرىبىخانا",
         "participant": "سىز",
+        "visitor": "كارتا نومۇرىڭىزنى بىلگەن بىرى",
     },
     "es": {
         "coordinator": "coordinación",
@@ -413,6 +440,7 @@ ROLES: dict[str, dict[str, str]] = {
         "clinician": "personal sanitario",
         "lab": "laboratorio",
         "participant": "usted",
+        "visitor": "alguien con el código de su tarjeta",
     },
 }
 

@@ -16,12 +16,14 @@ from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
+from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from healthcamp.access import portal
-from healthcamp.access.errors import InvalidInput, VaultUnavailable
+from healthcamp.access.errors import AccessError, InvalidInput, NotFound, VaultUnavailable
 from healthcamp.access.staff import Actor, participant_actor
 from healthcamp.results import letters, trends
 from healthcamp.results.words import (
@@ -46,18 +48,23 @@ PortalView = Callable[..., HttpResponse]
 
 def _language(request: HttpRequest) -> str:
     """The sign-in page's language: chosen, remembered, or the browser's first we have."""
-    chosen = request.GET.get("lang", "")
+    chosen = request.GET.get("lang", "").partition("-")[0].lower()
     if chosen in LANGUAGES:
         request.session["portal_lang"] = chosen
         return chosen
     remembered = request.session.get("portal_lang", "")
     if remembered in LANGUAGES:
         return str(remembered)
-    for part in request.headers.get("Accept-Language", "").split(","):
-        code = part.split(";")[0].strip().partition("-")[0].lower()
-        if code in LANGUAGES:
-            return code
-    return "en"
+    # Django's own negotiation over settings.LANGUAGES, which are the portal's languages.
+    browser = translation.get_language_from_request(request).partition("-")[0]
+    return browser if browser in LANGUAGES else "en"
+
+
+def _is_date(raw: str) -> bool:
+    try:
+        return parse_date(raw) is not None
+    except ValueError:  # well-formed but impossible, such as 2001-02-30
+        return False
 
 
 def _page(
@@ -83,6 +90,11 @@ def signed_in(view: PortalView) -> PortalView:
         seen = request.session.get(SEEN_KEY)
         if not raw or not seen:
             return redirect("web:portal")
+        if request.user.is_authenticated:
+            # A staff log-in since: the browser is no longer the participant's alone.
+            for key in (SESSION_KEY, SEEN_KEY):
+                request.session.pop(key, None)
+            return redirect("web:portal")
         if timezone.now() - datetime.fromisoformat(str(seen)) > IDLE:
             language = request.session.get("portal_lang", "en")
             request.session.flush()
@@ -91,11 +103,14 @@ def signed_in(view: PortalView) -> PortalView:
         request.session[SEEN_KEY] = timezone.now().isoformat()
         try:
             return view(request, participant_actor(uuid.UUID(str(raw))), *args, **kwargs)
-        except portal.SignInRefused:  # erased since signing in
+        except (portal.SignInRefused, NotFound):  # erased since signing in
             request.session.flush()
             return redirect("web:portal")
         except VaultUnavailable as error:
             return _page(request, "web/portal/problem.html", "en", 503, message=f"{error}")
+        except AccessError as error:  # e.g. a consent replaced at the desk meanwhile
+            request.session["portal_flash"] = str(error)
+            return redirect("web:portal_record")
 
     return wrapper
 
@@ -127,17 +142,21 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 pin=form.cleaned_data["pin"],
                 address=request.META.get("REMOTE_ADDR", ""),
             )
+        except VaultUnavailable:
+            problem = f"{w['no_match']} {w['ask_desk']}"  # the same for every card
+            status = 503
         except portal.SignInLocked as locked:
             problem = f"{w['locked']} {timezone.localtime(locked.until):%H:%M}. {w['ask_desk']}"
             status = 429
         except portal.SignInRefused as refused:
-            problem = w["no_match"] if refused.tries_left is not None else str(refused)
+            problem = w["no_match"] if refused.tries_left is not None else w["card_bad"]
             if refused.tries_left is not None:
                 problem += f" {w['tries_left']} {refused.tries_left}"
             status = 401 if refused.tries_left is not None else 422
         else:
             # A fresh session: whoever used this browser before is signed out.
             request.session.flush()
+            rotate_token(request)
             request.session[SESSION_KEY] = str(signed.actor.participant_id)
             request.session["portal_lang"] = signed.language
             request.session[SEEN_KEY] = timezone.now().isoformat()
@@ -195,9 +214,7 @@ def _histories(record: portal.PortalRecord) -> list[MeasureHistory]:
                 latest=line,
                 picture=picture,
                 description=trends.describe(newest.name, newest.unit, points) if points else "",
-                values=[
-                    (o.recorded_at, o.code_value or f"{o.value:g} {o.unit}") for o in reversed(seen)
-                ],
+                values=[(o.recorded_at, o.shown) for o in reversed(seen)],
             )
         )
     return histories
@@ -261,18 +278,27 @@ def withdraw(request: HttpRequest, actor: Actor) -> HttpResponse:
     language = request.session.get("portal_lang", "en")
     chosen = request.POST.getlist("purposes")
     erase = request.POST.get("erase") == "yes"
+    w = pick(PORTAL, language)
+    born = request.POST.get("date_of_birth", "")
     try:
         done = portal.portal_withdraw(
-            actor=actor, purposes=None if "all" in chosen else chosen, erase=erase
+            actor=actor,
+            purposes=None if "all" in chosen else chosen,
+            erase=erase,
+            date_of_birth=parse_date(born) if _is_date(born) else None,
         )
     except InvalidInput as error:
-        request.session["portal_flash"] = " ".join(error.errors.values())
-        return redirect("web:portal_record")
+        request.session["portal_flash"] = (
+            w["confirm_born_wrong"] if "date_of_birth" in error.errors else w["withdraw_none"]
+        )
+        return redirect("/me/record/#consent")
     if done.participant_erased:
         request.session.flush()
         return redirect(f"/me/?erased=1&lang={language}")
-    w = pick(PORTAL, language)
-    request.session["portal_flash"] = f"{w['withdraw_done']} {', '.join(done.withdrawn)}"
+    names = pick(PURPOSES, language)
+    request.session["portal_flash"] = (
+        f"{w['withdraw_done']} {', '.join(names.get(p, p) for p in done.withdrawn)}"
+    )
     return redirect("web:portal_record")
 
 
@@ -282,9 +308,13 @@ def pin(request: HttpRequest, actor: Actor) -> HttpResponse:
     w = pick(PORTAL, request.session.get("portal_lang", "en"))
     new_pin = "" if request.POST.get("remove") else request.POST.get("pin", "")
     try:
-        portal.portal_pin_set(actor=actor, pin=new_pin)
-    except InvalidInput:
-        request.session["portal_pin_problem"] = w["pin_bad"]
+        portal.portal_pin_set(
+            actor=actor, pin=new_pin, current_pin=request.POST.get("current_pin", "")
+        )
+    except InvalidInput as error:
+        request.session["portal_pin_problem"] = (
+            w["pin_wrong"] if "current_pin" in error.errors else w["pin_bad"]
+        )
     else:
         request.session["portal_flash"] = w["pin_saved"] if new_pin else w["pin_removed"]
     return redirect("/me/record/#pin")

@@ -14,7 +14,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from healthcamp.access import consent, exams, participants, programmes, returns
-from healthcamp.access.errors import AccessDenied, InvalidInput, NotFound, VaultUnavailable
+from healthcamp.access.errors import (
+    AccessDenied,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    VaultUnavailable,
+)
 from healthcamp.access.forbidden import refusals
 from healthcamp.access.policy import default_purpose, permitted
 from healthcamp.access.roles import Action, Purpose, Role
@@ -39,6 +45,10 @@ def staff_view(view: View) -> View:
             return _problem(request, 403, str(error))
         except NotFound as error:
             return _problem(request, 404, str(error))
+        except InvalidInput as error:
+            return _problem(request, 422, " ".join(error.errors.values()))
+        except Conflict as error:
+            return _problem(request, 409, str(error))
         except VaultUnavailable as error:
             return _problem(request, 503, f"The vault cannot open this record: {error}")
 
