@@ -1,0 +1,61 @@
+"""A burst of parallel wrong tries on one card: no more get checked than the limit allows."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+from django.db import connection, connections
+
+from healthcamp.access import participants, portal
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres_only]
+
+GUESSERS = 12
+
+
+def _guess(card: str, n: int, barrier: threading.Barrier, outcomes: list[str]) -> None:
+    try:
+        barrier.wait()
+        portal.portal_sign_in(
+            card_code=card, date_of_birth=date(1990, 1, n + 1), pin="", address=f"10.1.0.{n}"
+        )
+        outcomes.append("in")
+    except portal.SignInLocked:
+        outcomes.append("locked")
+    except portal.SignInRefused:
+        outcomes.append("checked")
+    except BaseException as error:  # reported by the assertion below
+        outcomes.append(repr(error))
+    finally:
+        connections.close_all()
+
+
+def test_parallel_guesses_cannot_slip_past_the_card_limit(registrar, programme) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises every writer by design")
+    person = participants.participant_register(
+        actor=registrar.actor,
+        programme_id=programme.id,
+        given_name="Amina",
+        family_name="Haddad",
+        date_of_birth=date(1984, 3, 15),
+        sex="female",
+        preferred_language="en",
+    )
+    barrier = threading.Barrier(GUESSERS)
+    outcomes: list[str] = []
+    threads = [
+        threading.Thread(target=_guess, args=(person.card_code, n, barrier, outcomes))
+        for n in range(GUESSERS)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(set(outcomes)) <= ["checked", "locked"], outcomes
+    assert len(outcomes) == GUESSERS
+    # Each try is written down before it is checked, so whatever the interleaving, no
+    # more than the limit reach the birth-date check.
+    assert outcomes.count("checked") <= portal.CARD_FAILURE_LIMIT
