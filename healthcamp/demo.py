@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from healthcamp.access import consent, exams, participants, programmes
+from healthcamp.access import consent, exams, participants, programmes, referrals
 from healthcamp.access.errors import AccessDenied, Conflict
 from healthcamp.access.staff import Actor, staff_add
 from healthcamp.consent.rules import age_on
@@ -18,6 +18,7 @@ from healthcamp.demo_consent import DOCUMENTS, ORDER
 
 PROGRAMME = "Riverside Community Health Check 2026"
 SITES = ("Riverside Market Hall", "North Clinic Courtyard")
+CLINICS = ("Riverside District Hospital, outpatients", "St Anne's Community Clinic")
 
 # Synthetic names by language; none is a real person's record.
 NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -101,6 +102,9 @@ def seed(
     programme = programmes.programme_create(actor=coordinator, name=PROGRAMME)
     for site in SITES:
         programmes.site_create(actor=coordinator, programme_id=programme.id, name=site)
+    # Where urgent and routine referrals go (the first is where critical values are sent).
+    for clinic in CLINICS:
+        referrals.clinic_create(actor=coordinator, programme_id=programme.id, name=clinic)
     documents = _publish_documents(coordinator, programme.id)
     site_ids = [site.id for site in programmes.programmes(actor=coordinator)[0].sites]
     rng = random.Random(2026)
