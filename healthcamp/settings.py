@@ -163,6 +163,9 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
+# Behind one trusted reverse proxy: the header it sets with the client's address (e.g.
+# X-Forwarded-For; its last entry is the one the proxy appended). Empty: REMOTE_ADDR.
+CLIENT_ADDRESS_HEADER = os.environ.get("HEALTHCAMP_CLIENT_ADDRESS_HEADER", "")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

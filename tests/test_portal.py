@@ -467,3 +467,18 @@ def test_the_sign_in_page_speaks_the_browsers_language_or_the_chosen_one(db) -> 
     assert '<html lang="en" dir="ltr">' in unknown.content.decode()
     chosen = Client().get("/me/?lang=ug-CN", headers={"accept-language": "ar"})
     assert '<html lang="ug" dir="rtl">' in chosen.content.decode()
+
+
+def test_behind_a_proxy_the_configured_header_names_the_client(settings) -> None:
+    from django.test import RequestFactory
+
+    from healthcamp.web.portal_views import client_address
+
+    request = RequestFactory().post(
+        "/me/", REMOTE_ADDR="10.9.9.9", headers={"x-forwarded-for": "1.2.3.4, 198.51.100.7"}
+    )
+    assert client_address(request) == "10.9.9.9"  # not trusted unless configured
+    settings.CLIENT_ADDRESS_HEADER = "X-Forwarded-For"
+    assert client_address(request) == "198.51.100.7"  # what the proxy itself appended
+    bare = RequestFactory().post("/me/", REMOTE_ADDR="10.9.9.9")
+    assert client_address(bare) == "10.9.9.9"

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
@@ -58,6 +59,17 @@ def _language(request: HttpRequest) -> str:
     # Django's own negotiation over settings.LANGUAGES, which are the portal's languages.
     browser = translation.get_language_from_request(request).partition("-")[0]
     return browser if browser in LANGUAGES else "en"
+
+
+def client_address(request: HttpRequest) -> str:
+    """Whom the per-address limit counts: the proxy's view of the client when one is
+    configured (the last address in its header: the one it appended itself, which the
+    client cannot forge), the socket's peer otherwise."""
+    if settings.CLIENT_ADDRESS_HEADER:
+        forwarded = request.headers.get(settings.CLIENT_ADDRESS_HEADER, "")
+        if last := forwarded.split(",")[-1].strip():
+            return last
+    return str(request.META.get("REMOTE_ADDR", ""))
 
 
 def _is_date(raw: str) -> bool:
@@ -140,7 +152,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 card_code=form.cleaned_data["card_code"],
                 date_of_birth=form.cleaned_data["date_of_birth"],
                 pin=form.cleaned_data["pin"],
-                address=request.META.get("REMOTE_ADDR", ""),
+                address=client_address(request),
             )
         except VaultUnavailable:
             problem = f"{w['no_match']} {w['ask_desk']}"  # the same for every card
