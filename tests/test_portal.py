@@ -21,7 +21,7 @@ from healthcamp.access.roles import Purpose
 from healthcamp.access.staff import participant_actor, staff_add
 from healthcamp.audit.selectors import log_for_participant
 from healthcamp.registry.cardcode import display, generate
-from tests.conftest import give_consent
+from tests.conftest import ALL_PURPOSES, give_consent
 
 pytestmark = pytest.mark.django_db
 
@@ -274,17 +274,7 @@ def test_withdrawing_nothing_says_so(person) -> None:
 def test_withdrawing_everything_with_erasure_erases_the_person(person) -> None:
     client = Client()
     _sign_in(client, person.card_code)
-    every = [
-        p.value
-        for p in (
-            Purpose.SCREENING,
-            Purpose.BLOOD_TESTS,
-            Purpose.RESULTS_CONTACT,
-            Purpose.REFERRAL_SHARING,
-            Purpose.PROGRAMME_STATISTICS,
-            Purpose.DEIDENTIFIED_RESEARCH,
-        )
-    ]
+    every = list(ALL_PURPOSES)
     # Ticking each purpose withdraws them and deletes what was collected; the person stays.
     response = client.post("/me/withdraw/", {"purposes": every[:5], "erase": "yes"})
     assert response.status_code == 302
