@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 from django.db import connection, connections
 
-from healthcamp.access import participants, portal
+from healthcamp.access import portal
+from tests.test_portal import _person
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres_only]
 
@@ -32,18 +33,10 @@ def _guess(card: str, n: int, barrier: threading.Barrier, outcomes: list[str]) -
         connections.close_all()
 
 
-def test_parallel_guesses_cannot_slip_past_the_card_limit(registrar, programme) -> None:
+def test_parallel_guesses_cannot_slip_past_the_card_limit(registrar, programme, document) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: SQLite serialises every writer by design")
-    person = participants.participant_register(
-        actor=registrar.actor,
-        programme_id=programme.id,
-        given_name="Amina",
-        family_name="Haddad",
-        date_of_birth=date(1984, 3, 15),
-        sex="female",
-        preferred_language="en",
-    )
+    person = _person(registrar, programme, document)
     barrier = threading.Barrier(GUESSERS)
     outcomes: list[str] = []
     threads = [
