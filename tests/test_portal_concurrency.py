@@ -47,7 +47,7 @@ def test_parallel_guesses_cannot_slip_past_the_card_limit(registrar, programme, 
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert sorted(set(outcomes)) <= ["checked", "locked"], outcomes
+    assert set(outcomes) <= {"checked", "locked"}, outcomes  # every try answered, none let in
     assert len(outcomes) == GUESSERS
     # Each try is written down before it is checked, so whatever the interleaving, no
     # more than the limit reach the birth-date check.
