@@ -32,6 +32,7 @@ def _pending_migrations() -> bool:
 
 def serve(*, host: str, port: int, workers: int) -> int:
     """Run under gunicorn, a production WSGI server."""
+    from django.db import connections
     from gunicorn.app.base import BaseApplication
 
     from healthcamp.wsgi import application
@@ -40,12 +41,24 @@ def serve(*, host: str, port: int, workers: int) -> int:
         print("The database is not up to date: run `healthcamp migrate` first.", file=sys.stderr)
         return 2
 
+    def close_before_fork(server: Any, worker: Any) -> None:
+        # A connection open in the master would be inherited by every worker: one socket
+        # shared by several processes, whose requests then read each other's rows.
+        del server, worker
+        connections.close_all()
+
+    close_before_fork(None, None)
+
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", "-")
+            # The path without its query string: searches and portal links must not leave
+            # names, birth dates or card codes in the server's log.
+            self.cfg.set("access_log_format", '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(B)s %(L)ss')
             self.cfg.set("timeout", 60)
+            self.cfg.set("pre_fork", close_before_fork)
 
         def load(self) -> Any:
             return application
