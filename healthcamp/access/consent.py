@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from healthcamp.access import erasure, identity
 from healthcamp.access.errors import Conflict, InvalidInput, NotFound
-from healthcamp.access.guard import audit, require_consent, require_role
+from healthcamp.access.guard import audit, hold, require_role
 from healthcamp.access.models import StaffMember
 from healthcamp.access.policy import own_or
 from healthcamp.access.roles import Action, Purpose
@@ -460,6 +460,7 @@ def consent_record(
     if errors or document is None:
         raise InvalidInput(errors)
     with transaction.atomic():
+        hold([participant_id], exclusive=True)  # the newest consent replaces the old at once
         consent = Consent.objects.create(
             participant=participant,
             document=document,
@@ -537,6 +538,7 @@ def consent_withdraw(
     purpose = own_or(actor.role, Purpose.REGISTRATION)
     require_role(actor, Action.CONSENT_WITHDRAW, purpose, [participant_id])
     with transaction.atomic():
+        hold([participant_id], exclusive=True)  # waits for acts already checked
         consent = (
             Consent.objects.select_for_update().filter(pk=consent_id, participant_id=participant_id)
         ).first()
@@ -600,11 +602,6 @@ def consent_withdraw(
             erasure.shred(actor=actor, participant_id=participant_id, reason="consent_withdrawn")
             return Withdrawal(None, tuple(chosen), erased, participant_erased=True)
     return Withdrawal(views_of(participant_id)[0], tuple(chosen), erased)
-
-
-def require_purpose(*, actor: Actor, participant_id: uuid.UUID, purpose: Purpose) -> None:
-    """For services that collect data for a purpose: refuse (and audit) without consent."""
-    require_consent(actor, Action.READ, purpose, participant_id)
 
 
 # ---- programme statistics on consent itself -------------------------------------------

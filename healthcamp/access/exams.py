@@ -17,7 +17,14 @@ from django.utils import timezone
 
 from healthcamp.access import erasure, identity, referrals
 from healthcamp.access.errors import InvalidInput, NotFound
-from healthcamp.access.guard import audit, check_consent, require_consent, require_role
+from healthcamp.access.guard import (
+    audit,
+    check_consent,
+    consented,
+    deny,
+    is_consented,
+    require_role,
+)
 from healthcamp.access.policy import own_or
 from healthcamp.access.roles import Action, Purpose
 from healthcamp.access.staff import Actor
@@ -88,33 +95,33 @@ def encounter_start(
         raise InvalidInput(
             {"site_id": f"Site {site_id} is not a site of this participant's programme."}
         )
-    purpose = next(
-        (
-            p
-            for p in (Purpose.SCREENING, Purpose.BLOOD_TESTS)
-            if check_consent(actor, Action.ENCOUNTER_START, p, participant_id).allowed
-        ),
-        None,
-    )
-    if purpose is None:
-        require_consent(actor, Action.ENCOUNTER_START, Purpose.SCREENING, participant_id)
-        raise AssertionError("unreachable: consent was refused above")  # pragma: no cover
     with transaction.atomic():
-        encounter = Encounter.objects.create(
-            participant=participant,
-            site=site,
-            started_at=_when(at),
-            started_by_id=actor.staff_id,
-        )
-        audit(
-            actor,
-            Action.ENCOUNTER_START,
-            purpose,
-            "allowed",
-            [participant_id],
-            f"encounter {encounter.id} at site {site_id}",
-            site=site.name,
-        )
+        # Checked inside the transaction that starts the visit (see guard.hold).
+        decisions = [
+            (p, check_consent(actor, Action.ENCOUNTER_START, p, participant_id))
+            for p in (Purpose.SCREENING, Purpose.BLOOD_TESTS)
+        ]
+        purpose = next((p for p, d in decisions if d.allowed), None)
+        if purpose is None:
+            refusal = decisions[0][1].reason
+        else:
+            encounter = Encounter.objects.create(
+                participant=participant,
+                site=site,
+                started_at=_when(at),
+                started_by_id=actor.staff_id,
+            )
+            audit(
+                actor,
+                Action.ENCOUNTER_START,
+                purpose,
+                "allowed",
+                [participant_id],
+                f"encounter {encounter.id} at site {site_id}",
+                site=site.name,
+            )
+    if purpose is None:
+        raise deny(actor, Action.ENCOUNTER_START, Purpose.SCREENING, [participant_id], refusal)
     return encounter.id
 
 
@@ -166,7 +173,6 @@ def observation_record(
         raise NotFound(f"There is no encounter {encounter_id}.")
     participant = encounter.participant
     require_role(actor, Action.OBSERVATION_RECORD, purpose, [participant.id])
-    require_consent(actor, Action.OBSERVATION_RECORD, purpose, participant.id)
     born = identity.open_identity(participant).date_of_birth
     adult = age_on(born, timezone.localdate()) >= ADULT_AGE
     try:
@@ -174,7 +180,7 @@ def observation_record(
     except catalogue.MeasureError as error:
         raise InvalidInput({"value": str(error)}) from None
     now = _when(at)
-    with transaction.atomic():
+    with consented(actor, Action.OBSERVATION_RECORD, purpose, participant.id):
         made = [_store(encounter, m, reading, actor, now)]
         if m.key in ("height", "weight") and (bmi := _bmi(encounter)) is not None:
             bmi_measure = catalogue.load()["39156-5"]
@@ -237,8 +243,7 @@ def observations_of(
     collected = {"results_contact": ("screening", "blood_tests")}.get(
         purpose.value, (purpose.value,)
     )
-    require_consent(actor, Action.OBSERVATION_READ, purpose, participant_id)
-    with transaction.atomic():
+    with consented(actor, Action.OBSERVATION_READ, purpose, participant_id):
         found = list(
             Observation.objects.filter(
                 encounter__participant_id=participant_id, purpose__in=collected
@@ -275,8 +280,7 @@ def visits(participant_id: uuid.UUID) -> list[Visit]:
 def visits_of(*, actor: Actor, participant_id: uuid.UUID, purpose: Purpose) -> list[Visit]:
     """A participant's visits, newest first: where a lab or station adds results."""
     require_role(actor, Action.OBSERVATION_READ, purpose, [participant_id])
-    require_consent(actor, Action.OBSERVATION_READ, purpose, participant_id)
-    with transaction.atomic():
+    with consented(actor, Action.OBSERVATION_READ, purpose, participant_id):
         found = visits(participant_id)[::-1]
         audit(
             actor,
@@ -347,7 +351,7 @@ def letter_data(*, actor: Actor, participant_id: uuid.UUID) -> LetterData:
     shown: list[ObservationView] = []
     skipped: list[str] = []
     for purpose in (Purpose.SCREENING, Purpose.BLOOD_TESTS):
-        if check_consent(actor, Action.OBSERVATION_READ, purpose, participant_id).allowed:
+        if is_consented(actor, Action.OBSERVATION_READ, purpose, participant_id):
             shown += observations_of(actor=actor, participant_id=participant_id, purpose=purpose)
         else:
             skipped.append(purpose.value)

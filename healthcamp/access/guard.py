@@ -76,12 +76,47 @@ WHERE c.participant_id IN ({placeholders})
 _LONG_AGO = datetime(1970, 1, 1, tzinfo=UTC)  # withdrawals take effect when written
 
 
+class ConsentOutsideTransaction(RuntimeError):
+    """A consent check made outside the act's transaction could be stale by the time the
+    act runs (a withdrawal committed in between): a programming error, never shown."""
+
+
+def _in_own_transaction() -> bool:
+    # Django's test cases wrap each test in a transaction of their own (marked
+    # _from_testcase); only a block opened by healthcamp's code counts.
+    return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+
+def hold(participant_ids: Sequence[uuid.UUID], *, exclusive: bool = False) -> None:
+    """Inside an act's transaction: serialise it with consent changes to these people.
+
+    Acts hold the rows shared, consent changes exclusively, so a withdrawal waits for
+    acts already checked, and an act checked after it sees it. On SQLite every
+    transaction already holds the database's write lock from BEGIN (IMMEDIATE mode).
+    """
+    if not _in_own_transaction():
+        raise ConsentOutsideTransaction("hold() must run inside the act's transaction")
+    if connection.vendor != "postgresql" or not participant_ids:
+        return
+    mode = "UPDATE" if exclusive else "SHARE"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM registry_participant WHERE id = ANY(%s) "  # noqa: S608 - fixed text
+            f"ORDER BY id FOR {mode}",
+            [sorted(participant_ids)],
+        )
+
+
 def consent_statuses(
     participant_ids: Sequence[uuid.UUID], purpose: Purpose
 ) -> dict[uuid.UUID, ConsentStatus]:
-    """Each participant's status for one purpose, under their newest consent, right now."""
+    """Each participant's status for one purpose, under their newest consent, right now.
+
+    Only inside the act's transaction, with the people held (see hold()).
+    """
     if not participant_ids:
         return {}
+    hold(participant_ids)
     # How Django's UUIDField stores ids: native uuid on PostgreSQL, 32 hex digits on SQLite.
     native = connection.features.has_native_uuid_field
     db_ids: list[Any] = list(participant_ids) if native else [pid.hex for pid in participant_ids]
@@ -126,12 +161,45 @@ def check_consent(
     return decide(role=actor.role, action=action, purpose=purpose, consent=status)
 
 
-def require_consent(
-    actor: Actor, action: Action, purpose: Purpose, participant_id: uuid.UUID
-) -> None:
-    decision = check_consent(actor, action, purpose, participant_id)
-    if not decision.allowed:
-        raise deny(actor, action, purpose, [participant_id], decision.reason)
+class consented:  # a context manager, named for how it reads: `with consented(...):`
+    """The act's transaction, entered only with the participant's consent at this moment.
+
+        with consented(actor, action, purpose, participant_id):
+            ... read or write, and audit ...
+
+    The check runs inside the transaction, with the person held, so no withdrawal can
+    commit between the check and the act. A refusal ends the (empty) transaction, is
+    audited in its own, and raises AccessDenied.
+    """
+
+    def __init__(
+        self, actor: Actor, action: Action, purpose: Purpose, participant_id: uuid.UUID
+    ) -> None:
+        self.actor, self.action, self.purpose = actor, action, purpose
+        self.participant_id = participant_id
+        self.atomic = transaction.atomic()
+
+    def __enter__(self) -> None:
+        self.atomic.__enter__()
+        try:
+            decision = check_consent(self.actor, self.action, self.purpose, self.participant_id)
+        except BaseException as error:
+            self.atomic.__exit__(type(error), error, error.__traceback__)
+            raise
+        if not decision.allowed:
+            self.atomic.__exit__(None, None, None)
+            raise deny(
+                self.actor, self.action, self.purpose, [self.participant_id], decision.reason
+            )
+
+    def __exit__(self, *exc: Any) -> None:
+        self.atomic.__exit__(*exc)
+
+
+def is_consented(actor: Actor, action: Action, purpose: Purpose, participant_id: uuid.UUID) -> bool:
+    """A hint for what to offer (a letter's sections): the act itself checks again."""
+    with transaction.atomic():
+        return check_consent(actor, action, purpose, participant_id).allowed
 
 
 def split_by_consent(

@@ -22,6 +22,7 @@ from healthcamp.access.guard import audit as _audit
 from healthcamp.access.guard import (
     check_consent,
     deny,
+    hold,
     require_role,
     split_by_consent,
 )
@@ -200,9 +201,14 @@ def participant_read(
 ) -> ParticipantRecord:
     require_role(actor, Action.READ, purpose, [participant_id])
     if connection.vendor == "postgresql":
-        found = _read_and_audit_in_one_statement(actor, purpose, participant_id)
-        if not found:  # absent, or no consent now: find out which, and record it
-            decision = check_consent(actor, Action.READ, purpose, participant_id)
+        with transaction.atomic():
+            # Held first, so the one-statement read's snapshot sees any withdrawal that
+            # committed before it, and no withdrawal commits until this read is done.
+            hold([participant_id])
+            found = _read_and_audit_in_one_statement(actor, purpose, participant_id)
+            if not found:  # absent, or no consent now: find out which
+                decision = check_consent(actor, Action.READ, purpose, participant_id)
+        if not found:
             if decision.allowed or not Participant.objects.filter(pk=participant_id).exists():
                 raise _not_found(actor, Action.READ, purpose, f"id {participant_id}")
             raise deny(actor, Action.READ, purpose, [participant_id], decision.reason)
@@ -280,8 +286,8 @@ def participants_read_bulk(
 ) -> list[ParticipantRecord]:
     """Read many records for one purpose: one audit entry naming every participant read."""
     require_role(actor, Action.READ, purpose, participant_ids)
-    allowed, _refused = split_by_consent(actor, Action.READ, purpose, participant_ids)
     with transaction.atomic():
+        allowed, _refused = split_by_consent(actor, Action.READ, purpose, participant_ids)
         rows = list(Participant.objects.filter(pk__in=allowed).values_list(*_FIELDS))
         _audit(actor, Action.READ, purpose, "allowed", [row[0] for row in rows])
     return [_record(row) for row in rows]

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from healthcamp.access.errors import Conflict, InvalidInput, NotFound
-from healthcamp.access.guard import audit, check_consent, require_consent, require_role
+from healthcamp.access.guard import audit, check_consent, consented, require_role
 from healthcamp.access.programmes import clean_name
 from healthcamp.access.roles import Action, Purpose
 from healthcamp.access.staff import Actor
@@ -144,7 +144,29 @@ def referral_create(
     participant = Participant.objects.filter(pk=participant_id).first()
     if participant is None:
         raise NotFound(f"No participant with id {participant_id}. Check it and try again.")
-    require_consent(actor, Action.REFERRAL_CREATE, purpose, participant_id)
+    with consented(actor, Action.REFERRAL_CREATE, purpose, participant_id):
+        referral = _refer_for_latest(
+            actor=actor,
+            participant=participant,
+            measure=m,
+            urgency=urgency,
+            clinic_id=clinic_id,
+            purpose=purpose,
+        )
+    return referral_view(referral)
+
+
+def _refer_for_latest(
+    *,
+    actor: Actor,
+    participant: Participant,
+    measure: catalogue.Measure,
+    urgency: str,
+    clinic_id: int | None,
+    purpose: Purpose,
+) -> Referral:
+    """The referral for the measure's latest result (inside the consented transaction)."""
+    m, measure_code, participant_id = measure, measure.code, participant.id
     observation = (
         Observation.objects.filter(encounter__participant_id=participant_id, code=measure_code)
         .order_by("-recorded_at")
@@ -162,17 +184,15 @@ def referral_create(
         clinic = Clinic.objects.filter(pk=clinic_id, programme_id=participant.programme_id).first()
         if clinic is None:
             raise InvalidInput({"clinic_id": f"Clinic {clinic_id} is not one of this programme's."})
-    with transaction.atomic():
-        referral = refer(
-            actor=actor,
-            participant=participant,
-            measure_code=measure_code,
-            classification=observation.classification,
-            urgency=urgency,
-            clinic=clinic,
-            purpose=purpose,
-        )
-    return referral_view(referral)
+    return refer(
+        actor=actor,
+        participant=participant,
+        measure_code=measure_code,
+        classification=observation.classification,
+        urgency=urgency,
+        clinic=clinic,
+        purpose=purpose,
+    )
 
 
 def referral_update(*, actor: Actor, referral_id: uuid.UUID, status: str) -> ReferralView:
@@ -264,10 +284,10 @@ def referral_note(*, actor: Actor, referral_id: uuid.UUID) -> ClinicNote:
         raise NotFound(f"There is no referral {referral_id}.")
     pid = referral.participant_id
     require_role(actor, Action.REFERRAL_SHARE, purpose, [pid])
-    decision = check_consent(actor, Action.REFERRAL_SHARE, purpose, pid)
     view = referral_view(referral)
     bare = NoteReferral(view.id, view.clinic, view.urgency, view.status, view.created_at)
     with transaction.atomic():
+        decision = check_consent(actor, Action.REFERRAL_SHARE, purpose, pid)
         if not decision.allowed:
             audit(actor, Action.REFERRAL_SHARE, purpose, "denied", [pid], decision.reason)
             return ClinicNote(referral=bare, shared=False)
