@@ -25,7 +25,7 @@ TARGETS = {"single": 0.45, "bulk": 0.7}
 def child(participants: int, reads: int, bulk_size: int, rounds: int) -> dict[str, float]:
     setup_django()
     from healthcamp.access import participants as guarded
-    from healthcamp.access.programmes import programme_create
+    from healthcamp.access.programmes import member_add, programme_create
     from healthcamp.access.roles import Purpose
     from healthcamp.access.staff import staff_add
     from healthcamp.registry import cardcode
@@ -36,6 +36,8 @@ def child(participants: int, reads: int, bulk_size: int, rounds: int) -> dict[st
     registrar = staff_add(username="bench-registrar", role="registrar").actor
     programme_create(actor=coordinator, name="Bench")
     programme = Programme.objects.get(name="Bench")
+    for name in ("bench-clinician", "bench-registrar"):
+        member_add(actor=coordinator, programme_id=programme.pk, username=name)
     rng = random.Random(1)
     from healthcamp.access import identity
 

@@ -27,6 +27,8 @@ def child(letters_count: int, rounds: int) -> dict[str, float]:
     registrar = staff_add(username="r", role="registrar").actor
     clinician = staff_add(username="k", role="clinician").actor
     programme = programmes.programme_create(actor=coordinator, name="Bench").id
+    for name in ("r", "k"):
+        programmes.member_add(actor=coordinator, programme_id=programme, username=name)
     site = programmes.site_create(actor=coordinator, programme_id=programme, name="Hall").id
     draft = consent.document_create(
         actor=coordinator,

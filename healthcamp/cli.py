@@ -35,11 +35,33 @@ def serve(*, host: str, port: int, workers: int) -> int:
     from django.db import connections
     from gunicorn.app.base import BaseApplication
 
+    from healthcamp.access import server_lock
+    from healthcamp.access.backup import reapply_at_start
+    from healthcamp.access.errors import VaultUnavailable
     from healthcamp.wsgi import application
 
+    try:
+        # Held by this process and, across fork, by its workers: restore and key
+        # rotation refuse while it is held.
+        server_lock.hold_for_server()
+    except server_lock.DatabaseInUse as error:
+        print(str(error), file=sys.stderr)
+        return 2
     if _pending_migrations():
         print("The database is not up to date: run `healthcamp migrate` first.", file=sys.stderr)
         return 2
+    try:
+        # Whoever the erasure ledger lists stays erased, however this database came to be.
+        reerased = reapply_at_start()
+    except VaultUnavailable as error:
+        print(f"The server cannot start: {error}", file=sys.stderr)
+        return 2
+    if reerased:
+        print(
+            f"Erased again {reerased} participant(s) the erasure ledger lists but the database "
+            "held (a restore or a copy of an older database had brought them back).",
+            file=sys.stderr,
+        )
 
     def close_before_fork(server: Any, worker: Any) -> None:
         # A connection open in the master would be inherited by every worker: one socket
@@ -69,6 +91,7 @@ def serve(*, host: str, port: int, workers: int) -> int:
 
 
 def demo(*, participants_count: int, host: str, port: int, run_server: bool) -> int:
+    from django.conf import settings
     from rich.progress import Progress
 
     from healthcamp.demo import PORTAL_PERSON, PROGRAMME, portal_card, seed
@@ -82,6 +105,11 @@ def demo(*, participants_count: int, host: str, port: int, run_server: bool) -> 
             progress=lambda n: progress.advance(task, n),
         )
     print(f"Demo programme: {PROGRAMME} (2 sites, synthetic participants).")
+    if not settings.STAFF_TWO_FACTOR:
+        print(
+            "Two-factor log-in is off in this demo (HEALTHCAMP_STAFF_2FA=false); "
+            "`healthcamp serve` asks staff for an authenticator-app code."
+        )
     print(f"Log in at http://{host}:{port}/login/ as:")
     for login in logins:
         print(f"  {login.role:<12} name: {login.username:<12} password: {login.password}")
@@ -95,7 +123,9 @@ def demo(*, participants_count: int, host: str, port: int, run_server: bool) -> 
     return serve(host=host, port=port, workers=2)
 
 
-def staff_add_command(*, name: str, role: str, password_env: str | None) -> int:
+def staff_add_command(
+    *, name: str, role: str, password_env: str | None, programme_ids: list[int]
+) -> int:
     from healthcamp.access.errors import AccessError
     from healthcamp.access.staff import staff_add
 
@@ -104,15 +134,86 @@ def staff_add_command(*, name: str, role: str, password_env: str | None) -> int:
         print(f"The environment variable {password_env} is empty or not set.", file=sys.stderr)
         return 2
     try:
-        new = staff_add(username=name, role=role, password=password)
+        new = staff_add(username=name, role=role, password=password, programme_ids=programme_ids)
     except AccessError as error:
         print(str(error), file=sys.stderr)
         return 2
-    print(f"Staff member {new.actor.username} added with role {new.actor.role.value}.")
+    where = (
+        f" in programme {', '.join(map(str, sorted(set(programme_ids))))}"
+        if programme_ids
+        else " (in no programme yet: add them with --programme or the members API)"
+    )
+    print(f"Staff member {new.actor.username} added with role {new.actor.role.value}{where}.")
     if not password:
         print(f"Web password (shown once): {new.password}")
     print("API token (shown once, on the next line):")
     print(new.token)
+    return 0
+
+
+def staff_tokens_command(*, name: str) -> int:
+    from healthcamp.access.errors import AccessError
+    from healthcamp.access.staff import staff_tokens
+
+    try:
+        tokens = staff_tokens(username=name)
+    except AccessError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    if not tokens:
+        print(f"{name} has no API tokens.")
+        return 0
+
+    def when(moment: Any) -> str:
+        return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+    print(f"{'name':<20} {'state':<8} {'created':<16} {'expires':<16} last used")
+    for token in tokens:
+        print(
+            f"{token.label:<20} {token.state:<8} {when(token.created_at):<16} "
+            f"{when(token.expires_at):<16} {when(token.last_used_at)}"
+        )
+    return 0
+
+
+def staff_revoke_command(*, name: str, label: str | None) -> int:
+    from healthcamp.access.errors import AccessError
+    from healthcamp.access.staff import staff_revoke
+
+    try:
+        revoked = staff_revoke(username=name, label=label)
+    except AccessError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    which = f"called {label!r} " if label else ""
+    print(f"Revoked {revoked} live token(s) {which}of {name}; they now get 401.")
+    return 0
+
+
+def staff_deactivate_command(*, name: str) -> int:
+    from healthcamp.access.errors import AccessError
+    from healthcamp.access.staff import staff_deactivate
+
+    try:
+        revoked = staff_deactivate(username=name)
+    except AccessError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    print(f"{name} can no longer log in; {revoked} live token(s) revoked.")
+    return 0
+
+
+def staff_token_add_command(*, name: str, label: str) -> int:
+    from healthcamp.access.errors import AccessError
+    from healthcamp.access.staff import staff_token_add
+
+    try:
+        token = staff_token_add(username=name, label=label)
+    except AccessError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    print(f"New API token {label!r} for {name} (shown once, on the next line):")
+    print(token)
     return 0
 
 
@@ -180,6 +281,7 @@ def restore_command(*, path: str, yes: bool) -> int:
 
     from healthcamp.access.backup import BackupError, restore
     from healthcamp.access.errors import VaultUnavailable
+    from healthcamp.access.server_lock import DatabaseInUse
 
     if not yes:
         if not sys.stdin.isatty():
@@ -195,6 +297,9 @@ def restore_command(*, path: str, yes: bool) -> int:
             return 1
     try:
         info = restore(path=Path(path))
+    except DatabaseInUse as error:
+        print(f"Restore refused: {error}", file=sys.stderr)
+        return 1
     except (BackupError, VaultUnavailable) as error:
         print(f"Restore failed, nothing was changed: {error}", file=sys.stderr)
         return 1
@@ -210,6 +315,7 @@ def rotate_command() -> int:
 
     from healthcamp.access.errors import VaultUnavailable
     from healthcamp.access.keys import rotate
+    from healthcamp.access.server_lock import DatabaseInUse
 
     try:
         with Progress(transient=True) as progress:
@@ -217,6 +323,9 @@ def rotate_command() -> int:
             result = rotate(
                 progress=lambda done, total: progress.update(task, completed=done, total=total)
             )
+    except DatabaseInUse as error:
+        print(f"Key rotation refused: {error}", file=sys.stderr)
+        return 1
     except VaultUnavailable as error:
         print(f"Key rotation stopped: {error} Run it again to resume.", file=sys.stderr)
         return 1
@@ -255,6 +364,24 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="VAR",
         help="read the web password from this environment variable (default: generate one)",
     )
+    p.add_argument(
+        "--programme",
+        type=int,
+        action="append",
+        default=[],
+        metavar="ID",
+        help="a programme they work for (repeat for several)",
+    )
+    p = staff_commands.add_parser("tokens", help="list a member's API tokens (never the secret)")
+    p.add_argument("name")
+    p = staff_commands.add_parser("revoke", help="revoke a member's API tokens (all by default)")
+    p.add_argument("name")
+    p.add_argument("--token", metavar="LABEL", help="only the token with this name")
+    p = staff_commands.add_parser("token", help="make another API token for a member")
+    p.add_argument("name")
+    p.add_argument("--label", required=True, help="a name for it, e.g. 'tablet 3'")
+    p = staff_commands.add_parser("deactivate", help="a member who leaves: no log-in, no tokens")
+    p.add_argument("name")
 
     p = commands.add_parser("backup", help="write an encrypted, checksummed snapshot")
     p.add_argument("file")
@@ -276,9 +403,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def staff(args: argparse.Namespace) -> int:
+    if args.staff_command == "tokens":
+        return staff_tokens_command(name=args.name)
+    if args.staff_command == "revoke":
+        return staff_revoke_command(name=args.name, label=args.token)
+    if args.staff_command == "token":
+        return staff_token_add_command(name=args.name, label=args.label)
+    if args.staff_command == "deactivate":
+        return staff_deactivate_command(name=args.name)
+    return staff_add_command(
+        name=args.name,
+        role=args.role,
+        password_env=args.password_env,
+        programme_ids=args.programme,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from django.core.exceptions import ImproperlyConfigured
+
+    if args.command == "demo":
+        # A local sample with printed passwords: the app code would only stand in the way.
+        os.environ.setdefault("HEALTHCAMP_STAFF_2FA", "false")
 
     try:
         _setup_django()
@@ -301,7 +449,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _migrate()
         return 0
     if args.command == "staff":
-        return staff_add_command(name=args.name, role=args.role, password_env=args.password_env)
+        return staff(args)
     if args.command == "audit":
         return audit_verify()
     if args.command == "backup":

@@ -100,6 +100,11 @@ def seed(
         return logins  # seeded before
     coordinator, registrar = actors["coordinator"], actors["registrar"]
     programme = programmes.programme_create(actor=coordinator, name=PROGRAMME)
+    for member in actors.values():  # every demo login works for the demo programme
+        if member is not coordinator:
+            programmes.member_add(
+                actor=coordinator, programme_id=programme.id, username=member.username
+            )
     for site in SITES:
         programmes.site_create(actor=coordinator, programme_id=programme.id, name=site)
     # Where urgent and routine referrals go (the first is where critical values are sent).

@@ -20,6 +20,9 @@ class Purpose(StrEnum):
     # The participant seeing, withdrawing from or taking a copy of their own record:
     # their right, never something they must consent to.
     OWN_RECORD = "own_record"
+    # Keeping the system honest: the audit log's integrity, failed staff sign-ins.
+    # Touches no participant's health data or name.
+    AUDIT = "audit"
 
 
 # The purposes a participant says yes or no to, one by one.

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "healthcamp.registry",
     "healthcamp.audit",
     "healthcamp.consent",
@@ -81,11 +83,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "healthcamp.web.nostore.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -167,11 +171,24 @@ AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 # X-Forwarded-For; its last entry is the one the proxy appended). Empty: REMOTE_ADDR.
 CLIENT_ADDRESS_HEADER = os.environ.get("HEALTHCAMP_CLIENT_ADDRESS_HEADER", "")
 
+# Distinct records one staff member may open by id for registration (no card, no consented
+# purpose) per hour; more is refused and stands out in the audit log. 0: no limit.
+IDENTITY_READS_PER_HOUR = envint("HEALTHCAMP_IDENTITY_READS_PER_HOUR", 100)
+
+# Staff web log-in asks for a code from an authenticator app after the password (TOTP).
+STAFF_TWO_FACTOR = envbool("HEALTHCAMP_STAFF_2FA", "true")
+OTP_TOTP_ISSUER = "healthcamp"
+
+# API tokens expire this many days after they are made (0: never).
+API_TOKEN_DAYS = envint("HEALTHCAMP_TOKEN_DAYS", 90)
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 8 * 60 * 60  # one working day at a station
 SESSION_COOKIE_SECURE = envbool("HEALTHCAMP_SECURE_COOKIES", "false")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Behind HTTPS, browsers are told to use nothing else for a year.
+SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60 if SESSION_COOKIE_SECURE else 0
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Nothing leaves for other sites; same-origin keeps the Origin header that CSRF checks

@@ -21,10 +21,28 @@ def _isolated_settings(settings: Any, tmp_path: Any) -> None:
     # Each test keeps its own audit head file; fast hashing for test passwords.
     settings.AUDIT_HEAD_FILE = tmp_path / "audit-head"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Page tests log in with a password only; tests/test_two_factor.py turns the code on.
+    settings.STAFF_TWO_FACTOR = False
 
 
 def _staff(role: str) -> NewStaff:
-    return staff_add(username=f"{role}-1", role=role, password=f"{role}-test-password")
+    # The personas work for every programme of the test (see `programme` too).
+    from healthcamp.registry.models import Programme
+
+    return staff_add(
+        username=f"{role}-1",
+        role=role,
+        password=f"{role}-test-password",
+        programme_ids=list(Programme.objects.values_list("pk", flat=True)),
+    )
+
+
+def join_everyone(programme_id: int) -> None:
+    """Make every staff member so far a member of a programme (tests' shorthand)."""
+    from healthcamp.access.models import ProgrammeMembership, StaffMember
+
+    for staff_id in StaffMember.objects.values_list("pk", flat=True):
+        ProgrammeMembership.objects.get_or_create(staff_id=staff_id, programme_id=programme_id)
 
 
 @pytest.fixture
@@ -60,6 +78,7 @@ def auditor(db: None) -> NewStaff:
 @pytest.fixture
 def programme(coordinator: NewStaff) -> programmes.Created:
     created = programmes.programme_create(actor=coordinator.actor, name="Test Camp")
+    join_everyone(created.id)
     programmes.site_create(actor=coordinator.actor, programme_id=created.id, name="Market Hall")
     return created
 

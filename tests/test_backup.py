@@ -19,11 +19,12 @@ from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from datetime import date
 from healthcamp.access import participants
-from healthcamp.access.programmes import programme_create
+from healthcamp.access.programmes import member_add, programme_create
 from healthcamp.access.staff import staff_add
 r = staff_add(username="r", role="registrar", password="pw-123456-x").actor
 c = staff_add(username="c", role="coordinator", password="pw-123456-x").actor
 p = programme_create(actor=c, name="Drill").id
+member_add(actor=c, programme_id=p, username="r")
 ids = [str(participants.participant_register(actor=r, programme_id=p, given_name=n,
        family_name="Drillson", date_of_birth=date(1970, 1, 1), sex="other",
        preferred_language="en").id) for n in ("Erin", "Frank", "Gita")]
@@ -207,3 +208,25 @@ def test_keys_rotate_from_the_command_line(tmp_path: Path) -> None:
     }
     assert _cli(home, "audit", "verify").returncode == 0
     assert [p.name for p in home.iterdir() if p.name.startswith("vault-kek.retired-")]
+
+
+@pytest.mark.cli
+def test_a_backup_from_before_a_rotation_restores_with_the_retired_key(tmp_path: Path) -> None:
+    """Retired keys are loaded for reading: a backup sealed before `keys rotate` restores,
+    and the data keys it holds (wrapped by the retired key) open."""
+    home = tmp_path / "home"
+    home.mkdir()
+    erin, frank, gita = json.loads(_py(home, SETUP))
+    snapshot = tmp_path / "before.hcbackup"
+    assert _cli(home, "backup", str(snapshot)).returncode == 0
+    assert _cli(home, "keys", "rotate").returncode == 0
+    restored = _cli(home, "restore", str(snapshot), "--yes")
+    assert restored.returncode == 0, restored.stderr
+    assert json.loads(_py(home, CHECK, erin, frank, gita)) == {
+        erin: "Erin",
+        frank: "Frank",
+        gita: "Gita",
+    }
+    again = _cli(home, "keys", "rotate")  # and they are re-wrapped by the next rotation
+    assert again.returncode == 0, again.stderr
+    assert "3 data key(s) re-wrapped" in again.stdout

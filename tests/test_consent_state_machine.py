@@ -35,6 +35,7 @@ from healthcamp.access.roles import STAFF_ROLES, Action, Purpose, Role
 from healthcamp.access.staff import participant_actor, staff_add
 from healthcamp.audit.selectors import entry_count
 from healthcamp.purposes import CONSENT_PURPOSES
+from tests.conftest import join_everyone
 
 _run = itertools.count()
 purpose_sets = st.sets(st.sampled_from(CONSENT_PURPOSES), min_size=1).map(sorted)
@@ -54,6 +55,7 @@ class ConsentMachine(RuleBasedStateMachine):
         }
         coordinator = self.staff[Role.COORDINATOR].actor
         self.programme = programmes.programme_create(actor=coordinator, name=f"Camp {n}").id
+        join_everyone(self.programme)
         self.version = 0
         self.document: consent.DocumentView | None = None
         self.model: dict[uuid.UUID, dict[str, str] | None] = {}

@@ -38,6 +38,7 @@ from healthcamp.access.staff import staff_add
 coordinator = staff_add(username="coord", role="coordinator", password=None)
 registrar = staff_add(username="desk", role="registrar", password=None)
 camp = programmes.programme_create(actor=coordinator.actor, name="Fork Camp")
+programmes.member_add(actor=coordinator.actor, programme_id=camp.id, username="desk")
 ids, cards = [], []
 for n, name in enumerate(["Amina", "Bilal", "Chen", "Dalia"]):
     made = participants.participant_register(

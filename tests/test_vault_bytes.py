@@ -73,13 +73,15 @@ django.setup()
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from healthcamp.access.staff import staff_add
-from healthcamp.access.programmes import programme_create
+from healthcamp.access.programmes import member_add, programme_create
 from tests.test_vault_bytes import _register_everyone
 class S:
     def __init__(self, new): self.actor = new.actor
 registrar = S(staff_add(username="r", role="registrar", password="pw-123456-x"))
 coordinator = S(staff_add(username="c", role="coordinator", password="pw-123456-x"))
-_register_everyone(registrar, coordinator, programme_create(actor=coordinator.actor, name="P").id)
+programme_id = programme_create(actor=coordinator.actor, name="P").id
+member_add(actor=coordinator.actor, programme_id=programme_id, username="r")
+_register_everyone(registrar, coordinator, programme_id)
 import sys
 if "--erase" in sys.argv:
     from django.db import connection
@@ -92,6 +94,20 @@ if "--erase" in sys.argv:
     participant_erase(actor=coordinator.actor, participant_id=person.id)
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+if "--erase-while-open" in sys.argv:  # as in a running server: connections stay open
+    import sqlite3
+    from django.db import connection
+    from healthcamp.access.erasure import participant_erase
+    from healthcamp.registry.models import Participant
+    other_worker = sqlite3.connect(connection.settings_dict["NAME"])
+    other_worker.execute("SELECT count(*) FROM registry_participant").fetchall()
+    person = Participant.objects.order_by("registered_at").first()
+    key, name = bytes(person.wrapped_key), bytes(person.given_name_sealed)
+    participant_erase(actor=coordinator.actor, participant_id=person.id)
+    home = os.environ["HEALTHCAMP_HOME"]
+    raw = b"".join(open(os.path.join(home, f), "rb").read()
+                   for f in os.listdir(home) if f.startswith("healthcamp.sqlite3"))
+    print("key in files:", key in raw, "name in files:", name in raw)
 """
 
 
@@ -143,6 +159,60 @@ def test_an_erased_persons_key_is_overwritten_in_the_file(tmp_path: Path) -> Non
     assert b"erasure" in raw.lower()
     assert wrapped_key not in raw
     assert sealed_name not in raw
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("HEALTHCAMP_DATABASE_URL")), reason="this half looks at a SQLite file"
+)
+def test_an_erased_persons_key_leaves_the_wal_while_the_server_runs(tmp_path: Path) -> None:
+    """The erasure checkpoints the WAL (TRUNCATE) once it commits: with the server's
+    connections still open, neither the wrapped data key nor a sealed field of the erased
+    person is left in healthcamp.sqlite3 or its -wal file."""
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, "--erase-while-open"],
+        env={
+            **os.environ,
+            "HEALTHCAMP_HOME": str(tmp_path),
+            "DJANGO_SETTINGS_MODULE": "healthcamp.settings",
+        },
+        check=True,
+        cwd=Path(__file__).parent.parent,
+        timeout=120,
+        capture_output=True,
+        text=True,
+    )
+    assert done.stdout.strip().splitlines()[-1] == "key in files: False name in files: False"
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_an_erasure_vacuums_the_erased_row_away_on_postgresql(
+    registrar, coordinator, programme
+) -> None:
+    """After the erasure commits, VACUUM has removed the erased row version from the
+    participant table: its line pointer holds no tuple any more."""
+    if connection.vendor != "postgresql":
+        pytest.skip("VACUUM is PostgreSQL's")
+    from healthcamp.access.erasure import participant_erase
+
+    _register_everyone(registrar, coordinator, programme.id)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, ctid::text FROM registry_participant ORDER BY registered_at")
+        pid, ctid = cursor.fetchone()
+    block, offset = (int(n) for n in ctid.strip("()").split(","))
+    participant_erase(actor=coordinator.actor, participant_id=pid)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pageinspect")
+        try:
+            cursor.execute(
+                "SELECT lp_flags, lp_len FROM heap_page_items("
+                "get_raw_page('registry_participant', %s)) WHERE lp = %s",
+                [block, offset],
+            )
+            flags, length = cursor.fetchone()
+        finally:
+            cursor.execute("DROP EXTENSION pageinspect")
+    assert (flags, length) in {(0, 0), (3, 0)}  # unused, or a dead stub with no tuple
 
 
 @pytest.mark.postgres_only

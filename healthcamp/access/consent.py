@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import langcodes
@@ -21,9 +21,17 @@ from healthcamp.access.errors import Conflict, InvalidInput, NotFound
 from healthcamp.access.guard import audit, hold, require_role
 from healthcamp.access.models import StaffMember
 from healthcamp.access.policy import own_or
-from healthcamp.access.roles import Action, Purpose
+from healthcamp.access.roles import Action, Purpose, Role
 from healthcamp.access.staff import Actor
-from healthcamp.consent.models import Consent, ConsentDocument, Decision, DocumentPurpose
+from healthcamp.consent.models import (
+    BODY_MAX,
+    DESCRIPTION_MAX,
+    TITLE_MAX,
+    Consent,
+    ConsentDocument,
+    Decision,
+    DocumentPurpose,
+)
 from healthcamp.consent.rules import (
     ConsentStatus,
     DecisionFact,
@@ -34,7 +42,7 @@ from healthcamp.consent.rules import (
 from healthcamp.consent.rules import text_sha256 as document_sha256
 from healthcamp.purposes import CONSENT_PURPOSE_VALUES, CONSENT_PURPOSES
 from healthcamp.registry import validation
-from healthcamp.registry.models import Participant, Programme
+from healthcamp.registry.models import INT32_MAX, Participant, Programme
 
 METHODS = {m.value for m in Consent.Method}
 RELATIONSHIPS = {r.value for r in Consent.Relationship}
@@ -132,6 +140,19 @@ def _document_view(document: ConsentDocument) -> DocumentView:
 # ---- documents -----------------------------------------------------------------------
 
 
+def _text_errors(title: str, body: str, purposes: Sequence[Mapping[str, str]]) -> dict[str, str]:
+    """Limits the database also checks, said before it refuses (both databases alike)."""
+    errors: dict[str, str] = {}
+    texts = [("title", title, TITLE_MAX), ("body", body, BODY_MAX)]
+    texts += [("purposes", str(p.get("description", "")), DESCRIPTION_MAX) for p in purposes]
+    for field, text, limit in texts:
+        if "\x00" in text:
+            errors.setdefault(field, f"The {field} contains a NUL byte (\\x00); remove it.")
+        elif len(text.strip()) > limit:
+            errors.setdefault(field, f"The {field} is longer than {limit} characters; shorten it.")
+    return errors
+
+
 def document_create(
     *,
     actor: Actor,
@@ -143,14 +164,17 @@ def document_create(
     purposes: Sequence[Mapping[str, str]],
 ) -> DocumentView:
     """A draft in one language; each purpose described in plain words, data categories too."""
-    require_role(actor, Action.CONSENT_DOCUMENT_WRITE, Purpose.PROGRAMME_SETUP)
+    require_role(
+        actor, Action.CONSENT_DOCUMENT_WRITE, Purpose.PROGRAMME_SETUP, programme_id=programme_id
+    )
     errors: dict[str, str] = {}
     try:
         language = validation.clean_language(language)
     except ValueError as error:
         errors["language"] = str(error)
-    if version < 1:
-        errors["version"] = "The version is a whole number from 1 up."
+    if not 1 <= version <= INT32_MAX:
+        errors["version"] = f"The version is a whole number from 1 up, at most {INT32_MAX}."
+    errors |= _text_errors(title, body, purposes)
     if not title.strip():
         errors["title"] = "Give the document a title."
     if not body.strip():
@@ -210,7 +234,9 @@ def document_create(
 
 def document_publish(*, actor: Actor, programme_id: int, document_id: int) -> DocumentView:
     """Fix the text for ever: its SHA-256 is stored, and it can no longer change."""
-    require_role(actor, Action.CONSENT_DOCUMENT_WRITE, Purpose.PROGRAMME_SETUP)
+    require_role(
+        actor, Action.CONSENT_DOCUMENT_WRITE, Purpose.PROGRAMME_SETUP, programme_id=programme_id
+    )
     with transaction.atomic():
         document = (
             ConsentDocument.objects.select_for_update()
@@ -329,7 +355,9 @@ def views_of(participant_id: uuid.UUID) -> list[ConsentView]:
             method=c.method,
             recorded_by=c.recorded_by.user.get_username(),
             witness=c.witness.user.get_username() if c.witness else "",
-            paper_reference=c.paper_reference,
+            paper_reference=identity.open_for(
+                c.participant, field="paper_reference", sealed=bytes(c.paper_reference_sealed)
+            ),
             guardian_name=identity.open_for(
                 c.participant, field="guardian_name", sealed=bytes(c.guardian_name_sealed)
             ),
@@ -398,6 +426,10 @@ def _method_errors(
             return {"witness_id": "The witness is someone other than the person recording."}
     if method == "paper" and not paper_reference.strip():
         return {"paper_reference": "Give the reference written on the paper form."}
+    try:
+        validation.clean_paper_reference(paper_reference)
+    except ValueError as error:
+        return {"paper_reference": str(error)}
     return {}
 
 
@@ -421,6 +453,8 @@ def _minor_errors(
             f"The participant is under {programme.age_of_majority}: record the consenting "
             "guardian's name and relationship. Without it nothing is collected."
         )
+    elif name_error := _guardian_name_error(guardian.name):
+        errors["guardian.name"] = name_error
     elif guardian.relationship not in RELATIONSHIPS:
         errors["guardian"] = f"The guardian's relationship is one of {sorted(RELATIONSHIPS)}."
     if needed.assent and assent is not True:
@@ -429,6 +463,15 @@ def _minor_errors(
             "without their own yes nothing is collected."
         )
     return errors
+
+
+def _guardian_name_error(name: str) -> str:
+    """A guardian's name follows the rules of a participant's name (no digits, <= 100)."""
+    try:
+        validation.clean_name(name, label="name", whose="guardian's")
+    except ValueError as error:
+        return str(error)
+    return ""
 
 
 def consent_record(
@@ -467,9 +510,17 @@ def consent_record(
             method=method,
             recorded_by_id=recorded_by,
             witness=witness,
-            paper_reference=paper_reference.strip() if method == "paper" else "",
+            paper_reference_sealed=identity.seal_for(
+                participant,
+                field="paper_reference",
+                value=validation.clean_paper_reference(paper_reference),
+            )
+            if method == "paper"
+            else b"",
             guardian_name_sealed=identity.seal_for(
-                participant, field="guardian_name", value=guardian.name.strip()
+                participant,
+                field="guardian_name",
+                value=validation.clean_name(guardian.name, label="name", whose="guardian's"),
             )
             if guardian
             else b"",
@@ -504,7 +555,14 @@ def consents_of(*, actor: Actor, participant_id: uuid.UUID) -> list[ConsentView]
             raise NotFound(f"No participant with id {participant_id}. Check it and try again.")
         views = views_of(participant_id)
         audit(actor, Action.CONSENT_READ, purpose, "allowed", [participant_id])
+    if actor.role not in _SEE_GUARDIANS:
+        # A station needs to know consent was given, not who the guardian is.
+        views = [replace(v, guardian_name="") for v in views]
     return views
+
+
+# Who sees a guardian's name: the desk that records it, and the person themselves.
+_SEE_GUARDIANS = frozenset({Role.REGISTRAR, Role.COORDINATOR, Role.PARTICIPANT})
 
 
 def consent_of(*, actor: Actor, participant_id: uuid.UUID, consent_id: int) -> ConsentView:
@@ -537,6 +595,10 @@ def consent_withdraw(
     """
     purpose = own_or(actor.role, Purpose.REGISTRATION)
     require_role(actor, Action.CONSENT_WITHDRAW, purpose, [participant_id])
+    if erase and purposes is None and actor.role is not Role.PARTICIPANT:
+        # Everything + erase destroys the whole record: the coordinator's act (or the
+        # person's own, in the portal), not any station's.
+        require_role(actor, Action.ERASE, purpose, [participant_id])
     with transaction.atomic():
         hold([participant_id], exclusive=True)  # waits for acts already checked
         consent = (
@@ -624,7 +686,9 @@ def consent_rates(*, actor: Actor, programme_id: int) -> list[PurposeRate]:
 
     Counts only; no participant is named. Coordinators only.
     """
-    require_role(actor, Action.CONSENT_DOCUMENT_WRITE, Purpose.PROGRAMME_SETUP)
+    require_role(
+        actor, Action.CONSENT_DOCUMENT_WRITE, Purpose.PROGRAMME_SETUP, programme_id=programme_id
+    )
     newest: dict[uuid.UUID, int] = {}
     for consent_id, pid in (
         Consent.objects.filter(participant__programme_id=programme_id)

@@ -15,6 +15,7 @@ entries: they hold no names.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import uuid
 from collections.abc import Callable
@@ -22,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from healthcamp.access import identity
@@ -68,6 +70,61 @@ def _mirror(record: dict[str, str]) -> None:
         handle.write(json.dumps(record, sort_keys=True) + "\n")
 
 
+log = logging.getLogger(__name__)
+
+
+def purge_erased_bytes() -> None:
+    """After an erasure commits, drop the copies of the deleted rows the engine keeps.
+
+    SQLite (secure_delete on) zeroes the rows in the pages it writes, but the pages as
+    they were stay in the write-ahead log until a checkpoint: wal_checkpoint(TRUNCATE)
+    copies the new pages home and empties the WAL file. PostgreSQL keeps deleted rows
+    as dead tuples until VACUUM; the README says what VACUUM leaves behind.
+    """
+    if connection.in_atomic_block:  # only ever after the commit, never inside a transaction
+        return
+    try:
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy = cursor.fetchone()[0]
+                if busy:
+                    log.warning(
+                        "After an erasure the WAL could not be emptied (a reader held it); "
+                        "the next checkpoint will."
+                    )
+            elif connection.vendor == "postgresql":
+                for table in _erased_tables():
+                    cursor.execute(f"VACUUM (INDEX_CLEANUP ON) {connection.ops.quote_name(table)}")
+    except DatabaseError as error:  # the erasure stands; only the clean-up is late
+        log.warning("Clean-up after an erasure failed: %s", error)
+
+
+def _erased_tables() -> list[str]:
+    """The participant table and every table whose rows are deleted with a participant
+    (cascade, transitively)."""
+    tables: list[str] = []
+    todo: list[type[Model]] = [Participant]
+    while todo:
+        model = todo.pop()
+        if model._meta.db_table in tables:
+            continue
+        tables.append(model._meta.db_table)
+        todo.extend(
+            relation.related_model
+            for relation in model._meta.related_objects
+            if isinstance(relation.related_model, type)
+        )
+    return tables
+
+
+def _purge_after_commit() -> None:
+    """Schedule purge_erased_bytes once per transaction, however many people it erases."""
+    pending = getattr(connection, "run_on_commit", [])
+    if not any(entry[1] is purge_erased_bytes for entry in pending):
+        transaction.on_commit(purge_erased_bytes)
+
+
 @dataclass(frozen=True)
 class Erased:
     pseudonym: str
@@ -105,6 +162,7 @@ def shred(*, actor: Actor, participant_id: uuid.UUID, reason: str) -> Erased:
         )
         record = {"pseudonym": name, "erased_at": now.isoformat(), "reason": reason}
         transaction.on_commit(lambda: _mirror(record))
+        _purge_after_commit()
     return Erased(name, now.isoformat())
 
 

@@ -192,8 +192,8 @@ def observation_record(
             purpose,
             "allowed",
             [participant.id],
-            f"{', '.join(o.code for o in made)} in encounter {encounter_id}"
-            + ("; CRITICAL" if any(o.critical for o in made) else ""),
+            # Which measures, never their values or classes: auditors read these bytes.
+            f"{', '.join(o.code for o in made)} in encounter {encounter_id}",
             site=encounter.site.name,
         )
         for critical in (o for o in made if o.critical):

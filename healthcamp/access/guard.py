@@ -15,12 +15,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from healthcamp.access.errors import AccessDenied
+from healthcamp.access.models import ProgrammeMembership
 from healthcamp.access.policy import Decision as PolicyDecision
 from healthcamp.access.policy import decide, needs_consent, permitted
 from healthcamp.access.roles import Action, Purpose, Role
 from healthcamp.access.staff import Actor
 from healthcamp.audit import chain
 from healthcamp.consent.rules import ConsentStatus, DecisionFact, status_of
+from healthcamp.registry.models import Participant, Programme
 
 
 def audit(
@@ -54,14 +56,65 @@ def deny(
 
 
 def require_role(
-    actor: Actor, action: Action, purpose: Purpose, subjects: Sequence[uuid.UUID] = ()
+    actor: Actor,
+    action: Action,
+    purpose: Purpose,
+    subjects: Sequence[uuid.UUID] = (),
+    *,
+    programme_id: int | None = None,
 ) -> None:
+    """The role's half of the decision, and the actor's reach: their own record for a
+    participant, their programmes (programme_id, and the subjects') for staff."""
     decision = permitted(role=actor.role, action=action, purpose=purpose)
     if not decision.allowed:
         raise deny(actor, action, purpose, subjects, decision.reason)
-    if actor.role is Role.PARTICIPANT and list(subjects) != [actor.participant_id]:
-        # A participant's role covers one record: their own.
-        raise deny(actor, action, purpose, subjects, "A participant may see only their own record.")
+    if actor.role is Role.PARTICIPANT:
+        if list(subjects) != [actor.participant_id]:
+            # A participant's role covers one record: their own.
+            raise deny(
+                actor, action, purpose, subjects, "A participant may see only their own record."
+            )
+        return
+    require_member(actor, action, purpose, subjects, programme_id=programme_id)
+
+
+def require_member(
+    actor: Actor,
+    action: Action,
+    purpose: Purpose,
+    subjects: Sequence[uuid.UUID] = (),
+    *,
+    programme_id: int | None = None,
+) -> None:
+    """Staff act only within the programmes they belong to; anything else is refused
+    and audited (a programme that does not exist is left to the act's own not-found)."""
+    if actor.staff_id is None:
+        return
+    # Read afresh at each act: a member removed, or a programme just created, counts now.
+    theirs = ProgrammeMembership.objects.filter(staff_id=actor.staff_id).values("programme_id")
+    outside: set[int] = set()
+    if subjects:
+        outside |= set(
+            Participant.objects.filter(pk__in=list(subjects))
+            .exclude(programme_id__in=theirs)
+            .values_list("programme_id", flat=True)
+        )
+    if programme_id is not None:
+        outside |= set(
+            Programme.objects.filter(pk=programme_id)
+            .exclude(pk__in=theirs)
+            .values_list("pk", flat=True)
+        )
+    if outside:
+        named = ", ".join(map(str, sorted(outside)))
+        raise deny(
+            actor,
+            action,
+            purpose,
+            subjects,
+            f"{actor.username} is not a member of programme {named}; "
+            "a coordinator of that programme can add them.",
+        )
 
 
 # Every consent of the given participants, with its decision for one purpose (if it has

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from healthcamp.access import identity
+from healthcamp.access import identity, identity_reads
 from healthcamp.access.errors import AccessDenied, InvalidInput, NotFound
 from healthcamp.access.guard import audit as _audit
 from healthcamp.access.guard import (
@@ -141,7 +141,7 @@ def participant_register(
     today: date | None = None,
 ) -> ParticipantRecord:
     purpose = Purpose.REGISTRATION
-    require_role(actor, Action.REGISTER, purpose, ())
+    require_role(actor, Action.REGISTER, purpose, (), programme_id=programme_id)
     errors: dict[str, str] = {}
     cleaned: dict[str, object] = {}
     checks: dict[str, Callable[[], object]] = {
@@ -200,6 +200,7 @@ def participant_read(
     *, actor: Actor, purpose: Purpose, participant_id: uuid.UUID
 ) -> ParticipantRecord:
     require_role(actor, Action.READ, purpose, [participant_id])
+    _limit_identity_reads(actor, purpose, [participant_id])
     if connection.vendor == "postgresql":
         with transaction.atomic():
             # Held first, so the one-statement read's snapshot sees any withdrawal that
@@ -281,11 +282,35 @@ def _read_and_audit_in_one_statement(
     return found
 
 
+def _limit_identity_reads(
+    actor: Actor, purpose: Purpose, participant_ids: Sequence[uuid.UUID]
+) -> None:
+    """Registration reads by id need no consent: bounded per staff member and hour."""
+    if purpose is not Purpose.REGISTRATION:
+        return
+    with transaction.atomic():
+        opened = next(
+            (n for pid in participant_ids if (n := identity_reads.over_limit(actor, pid))),
+            None,
+        )
+    if opened is not None:
+        raise deny(
+            actor,
+            Action.READ,
+            purpose,
+            participant_ids,
+            f"alert: {actor.username} opened {opened} distinct records in the last hour "
+            "without a card or a consented purpose; open a record by its card, or ask a "
+            "coordinator to raise HEALTHCAMP_IDENTITY_READS_PER_HOUR.",
+        )
+
+
 def participants_read_bulk(
     *, actor: Actor, purpose: Purpose, participant_ids: Sequence[uuid.UUID]
 ) -> list[ParticipantRecord]:
     """Read many records for one purpose: one audit entry naming every participant read."""
     require_role(actor, Action.READ, purpose, participant_ids)
+    _limit_identity_reads(actor, purpose, participant_ids)
     with transaction.atomic():
         allowed, _refused = split_by_consent(actor, Action.READ, purpose, participant_ids)
         rows = list(Participant.objects.filter(pk__in=allowed).values_list(*_FIELDS))

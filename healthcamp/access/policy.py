@@ -34,7 +34,9 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.CONSENT_READ: _IDENTIFY,
         Action.CONSENT_WITHDRAW: _IDENTIFY,
         Action.ERASE: _IDENTIFY,
+        Action.PORTAL_PIN_RESET: _IDENTIFY,
         Action.CLINIC_CREATE: _SETUP,
+        Action.MEMBER_ADD: _SETUP,
         Action.REFERRAL_MANAGE: _IDENTIFY,
         Action.EXPORT_OWN_RECORD: _IDENTIFY,
         Action.RESULTS_RETURN: _IDENTIFY,
@@ -43,6 +45,7 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
     },
     Role.REGISTRAR: {
         Action.REGISTER: _IDENTIFY,
+        Action.PORTAL_PIN_RESET: _IDENTIFY,
         Action.READ: _IDENTIFY,
         Action.SEARCH: _IDENTIFY,
         Action.CONSENT_RECORD: _IDENTIFY,
@@ -71,7 +74,9 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.CONSENT_WITHDRAW: _IDENTIFY,
     },
     Role.ANALYST: {},
-    Role.AUDITOR: {},
+    # The log's integrity: its entries (ids, roles, purposes, hashes) and verification;
+    # never a name or a health value.
+    Role.AUDITOR: {Action.AUDIT_READ: frozenset({Purpose.AUDIT})},
     # Signed in with their card: their own record, for no other purpose (the guard
     # also checks that the record is theirs).
     Role.PARTICIPANT: {
@@ -154,6 +159,10 @@ def _verb(action: Action) -> str:
         Action.REFERRAL_SHARE: "share results with a referral clinic",
         Action.PORTAL_SIGN_IN: "sign in to the participant portal",
         Action.PORTAL_PIN_SET: "set a portal PIN",
+        Action.PORTAL_PIN_RESET: "reset a participant's portal PIN",
+        Action.MEMBER_ADD: "add staff to a programme",
+        Action.AUDIT_READ: "read the audit log",
+        Action.AUTHENTICATE: "sign in",
     }[action]
 
 
@@ -163,7 +172,7 @@ _DEFAULT_PURPOSE = {
     Role.CLINICIAN: Purpose.SCREENING,
     Role.LAB: Purpose.BLOOD_TESTS,
     Role.ANALYST: Purpose.PROGRAMME_STATISTICS,
-    Role.AUDITOR: Purpose.REGISTRATION,
+    Role.AUDITOR: Purpose.AUDIT,
     Role.PARTICIPANT: Purpose.OWN_RECORD,
     Role.VISITOR: Purpose.OWN_RECORD,
 }

@@ -3,9 +3,23 @@
 Signing in needs the card code and the date of birth, and the PIN when the person set
 one. A card code is 10 random Crockford base-32 characters (about 10^15 codes), so a
 stranger cannot guess one; what the lockout protects is a known card whose birth date
-someone tries to guess: after CARD_FAILURE_LIMIT wrong tries on one card, or
-ADDRESS_FAILURE_LIMIT from one address, sign-in waits out the window. Every wrong try
-on an existing card is in that person's access log.
+or PIN someone tries to guess. Every try is counted against its card (whoever tries,
+from anywhere) and against its card from its address; a device the card signed in from
+before counts against itself instead of the card. Checking the current PIN before a
+change or removal is such a try too. Every wrong try on an existing card is in that
+person's access log.
+
+The limits, each over the last WINDOW:
+- CARD_FAILURE_LIMIT wrong tries on a card lock it for every device that never signed
+  in with it (those are the guessers);
+- a device the card signed in from before (its signed cookie, see Device) is limited by
+  its own wrong tries on that card, DEVICE_FAILURE_LIMIT, and not by the card's: a
+  guesser elsewhere cannot lock the holder out of their own phone;
+- ADDRESS_FAILURE_LIMIT wrong tries on one card from one address, for everyone: a
+  bound on many devices at one address, counted per card so that one person behind a
+  shared address (camp Wi-Fi, NAT) can never lock out everyone else behind it.
+A right try clears its card's count. A card locked for everyone can be opened at the
+desk (portal_pin_reset), with the person there holding their card.
 """
 
 from __future__ import annotations
@@ -25,7 +39,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from healthcamp.access import consent, exams, identity, referrals
-from healthcamp.access.errors import InvalidInput
+from healthcamp.access.errors import InvalidInput, NotFound
 from healthcamp.access.guard import audit, require_role
 from healthcamp.access.models import PortalFailure
 from healthcamp.access.roles import Action, Purpose, Role
@@ -37,7 +51,8 @@ from healthcamp.registry.models import Participant
 
 WINDOW = timedelta(minutes=15)
 CARD_FAILURE_LIMIT = 5
-ADDRESS_FAILURE_LIMIT = 20
+DEVICE_FAILURE_LIMIT = 5
+ADDRESS_FAILURE_LIMIT = 20  # per address and card
 PIN_LENGTHS = range(4, 9)
 # Someone at the sign-in page, not (yet) known to be the card holder.
 VISITOR = Actor(None, "visitor", Role.VISITOR)
@@ -57,10 +72,49 @@ class SignInLocked(SignInRefused):
         self.until = until
 
 
+class WrongCurrentPin(InvalidInput):
+    """The current PIN asked for before a change or removal was wrong (counted, audited)."""
+
+    def __init__(self, *, tries_left: int) -> None:
+        super().__init__({"current_pin": "That is not your current PIN. Nothing was changed."})
+        self.tries_left = tries_left
+
+
+@dataclass(frozen=True)
+class Device:
+    """The browser a try comes from, as its signed cookie says: a random id of its own,
+    and the cards that signed in from it before (card_tag of each).
+
+    The web face signs the cookie, so neither can be made up; a try on one of those
+    cards is limited by this device's own wrong tries, not by the card's.
+    """
+
+    id: str
+    cards: tuple[str, ...] = ()
+
+
+def _tag(*parts: str) -> str:
+    # Keyed, so the table of recent failures (and a device's cookie) does not list
+    # which cards were tried, or from where.
+    joined = "\0".join(parts).encode()
+    return hmac.new(settings.SECRET_KEY.encode(), joined, hashlib.sha256).hexdigest()
+
+
+def card_tag(code: str) -> str:
+    """The card's keyed HMAC: what a device's cookie names, never the code itself."""
+    return _tag(code)
+
+
 def _card_key(code: str) -> str:
-    # Keyed, so the table of recent failures does not list which cards were tried.
-    digest = hmac.new(settings.SECRET_KEY.encode(), code.encode("ascii"), hashlib.sha256)
-    return "card:" + digest.hexdigest()
+    return "card:" + card_tag(code)
+
+
+def _pair_key(address: str, code: str) -> str:
+    return "pair:" + _tag("address", address, code)
+
+
+def _device_key(device_id: str, code: str) -> str:
+    return "device:" + _tag("device", device_id, code)
 
 
 def _locked_until(keys: dict[str, int], now: datetime, mine: list[int]) -> datetime | None:
@@ -77,6 +131,52 @@ def _locked_until(keys: dict[str, int], now: datetime, mine: list[int]) -> datet
     return None
 
 
+@dataclass(frozen=True)
+class _Try:
+    code: str
+    now: datetime
+    limits: dict[str, int]  # the keys that can lock this try, with their limits
+    cleared: list[str]  # the keys a right try clears
+    mine: list[int]  # this try's own failure rows
+
+
+def _begin_try(*, code: str, address: str, device: Device | None) -> _Try:
+    """Write the try down as a failure on each of its keys, then refuse it if locked.
+
+    Written (and committed: autocommit, outside any transaction) before anything is
+    checked, so concurrent tries see each other and a burst cannot slip past a limit.
+    A refused try counts for nothing.
+    """
+    now = timezone.now()
+    PortalFailure.objects.filter(at__lte=now - WINDOW).delete()  # keep only the window
+    card, pair = _card_key(code), _pair_key(address, code)
+    if device is not None and card_tag(code) in device.cards:
+        own = _device_key(device.id, code)
+        limits = {own: DEVICE_FAILURE_LIMIT, pair: ADDRESS_FAILURE_LIMIT}
+        written = [card, own, pair]  # still counts against the card, for everyone else
+    else:
+        limits = {card: CARD_FAILURE_LIMIT, pair: ADDRESS_FAILURE_LIMIT}
+        written = [card, pair]
+    mine = [PortalFailure.objects.create(key=key, at=now).pk for key in written]
+    if (until := _locked_until(limits, now, mine)) is not None:
+        PortalFailure.objects.filter(pk__in=mine).delete()
+        raise SignInLocked(until)
+    return _Try(code, now, limits, written, mine)
+
+
+def _right(attempt: _Try) -> None:
+    """A right try clears its card's count (and this device's and address's on it)."""
+    PortalFailure.objects.filter(Q(key__in=attempt.cleared) | Q(pk__in=attempt.mine)).delete()
+
+
+def _tries_left(attempt: _Try) -> int:
+    left = [
+        limit - PortalFailure.objects.filter(key=key, at__gt=attempt.now - WINDOW).count()
+        for key, limit in attempt.limits.items()
+    ]
+    return max(min(left), 0)
+
+
 @functools.cache
 def _decoy_hash() -> str:
     return make_password("not a PIN anyone has")
@@ -86,29 +186,28 @@ def _decoy_hash() -> str:
 class SignedIn:
     actor: Actor
     language: str
+    card: str  # card_tag of the card: the device it came from may remember it
 
 
 def portal_sign_in(
-    *, card_code: str, date_of_birth: date | None, pin: str, address: str
+    *,
+    card_code: str,
+    date_of_birth: date | None,
+    pin: str,
+    address: str,
+    device: Device | None = None,
 ) -> SignedIn:
     """The participant's own actor when card, birth date (and PIN, if set) match.
 
-    Each try is written down as a failure before anything is checked (and committed, so
-    concurrent tries see each other): a burst of parallel guesses cannot slip past the
-    limit. A right try then clears its card's count.
+    Each try is written down as a failure before anything is checked (see _begin_try);
+    a right try then clears its card's count.
     """
-    now = timezone.now()
-    PortalFailure.objects.filter(at__lte=now - WINDOW).delete()  # keep only the window
     try:
         code = cardcode.parse(card_code)
     except cardcode.CardCodeError as error:
         # A typo, not a guess at someone's birth date: nothing to count.
         raise SignInRefused(f"{error}") from None
-    keys = {_card_key(code): CARD_FAILURE_LIMIT, "address:" + address: ADDRESS_FAILURE_LIMIT}
-    mine = [PortalFailure.objects.create(key=k, at=now).pk for k in keys]
-    if (until := _locked_until(keys, now, mine)) is not None:
-        PortalFailure.objects.filter(pk__in=mine).delete()  # a refused try counts for nothing
-        raise SignInLocked(until)
+    attempt = _begin_try(code=code, address=address, device=device)
     participant = Participant.objects.filter(card_code=code).first()
     born = identity.open_identity(participant).date_of_birth if participant else None
     # The PIN check costs the same whether or not the card, birth date or PIN exist, so
@@ -130,34 +229,50 @@ def portal_sign_in(
                 )
         else:
             assert participant is not None  # noqa: S101 - matches implies it
-            PortalFailure.objects.filter(Q(key=_card_key(code)) | Q(pk__in=mine)).delete()
+            _right(attempt)
             actor = participant_actor(participant.id)
             audit(actor, Action.PORTAL_SIGN_IN, Purpose.OWN_RECORD, "allowed", [participant.id])
-            return SignedIn(actor, participant.preferred_language)
-    used = PortalFailure.objects.filter(key=_card_key(code), at__gt=now - WINDOW).count()
+            return SignedIn(actor, participant.preferred_language, card_tag(code))
     raise SignInRefused(
         "The card code, date of birth or PIN do not match. Check them and try again.",
-        tries_left=max(CARD_FAILURE_LIMIT - used, 0),
+        tries_left=_tries_left(attempt),
     )
 
 
-def portal_pin_set(*, actor: Actor, pin: str, current_pin: str = "") -> None:
+def portal_pin_set(
+    *,
+    actor: Actor,
+    pin: str,
+    current_pin: str = "",
+    address: str = "",
+    device: Device | None = None,
+) -> None:
     """Set (or, with an empty pin, remove) the PIN the portal asks for from now on.
 
     Changing or removing a PIN needs the current one: on a shared phone, whoever picks
-    it up must not lock the person out.
+    it up must not lock the person out. That check is a try like a sign-in's, under the
+    same limits (address and device: where it comes from), and audited either way.
+    Raises SignInLocked when the limit is reached, WrongCurrentPin when it is wrong.
     """
     participant_id = _own(actor)
     require_role(actor, Action.PORTAL_PIN_SET, Purpose.OWN_RECORD, [participant_id])
     pin = pin.strip()
     if pin and (not pin.isdigit() or not pin.isascii() or len(pin) not in PIN_LENGTHS):
         raise InvalidInput({"pin": "A PIN is 4 to 8 digits (0-9)."})
+    found = Participant.objects.filter(pk=participant_id).first()
+    if found is None:
+        raise SignInRefused("This record no longer exists.")
+    checked = found.portal_pin
+    if checked:
+        _check_current_pin(actor, found, current_pin.strip(), address=address, device=device)
     with transaction.atomic():
         participant = Participant.objects.select_for_update().filter(pk=participant_id).first()
         if participant is None:
             raise SignInRefused("This record no longer exists.")
-        if participant.portal_pin and not check_password(current_pin, participant.portal_pin):
-            raise InvalidInput({"current_pin": "Enter your current PIN to change or remove it."})
+        if participant.portal_pin != checked:  # changed meanwhile: another tab, the desk
+            raise InvalidInput(
+                {"current_pin": "Your PIN was changed meanwhile. Nothing was changed; try again."}
+            )
         participant.portal_pin = make_password(pin) if pin else ""
         participant.save(update_fields=["portal_pin"])
         audit(
@@ -168,6 +283,62 @@ def portal_pin_set(*, actor: Actor, pin: str, current_pin: str = "") -> None:
             [participant_id],
             "PIN set" if pin else "PIN removed",
         )
+
+
+def _check_current_pin(
+    actor: Actor, participant: Participant, current_pin: str, *, address: str, device: Device | None
+) -> None:
+    if not current_pin:  # left empty: no guess made, nothing to count
+        raise InvalidInput({"current_pin": "Enter your current PIN to change or remove it."})
+    attempt = _begin_try(code=participant.card_code, address=address, device=device)
+    if check_password(current_pin, participant.portal_pin):
+        _right(attempt)
+        return
+    with transaction.atomic():
+        audit(
+            actor,
+            Action.PORTAL_PIN_SET,
+            Purpose.OWN_RECORD,
+            "denied",
+            [participant.id],
+            "wrong current PIN",
+        )
+    raise WrongCurrentPin(tries_left=_tries_left(attempt))
+
+
+def portal_pin_reset(*, actor: Actor, participant_id: uuid.UUID, card_code: str) -> bool:
+    """At the desk: remove a forgotten PIN and lift the card's sign-in lock.
+
+    Only with the person there holding their card: the code scanned or typed from it
+    must be the record's (a mismatch is refused and audited). The person's log shows
+    the reset. Returns whether there was a PIN to remove.
+    """
+    action, purpose = Action.PORTAL_PIN_RESET, Purpose.REGISTRATION
+    require_role(actor, action, purpose, [participant_id])
+    try:
+        code = cardcode.parse(card_code)
+    except cardcode.CardCodeError as error:
+        raise InvalidInput({"card_code": f"{error}"}) from None
+    with transaction.atomic():
+        participant = Participant.objects.select_for_update().filter(pk=participant_id).first()
+        if participant is None:
+            raise NotFound(f"There is no participant {participant_id}: check the link.")
+        if participant.card_code == code:
+            had_pin = bool(participant.portal_pin)
+            participant.portal_pin = ""
+            participant.save(update_fields=["portal_pin"])
+            PortalFailure.objects.filter(key=_card_key(code)).delete()
+            detail = "PIN removed and sign-in lock lifted" if had_pin else "sign-in lock lifted"
+            audit(actor, action, purpose, "allowed", [participant_id], f"{detail}, card shown")
+            return had_pin
+    with transaction.atomic():
+        audit(actor, action, purpose, "denied", [participant_id], "card code did not match")
+    raise InvalidInput(
+        {
+            "card_code": "That is not this person's card code: scan or type the code on the "
+            "card they hold. Nothing was changed."
+        }
+    )
 
 
 def _own(actor: Actor) -> uuid.UUID:

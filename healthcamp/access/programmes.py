@@ -8,8 +8,9 @@ from django.db import transaction
 
 from healthcamp.access.errors import Conflict, InvalidInput, NotFound
 from healthcamp.access.guard import audit, require_role
+from healthcamp.access.models import ProgrammeMembership
 from healthcamp.access.roles import Action, Purpose
-from healthcamp.access.staff import Actor
+from healthcamp.access.staff import Actor, membership_add
 from healthcamp.registry.models import Programme, Site
 from healthcamp.registry.selectors import ProgrammeInfo, programme_list
 
@@ -36,6 +37,8 @@ def programme_create(*, actor: Actor, name: str) -> Created:
         if Programme.objects.filter(name=cleaned).exists():
             raise Conflict(f"A programme called {cleaned!r} already exists; choose another name.")
         programme = Programme.objects.create(name=cleaned)
+        if actor.staff_id is not None:  # whoever creates a programme works for it
+            ProgrammeMembership.objects.create(staff_id=actor.staff_id, programme=programme)
         audit(
             actor,
             Action.PROGRAMME_CREATE,
@@ -47,7 +50,7 @@ def programme_create(*, actor: Actor, name: str) -> Created:
 
 
 def site_create(*, actor: Actor, programme_id: int, name: str) -> Created:
-    require_role(actor, Action.SITE_CREATE, Purpose.PROGRAMME_SETUP)
+    require_role(actor, Action.SITE_CREATE, Purpose.PROGRAMME_SETUP, programme_id=programme_id)
     cleaned = clean_name(name, "site")
     with transaction.atomic():
         programme = Programme.objects.filter(pk=programme_id).first()
@@ -70,6 +73,33 @@ def site_create(*, actor: Actor, programme_id: int, name: str) -> Created:
 
 
 def programmes(*, actor: Actor) -> list[ProgrammeInfo]:
-    """Programme and site names are not personal data: any staff member may list them."""
-    del actor
-    return programme_list()
+    """The programmes a staff member works for, with their sites."""
+    return [p for p in programme_list() if p.id in _member_of(actor)]
+
+
+def _member_of(actor: Actor) -> frozenset[int]:
+    # Read afresh: a programme created in this session is not in the actor's snapshot.
+    if actor.staff_id is None:
+        return frozenset()
+    return frozenset(
+        ProgrammeMembership.objects.filter(staff_id=actor.staff_id).values_list(
+            "programme_id", flat=True
+        )
+    )
+
+
+def member_add(*, actor: Actor, programme_id: int, username: str) -> Created:
+    """A coordinator of the programme adds an existing staff member to it."""
+    require_role(actor, Action.MEMBER_ADD, Purpose.PROGRAMME_SETUP, programme_id=programme_id)
+    with transaction.atomic():
+        if not Programme.objects.filter(pk=programme_id).exists():
+            raise NotFound(f"There is no programme {programme_id}; check the programme id.")
+        added = membership_add(programme_id=programme_id, username=username)
+        audit(
+            actor,
+            Action.MEMBER_ADD,
+            Purpose.PROGRAMME_SETUP,
+            "allowed",
+            detail=f"staff {added.staff_id} ({added.role.value}) joined programme {programme_id}",
+        )
+    return Created(programme_id, added.username)

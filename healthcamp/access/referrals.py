@@ -16,10 +16,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from healthcamp.access.errors import Conflict, InvalidInput, NotFound
-from healthcamp.access.guard import audit, check_consent, consented, require_role
+from healthcamp.access.guard import (
+    audit,
+    check_consent,
+    consent_statuses,
+    consented,
+    require_role,
+)
 from healthcamp.access.programmes import clean_name
 from healthcamp.access.roles import Action, Purpose
 from healthcamp.access.staff import Actor
+from healthcamp.consent.rules import ConsentStatus
 from healthcamp.exams import catalogue
 from healthcamp.exams.models import Clinic, Observation, Referral
 from healthcamp.registry.models import Participant, Programme
@@ -61,7 +68,7 @@ def referral_view(r: Referral, language: str = "en") -> ReferralView:
 
 
 def clinic_create(*, actor: Actor, programme_id: int, name: str) -> tuple[int, str]:
-    require_role(actor, Action.CLINIC_CREATE, Purpose.PROGRAMME_SETUP)
+    require_role(actor, Action.CLINIC_CREATE, Purpose.PROGRAMME_SETUP, programme_id=programme_id)
     cleaned = clean_name(name, "clinic")
     with transaction.atomic():
         if not Programme.objects.filter(pk=programme_id).exists():
@@ -119,7 +126,7 @@ def refer(
         purpose,
         "allowed",
         [participant.id],
-        f"referral {referral.id}: {urgency}, {measure_code} {classification}",
+        f"referral {referral.id}: {measure_code}",  # no class or urgency: not health data
     )
     return referral
 
@@ -197,7 +204,8 @@ def _refer_for_latest(
 
 def referral_update(*, actor: Actor, referral_id: uuid.UUID, status: str) -> ReferralView:
     """A coordinator follows up: attended, or closed."""
-    require_role(actor, Action.REFERRAL_MANAGE, Purpose.REGISTRATION)
+    subject = Referral.objects.filter(pk=referral_id).values_list("participant_id", flat=True)
+    require_role(actor, Action.REFERRAL_MANAGE, Purpose.REGISTRATION, list(subject))
     if status not in STATUSES:
         raise InvalidInput({"status": f"Status is one of {', '.join(sorted(STATUSES))}."})
     with transaction.atomic():
@@ -220,7 +228,7 @@ def referral_update(*, actor: Actor, referral_id: uuid.UUID, status: str) -> Ref
 
 def referrals_to_follow(*, actor: Actor, programme_id: int, status: str) -> list[ReferralView]:
     """The coordinator's follow-up list: ids, clinics and statuses; no names."""
-    require_role(actor, Action.REFERRAL_MANAGE, Purpose.REGISTRATION)
+    require_role(actor, Action.REFERRAL_MANAGE, Purpose.REGISTRATION, programme_id=programme_id)
     if status not in STATUSES:
         raise InvalidInput({"status": f"Status is one of {', '.join(sorted(STATUSES))}."})
     found = list(
@@ -229,6 +237,7 @@ def referrals_to_follow(*, actor: Actor, programme_id: int, status: str) -> list
         .order_by("-urgency", "created_at")
     )
     with transaction.atomic():
+        sharing = consent_statuses([r.participant_id for r in found], Purpose.REFERRAL_SHARING)
         audit(
             actor,
             Action.REFERRAL_MANAGE,
@@ -237,7 +246,14 @@ def referrals_to_follow(*, actor: Actor, programme_id: int, status: str) -> list
             [r.participant_id for r in found],
             f"follow-up list: {len(found)} {status}",
         )
-    return [referral_view(r) for r in found]
+    # What a referral is for is a health fact: shown only while the person consents to
+    # sharing it for their referral.
+    return [
+        referral_view(r)
+        if sharing[r.participant_id] is ConsentStatus.GRANTED
+        else replace(referral_view(r), measure_code="", measure="", classification="")
+        for r in found
+    ]
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,7 @@ def returns_of(*, actor: Actor, participant_id: uuid.UUID) -> list[EncounterRetu
 
 def results_unreturned(*, actor: Actor, programme_id: int) -> list[EncounterReturn]:
     """The coordinator's list: visits whose results have not reached the person, oldest first."""
-    require_role(actor, Action.RESULTS_FOLLOW_UP, Purpose.REGISTRATION)
+    require_role(actor, Action.RESULTS_FOLLOW_UP, Purpose.REGISTRATION, programme_id=programme_id)
     found = list(
         Encounter.objects.filter(
             participant__programme_id=programme_id,

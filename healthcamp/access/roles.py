@@ -49,6 +49,10 @@ class Action(StrEnum):
     REFERRAL_SHARE = "referral.share"
     PORTAL_SIGN_IN = "portal.sign_in"
     PORTAL_PIN_SET = "portal.pin_set"
+    PORTAL_PIN_RESET = "portal.pin_reset"
+    MEMBER_ADD = "programme.member_add"
+    AUDIT_READ = "audit.read"
+    AUTHENTICATE = "staff.authenticate"
 
 
 ROLE_VALUES = ", ".join(r.value for r in STAFF_ROLES)

@@ -5,18 +5,23 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from healthcamp.access.errors import Conflict, InvalidInput
-from healthcamp.access.models import ApiToken, StaffMember
+from healthcamp.access.errors import Conflict, InvalidInput, NotFound
+from healthcamp.access.models import ApiToken, ProgrammeMembership, StaffMember
 from healthcamp.access.roles import ROLE_VALUES, STAFF_ROLES, Role
+from healthcamp.registry.models import Programme
 
 TOKEN_PREFIX = "hc_"  # noqa: S105 - a prefix, not a secret
 
@@ -34,7 +39,8 @@ class Actor:
     @property
     def audit_name(self) -> str:
         if self.role is Role.VISITOR:
-            return "portal:visitor"
+            # Someone not signed in: at the portal, or at the API without a valid token.
+            return "portal:visitor" if self.username == "visitor" else f"api:{self.username}"
         if self.staff_id is None:
             return "participant:self"
         return f"staff:{self.staff_id}:{self.username}"
@@ -65,8 +71,43 @@ def parse_role(value: str) -> Role:
     raise InvalidInput({"role": f"{value!r} is not a role; use one of {ROLE_VALUES}."})
 
 
-def staff_add(*, username: str, role: str, password: str | None = None) -> NewStaff:
-    """Create a staff member with a web password and an API token (shown once)."""
+def _new_token(staff: StaffMember, label: str) -> str:
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    days = settings.API_TOKEN_DAYS
+    ApiToken.objects.create(
+        staff=staff,
+        token_hash=_hash_token(token),
+        label=label,
+        expires_at=timezone.now() + timedelta(days=days) if days else None,
+    )
+    return token
+
+
+def _programmes_exist(programme_ids: Sequence[int]) -> list[int]:
+    wanted = sorted(set(programme_ids))
+    found = set(Programme.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    if missing := [p for p in wanted if p not in found]:
+        raise InvalidInput(
+            {
+                "programme": f"There is no programme {', '.join(map(str, missing))}; "
+                "check the programme id."
+            }
+        )
+    return wanted
+
+
+def staff_add(
+    *,
+    username: str,
+    role: str,
+    password: str | None = None,
+    programme_ids: Sequence[int] = (),
+) -> NewStaff:
+    """Create a staff member with a web password and an API token (shown once).
+
+    programme_ids: the programmes they work for (a coordinator who creates a programme
+    joins it by creating it).
+    """
     parsed_role = parse_role(role)
     username = username.strip()
     if not username or len(username) > 150 or any(ch.isspace() for ch in username):
@@ -77,29 +118,51 @@ def staff_add(*, username: str, role: str, password: str | None = None) -> NewSt
         validate_password(password)
     except ValidationError as error:
         raise InvalidInput({"password": " ".join(error.messages)}) from None
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         if user_model.objects.filter(username=username).exists():
             raise Conflict(
                 f"A staff member called {username!r} already exists; choose another name."
             )
+        wanted = _programmes_exist(programme_ids)
         user = user_model.objects.create_user(username=username, password=password)
         staff = StaffMember.objects.create(user=user, role=parsed_role.value)
-        ApiToken.objects.create(staff=staff, token_hash=_hash_token(token))
+        ProgrammeMembership.objects.bulk_create(
+            ProgrammeMembership(staff=staff, programme_id=p) for p in wanted
+        )
+        token = _new_token(staff, "default")
     return NewStaff(Actor(staff.pk, username, parsed_role), token, password)
 
 
+# last_used_at is written at most this often: a station's every request is not a write.
+_LAST_USED_GRAIN = timedelta(minutes=5)
+
+
 def actor_for_token(token: str) -> Actor | None:
+    """The staff member behind a live token: not revoked, not expired, member active."""
     if not token.startswith(TOKEN_PREFIX):
         return None
     row = (
         ApiToken.objects.filter(token_hash=_hash_token(token), revoked_at__isnull=True)
-        .values_list("staff_id", "staff__user__username", "staff__role", "staff__user__is_active")
+        .values_list(
+            "pk",
+            "staff_id",
+            "staff__user__username",
+            "staff__role",
+            "staff__user__is_active",
+            "expires_at",
+            "last_used_at",
+        )
         .first()
     )
-    if row is None or not row[3]:
+    if row is None or not row[4]:
         return None
-    return Actor(row[0], row[1], Role(row[2]))
+    token_id, staff_id, username, role, _active, expires_at, last_used = row
+    now = timezone.now()
+    if expires_at is not None and expires_at <= now:
+        return None
+    if last_used is None or now - last_used > _LAST_USED_GRAIN:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+    return Actor(staff_id, username, Role(role))
 
 
 def actor_for_user(user: AbstractBaseUser | AnonymousUser) -> Actor | None:
@@ -109,6 +172,78 @@ def actor_for_user(user: AbstractBaseUser | AnonymousUser) -> Actor | None:
     if row is None:
         return None
     return Actor(row[0], user.get_username(), Role(row[1]))
+
+
+def _member(username: str) -> StaffMember:
+    staff = StaffMember.objects.select_related("user").filter(user__username=username).first()
+    if staff is None:
+        raise NotFound(f"There is no staff member called {username!r}; check the name.")
+    return staff
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """What a member may know of a token: never the secret (only its hash is kept)."""
+
+    label: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= timezone.now():
+            return "expired"
+        return "live"
+
+
+def staff_tokens(*, username: str) -> list[TokenInfo]:
+    staff = _member(username)
+    return [
+        TokenInfo(t.label, t.created_at, t.expires_at, t.last_used_at, t.revoked_at)
+        for t in staff.tokens.order_by("created_at", "pk")
+    ]
+
+
+def staff_revoke(*, username: str, label: str | None = None) -> int:
+    """Revoke a member's live tokens (all, or those with one label); returns how many."""
+    staff = _member(username)
+    live = staff.tokens.filter(revoked_at__isnull=True)
+    if label is not None:
+        if not staff.tokens.filter(label=label).exists():
+            names = ", ".join(sorted(set(staff.tokens.values_list("label", flat=True)))) or "none"
+            raise NotFound(f"{username} has no token called {label!r}; their tokens: {names}.")
+        live = live.filter(label=label)
+    return live.update(revoked_at=timezone.now())
+
+
+def staff_token_add(*, username: str, label: str) -> str:
+    """A new token for a member (a second device); shown once."""
+    label = label.strip()
+    if not label or len(label) > 40 or not label.isprintable():
+        raise InvalidInput({"label": "A token's name is 1 to 40 printable characters."})
+    staff = _member(username)
+    with transaction.atomic():
+        return _new_token(staff, label)
+
+
+def staff_deactivate(*, username: str) -> int:
+    """A member who leaves: cannot log in, every token revoked. Returns tokens revoked."""
+    staff = _member(username)
+    with transaction.atomic():
+        staff.user.is_active = False
+        staff.user.save(update_fields=["is_active"])
+        return staff.tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def membership_add(*, programme_id: int, username: str) -> Actor:
+    """Inside a guarded act (access.programmes.member_add): add an existing member."""
+    staff = _member(username)
+    ProgrammeMembership.objects.get_or_create(staff=staff, programme_id=programme_id)
+    return Actor(staff.pk, username, Role(staff.role))
 
 
 def staff_directory() -> list[Actor]:

@@ -11,9 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
-from pydantic import StrictInt, StrictStr
 
-from healthcamp.access import erasure, participants, programmes
+from healthcamp.access import auditing, erasure, participants, programmes
 from healthcamp.access.errors import (
     AccessDenied,
     Conflict,
@@ -26,7 +25,23 @@ from healthcamp.access.policy import default_purpose
 from healthcamp.access.staff import Actor, actor_for_token
 from healthcamp.api import consent as consent_api
 from healthcamp.api import exams as exams_api
-from healthcamp.api.common import ERRORS, Closed, acting
+from healthcamp.api.common import (
+    ERRORS,
+    CardCode,
+    Closed,
+    IsoDate,
+    JsonOnly,
+    LanguageTag,
+    Name,
+    PathId,
+    Phone,
+    RowId,
+    Title,
+    UnsupportedMediaType,
+    Word,
+    acting,
+    plain_message,
+)
 
 
 class BearerToken(HttpBearer):
@@ -39,6 +54,7 @@ api = NinjaAPI(
     version="1",
     urls_namespace="api",
     auth=BearerToken(),
+    parser=JsonOnly(),
     description=(
         "Every call acts as a staff member (Authorization: Bearer TOKEN), names a purpose, "
         "and is checked and written to the audit log by the access layer."
@@ -52,7 +68,12 @@ def _error(request: HttpRequest, status: int, message: str, **extra: Any) -> Htt
 
 def _field_name(loc: list[Any] | tuple[Any, ...]) -> str:
     # ninja prefixes body fields with ("body", "<param name>"): name the field itself.
-    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path")]
+    # Only the prefix: a field may itself be called "body" (a consent document's text).
+    parts = [str(p) for p in loc]
+    if parts[:1] == ["body"]:
+        parts = parts[2:]
+    elif parts[:1] in (["query"], ["path"], ["header"], ["cookie"]):
+        parts = parts[1:]
     return ".".join(parts) or ".".join(str(p) for p in loc)
 
 
@@ -68,6 +89,8 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
             )
         elif error.get("type") == "json_invalid":
             message = "The request body is not valid JSON; send a JSON object."
+        else:
+            message = plain_message(error, field) or message
         details.append({"field": field, "message": message, "type": error.get("type", "")})
     summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
     return _error(request, 422, summary, detail=details)
@@ -96,6 +119,9 @@ def on_conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    # On the record, without the token (a typo'd token is half a secret).
+    sent = "a token that is not valid" if request.headers.get("Authorization") else "no token"
+    auditing.record_unauthenticated(what=f"{request.method} {request.path}: {sent}")
     return _error(
         request,
         401,
@@ -107,6 +133,13 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     message = str(exc)
+    if isinstance(exc.__cause__, UnsupportedMediaType):
+        return _error(
+            request,
+            415,
+            f"The request body is sent as {exc.__cause__}; send JSON, "
+            "with the header 'Content-Type: application/json'.",
+        )
     if exc.status_code == 400 and "parse" in message.lower():
         message = "The request body is not valid JSON; send one JSON object with the listed fields."
     return _error(request, exc.status_code, message)
@@ -126,13 +159,13 @@ def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 
 
 class ParticipantIn(Closed):
-    programme_id: StrictInt
-    given_name: StrictStr
-    family_name: StrictStr
-    date_of_birth: date
-    sex: StrictStr
-    preferred_language: StrictStr
-    phone: StrictStr = ""
+    programme_id: RowId
+    given_name: Name
+    family_name: Name
+    date_of_birth: IsoDate
+    sex: Word
+    preferred_language: LanguageTag
+    phone: Phone = ""
 
 
 class Registered(Schema):
@@ -160,7 +193,7 @@ class SearchResults(Schema):
 
 
 class NameIn(Closed):
-    name: StrictStr
+    name: Title
 
 
 class CreatedOut(Schema):
@@ -180,7 +213,7 @@ def register_participant(request: HttpRequest, payload: ParticipantIn) -> Status
 
 @api.get("/participants/{participant_id}", response={200: ParticipantOut, **ERRORS})
 def read_participant(
-    request: HttpRequest, participant_id: uuid.UUID, purpose: str
+    request: HttpRequest, participant_id: uuid.UUID, purpose: Word
 ) -> participants.ParticipantRecord:
     return participants.participant_read(
         actor=acting(request),
@@ -192,11 +225,11 @@ def read_participant(
 @api.get("/participants", response={200: SearchResults, **ERRORS})
 def find_participants(
     request: HttpRequest,
-    card_code: str | None = None,
-    given_name: str | None = None,
-    family_name: str | None = None,
-    date_of_birth: date | None = None,
-    purpose: str | None = None,
+    card_code: CardCode | None = None,
+    given_name: Name | None = None,
+    family_name: Name | None = None,
+    date_of_birth: IsoDate | None = None,
+    purpose: Word | None = None,
 ) -> dict[str, Any]:
     """Find one person by card code, or by name and date of birth. There is no listing."""
     actor = acting(request)
@@ -246,7 +279,7 @@ def create_programme(request: HttpRequest, payload: NameIn) -> Status[programmes
 
 @api.post("/programmes/{programme_id}/sites", response={201: CreatedOut, **ERRORS})
 def create_site(
-    request: HttpRequest, programme_id: int, payload: NameIn
+    request: HttpRequest, programme_id: PathId, payload: NameIn
 ) -> Status[programmes.Created]:
     return Status(
         201,
@@ -256,3 +289,64 @@ def create_site(
 
 api.add_router("", consent_api.router)
 api.add_router("", exams_api.router)
+
+
+class MemberIn(Closed):
+    username: Word
+
+
+class MemberOut(Schema):
+    programme_id: int
+    username: str
+
+
+@api.post("/programmes/{programme_id}/members", response={201: MemberOut, **ERRORS})
+def add_member(
+    request: HttpRequest, programme_id: PathId, payload: MemberIn
+) -> Status[dict[str, Any]]:
+    """A coordinator of the programme adds an existing staff member to it."""
+    added = programmes.member_add(
+        actor=acting(request), programme_id=programme_id, username=payload.username
+    )
+    return Status(201, {"programme_id": added.id, "username": added.name})
+
+
+class AuditEntryOut(Schema):
+    seq: int
+    prev_hash: str
+    hash: str
+    body: str
+
+
+class AuditEntriesOut(Schema):
+    entries: list[AuditEntryOut]
+    next_after: int | None
+
+
+@api.get("/audit/entries", response={200: AuditEntriesOut, **ERRORS})
+def audit_entries(request: HttpRequest, after: int = 0, limit: int = 100) -> dict[str, Any]:
+    """The auditor reads the log as stored: body is base64 of the exact bytes hashed
+    (hash = SHA-256(prev_hash || body)); no names, no health values."""
+    found = auditing.audit_entries(actor=acting(request), after=after, limit=limit)
+    return {"entries": found, "next_after": found[-1].seq if len(found) == limit else None}
+
+
+class VerificationOut(Schema):
+    ok: bool
+    entries: int
+    first_bad_seq: int | None
+    problem: str
+    warning: str
+
+
+@api.get("/audit/verification", response={200: VerificationOut, **ERRORS})
+def audit_verification(request: HttpRequest) -> dict[str, Any]:
+    """The auditor's `healthcamp audit verify`: the chain and its index recomputed."""
+    result = auditing.audit_verification(actor=acting(request))
+    return {
+        "ok": result.ok,
+        "entries": result.entries,
+        "first_bad_seq": result.first_bad_seq,
+        "problem": result.problem,
+        "warning": result.warning,
+    }

@@ -4,30 +4,43 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema, Status
-from pydantic import StrictBool, StrictInt, StrictStr
+from pydantic import Field, StrictBool
 
 from healthcamp.access import consent
-from healthcamp.api.common import ERRORS, Closed, acting
+from healthcamp.api.common import (
+    ERRORS,
+    Closed,
+    Description,
+    DocumentText,
+    LanguageTag,
+    Name,
+    PaperReference,
+    PathId,
+    RowId,
+    Title,
+    Word,
+    acting,
+)
 from healthcamp.interop.fhir_consent import consent_resource
 
 router = Router(tags=["consent"])
 
 
 class PurposeIn(Closed):
-    code: StrictStr
-    description: StrictStr
+    code: Word
+    description: Description
 
 
 class DocumentIn(Closed):
-    language: StrictStr
-    version: StrictInt
-    title: StrictStr
-    body: StrictStr
-    purposes: list[PurposeIn]
+    language: LanguageTag
+    version: RowId
+    title: Title
+    body: DocumentText
+    purposes: Annotated[list[PurposeIn], Field(max_length=32)]
 
 
 class PurposeOut(Schema):
@@ -49,16 +62,16 @@ class DocumentOut(Schema):
 
 
 class GuardianIn(Closed):
-    name: StrictStr
-    relationship: StrictStr
+    name: Name
+    relationship: Word
 
 
 class ConsentIn(Closed):
-    document_id: StrictInt
-    decisions: dict[str, StrictBool]
-    method: StrictStr
-    witness_id: StrictInt | None = None
-    paper_reference: StrictStr = ""
+    document_id: RowId
+    decisions: Annotated[dict[Word, StrictBool], Field(max_length=32)]
+    method: Word
+    witness_id: RowId | None = None
+    paper_reference: PaperReference = ""
     guardian: GuardianIn | None = None
     assent: StrictBool | None = None
 
@@ -89,7 +102,7 @@ class ConsentOut(Schema):
 
 
 class WithdrawIn(Closed):
-    purposes: list[StrictStr] | Literal["all"]
+    purposes: Annotated[list[Word], Field(max_length=32)] | Literal["all"]
     erase: StrictBool
 
 
@@ -130,7 +143,7 @@ def _consent_out(view: consent.ConsentView) -> dict[str, Any]:
 
 @router.post("/programmes/{programme_id}/consent-documents", response={201: DocumentOut, **ERRORS})
 def create_document(
-    request: HttpRequest, programme_id: int, payload: DocumentIn
+    request: HttpRequest, programme_id: PathId, payload: DocumentIn
 ) -> Status[consent.DocumentView]:
     return Status(
         201,
@@ -151,7 +164,7 @@ def create_document(
     response={200: DocumentOut, **ERRORS},
 )
 def publish_document(
-    request: HttpRequest, programme_id: int, document_id: int
+    request: HttpRequest, programme_id: PathId, document_id: PathId
 ) -> consent.DocumentView:
     return consent.document_publish(
         actor=acting(request), programme_id=programme_id, document_id=document_id
@@ -161,7 +174,7 @@ def publish_document(
 @router.get(
     "/programmes/{programme_id}/consent-documents", response={200: list[DocumentOut], **ERRORS}
 )
-def list_documents(request: HttpRequest, programme_id: int) -> list[consent.DocumentView]:
+def list_documents(request: HttpRequest, programme_id: PathId) -> list[consent.DocumentView]:
     return consent.documents(actor=acting(request), programme_id=programme_id)
 
 
@@ -199,7 +212,7 @@ def list_consents(request: HttpRequest, participant_id: uuid.UUID) -> list[dict[
     response={200: WithdrawOut, **ERRORS},
 )
 def withdraw_consent(
-    request: HttpRequest, participant_id: uuid.UUID, consent_id: int, payload: WithdrawIn
+    request: HttpRequest, participant_id: uuid.UUID, consent_id: PathId, payload: WithdrawIn
 ) -> dict[str, Any]:
     result = consent.consent_withdraw(
         actor=acting(request),
@@ -220,7 +233,9 @@ def withdraw_consent(
     "/participants/{participant_id}/consents/{consent_id}/fhir",
     response={200: dict[str, Any], **ERRORS},
 )
-def consent_fhir(request: HttpRequest, participant_id: uuid.UUID, consent_id: int) -> HttpResponse:
+def consent_fhir(
+    request: HttpRequest, participant_id: uuid.UUID, consent_id: PathId
+) -> HttpResponse:
     view = consent.consent_of(
         actor=acting(request), participant_id=participant_id, consent_id=consent_id
     )

@@ -4,20 +4,29 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema, Status
-from pydantic import StrictFloat, StrictInt, StrictStr
+from pydantic import Field, StrictFloat, StrictInt
 
 from healthcamp.access import exams, participants, referrals, returns
-from healthcamp.api.common import ERRORS, Closed, acting
+from healthcamp.api.common import (
+    ERRORS,
+    Closed,
+    ObservedText,
+    PathId,
+    RowId,
+    Title,
+    Word,
+    acting,
+)
 
 router = Router(tags=["exams"])
 
 
 class EncounterIn(Closed):
-    site_id: StrictInt
+    site_id: RowId
 
 
 class EncounterOut(Schema):
@@ -25,9 +34,14 @@ class EncounterOut(Schema):
 
 
 class ObservationIn(Closed):
-    code: StrictStr
-    value: StrictInt | StrictFloat | StrictStr
-    unit: StrictStr = ""
+    code: Word
+    # A measurement as typed: a number, or a coded result such as a blood type.
+    value: (
+        Annotated[StrictInt, Field(ge=-(10**9), le=10**9)]
+        | Annotated[StrictFloat, Field(allow_inf_nan=False)]
+        | ObservedText
+    )
+    unit: Word = ""
 
 
 class ObservationOut(Schema):
@@ -87,7 +101,7 @@ def record_observation(
     "/participants/{participant_id}/observations", response={200: list[ObservationOut], **ERRORS}
 )
 def list_observations(
-    request: HttpRequest, participant_id: uuid.UUID, purpose: str = "screening"
+    request: HttpRequest, participant_id: uuid.UUID, purpose: Word = "screening"
 ) -> list[exams.ObservationView]:
     return exams.observations_of(
         actor=acting(request),
@@ -97,7 +111,7 @@ def list_observations(
 
 
 class ClinicIn(Closed):
-    name: StrictStr
+    name: Title
 
 
 class ClinicOut(Schema):
@@ -106,13 +120,13 @@ class ClinicOut(Schema):
 
 
 class ReferralIn(Closed):
-    measure_code: StrictStr
-    urgency: StrictStr
-    clinic_id: StrictInt | None = None
+    measure_code: Word
+    urgency: Word
+    clinic_id: RowId | None = None
 
 
 class ReferralStatusIn(Closed):
-    status: StrictStr
+    status: Word
 
 
 class ReferralOut(Schema):
@@ -130,7 +144,7 @@ class ReferralOut(Schema):
 
 @router.post("/programmes/{programme_id}/clinics", response={201: ClinicOut, **ERRORS})
 def create_clinic(
-    request: HttpRequest, programme_id: int, payload: ClinicIn
+    request: HttpRequest, programme_id: PathId, payload: ClinicIn
 ) -> Status[dict[str, Any]]:
     clinic_id, name = referrals.clinic_create(
         actor=acting(request), programme_id=programme_id, name=payload.name
@@ -165,7 +179,7 @@ def update_referral(
 
 @router.get("/programmes/{programme_id}/referrals", response={200: list[ReferralOut], **ERRORS})
 def follow_up_referrals(
-    request: HttpRequest, programme_id: int, status: str = "open"
+    request: HttpRequest, programme_id: PathId, status: Word = "open"
 ) -> list[referrals.ReferralView]:
     return referrals.referrals_to_follow(
         actor=acting(request), programme_id=programme_id, status=status
@@ -180,7 +194,7 @@ def own_record(request: HttpRequest, participant_id: uuid.UUID) -> HttpResponse:
 
 
 class ReturnedIn(Closed):
-    how: StrictStr
+    how: Word
 
 
 class ReturnedOut(Schema):
@@ -211,7 +225,7 @@ def results_returned(
 @router.get(
     "/programmes/{programme_id}/unreturned-results", response={200: list[UnreturnedOut], **ERRORS}
 )
-def unreturned_results(request: HttpRequest, programme_id: int) -> list[returns.EncounterReturn]:
+def unreturned_results(request: HttpRequest, programme_id: PathId) -> list[returns.EncounterReturn]:
     """Visits whose results have not reached the person yet, oldest first; no names."""
     return returns.results_unreturned(actor=acting(request), programme_id=programme_id)
 

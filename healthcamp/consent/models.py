@@ -9,9 +9,12 @@ from __future__ import annotations
 from django.db import models
 
 from healthcamp.purposes import CONSENT_PURPOSES
-from healthcamp.registry.models import Participant, Programme
+from healthcamp.registry.models import INT32_MAX, Participant, Programme, at_most
 
 PURPOSE_CHOICES = [(p.value, p.value) for p in CONSENT_PURPOSES]
+TITLE_MAX = 200
+BODY_MAX = 20_000  # a consent document's text; the demo's are about 300 characters
+DESCRIPTION_MAX = 2_000  # one purpose, in plain words, with its data categories
 
 
 class ConsentDocument(models.Model):
@@ -35,7 +38,14 @@ class ConsentDocument(models.Model):
             models.UniqueConstraint(
                 fields=["programme", "language", "version"],
                 name="one_document_per_version_language",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(version__gte=1, version__lte=INT32_MAX),
+                name="document_version_range",
+            ),
+            at_most("language", 35, "document_language_length"),
+            at_most("title", TITLE_MAX, "document_title_length"),
+            at_most("body", BODY_MAX, "document_body_length"),
         ]
 
     def __str__(self) -> str:
@@ -53,7 +63,8 @@ class DocumentPurpose(models.Model):
     class Meta:
         ordering = ["position"]
         constraints = [
-            models.UniqueConstraint(fields=["document", "code"], name="purpose_once_per_document")
+            models.UniqueConstraint(fields=["document", "code"], name="purpose_once_per_document"),
+            at_most("description", DESCRIPTION_MAX, "purpose_description_length"),
         ]
 
     def __str__(self) -> str:
@@ -84,7 +95,9 @@ class Consent(models.Model):
         blank=True,
         related_name="consents_witnessed",
     )
-    paper_reference = models.CharField(max_length=64, blank=True, default="")
+    # The reference printed on a signed paper form, sealed with the participant's data key
+    # like their name (it points at a paper with their name on it); empty unless on paper.
+    paper_reference_sealed = models.BinaryField(blank=True, default=b"")
     # Minors only: who consented for them, and whether they agreed themselves.
     # Sealed with the participant's data key (see healthcamp.vault); empty for adults.
     guardian_name_sealed = models.BinaryField(blank=True, default=b"")
@@ -96,6 +109,7 @@ class Consent(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["participant", "-recorded_at"], name="consent_newest")]
+        constraints = [at_most("method", 20, "consent_method_length")]
 
     def __str__(self) -> str:
         return f"consent {self.pk}"

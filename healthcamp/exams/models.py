@@ -9,7 +9,7 @@ import uuid
 
 from django.db import models
 
-from healthcamp.registry.models import Participant, Site
+from healthcamp.registry.models import Participant, Site, at_most
 
 
 class Encounter(models.Model):
@@ -46,6 +46,15 @@ class Observation(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["encounter", "code"], name="observation_by_code")]
+        constraints = [
+            at_most("code", 16, "observation_code_length"),
+            at_most("purpose", 32, "observation_purpose_length"),
+            at_most("code_value", 16, "observation_code_value_length"),
+            at_most("unit", 16, "observation_unit_length"),
+            at_most("original_value", 32, "observation_original_value_length"),
+            at_most("original_unit", 16, "observation_original_unit_length"),
+            at_most("classification", 40, "observation_classification_length"),
+        ]
 
     def __str__(self) -> str:
         return f"observation {self.pk} ({self.code})"
@@ -61,7 +70,8 @@ class Clinic(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["programme", "name"], name="clinic_once_per_programme")
+            models.UniqueConstraint(fields=["programme", "name"], name="clinic_once_per_programme"),
+            at_most("name", 200, "clinic_name_length"),
         ]
 
     def __str__(self) -> str:
@@ -89,6 +99,12 @@ class Referral(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            at_most("measure_code", 16, "referral_measure_code_length"),
+            at_most("classification", 40, "referral_classification_length"),
+        ]
 
     def __str__(self) -> str:
         return f"referral {self.id}"

@@ -11,8 +11,18 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 
 from healthcamp.registry.choices import Sex
+
+# Stored values respect the same limits on SQLite (which ignores max_length) as on PostgreSQL.
+INT32_MAX = 2**31 - 1
+
+
+def at_most(field: str, limit: int, name: str) -> models.CheckConstraint:
+    """A check that a text column holds at most ``limit`` characters, on every database."""
+    return models.CheckConstraint(condition=LessThanOrEqual(Length(field), limit), name=name)
 
 
 class Programme(models.Model):
@@ -21,6 +31,9 @@ class Programme(models.Model):
     age_of_majority = models.PositiveSmallIntegerField(default=18)
     assent_age = models.PositiveSmallIntegerField(default=7)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [at_most("name", 200, "programme_name_length")]
 
     def __str__(self) -> str:
         return self.name
@@ -35,7 +48,8 @@ class Site(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["programme", "name"], name="site_name_unique_in_programme"
-            )
+            ),
+            at_most("name", 200, "site_name_length"),
         ]
 
     def __str__(self) -> str:
@@ -69,6 +83,13 @@ class Participant(models.Model):
     registered_at = models.DateTimeField(auto_now_add=True)
     # An argon2 hash of the portal PIN the participant may set; empty when none.
     portal_pin = models.CharField(max_length=128, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            at_most("preferred_language", 35, "participant_language_length"),
+            at_most("sex", 10, "participant_sex_length"),
+            at_most("card_code", 11, "participant_card_code_length"),
+        ]
 
     def __str__(self) -> str:
         return f"participant {self.id}"

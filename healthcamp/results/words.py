@@ -192,6 +192,9 @@ PORTAL: dict[str, dict[str, str]] = {
         "confirm_born_wrong": 'Nothing was deleted: to delete your whole record, choose "Everything" and "Delete" and type your date of birth again.',
         "withdraw_none": "Choose at least one purpose to withdraw.",
         "everything": 'Everything (with "delete", your whole record is deleted)',
+        "pin_current_needed": "Enter your current PIN to change or remove it.",
+        "pin_locked_out": "Too many wrong PINs, so you were signed out. Sign in again after 15 minutes, or ask at the desk of the health camp.",
+        "pin_forgot": "Forgot your PIN? Bring your card to the registration desk: they can remove it.",
     },
     "ar": {
         "title": "سجلك الصحي",
@@ -263,6 +266,9 @@ PORTAL: dict[str, dict[str, str]] = {
         "confirm_born_wrong": 'لم يُحذف شيء: لحذف سجلك كله اختر "كل شيء" و"احذف" واكتب تاريخ ميلادك مرة أخرى.',
         "withdraw_none": "اختر غرضًا واحدًا على الأقل لسحب الموافقة عليه.",
         "everything": 'كل شيء (مع "احذف" يُحذف سجلك كله)',
+        "pin_current_needed": "أدخل رقمك السري الحالي لتغييره أو حذفه.",
+        "pin_locked_out": "محاولات خاطئة كثيرة للرقم السري، فسُجّل خروجك. سجّل الدخول مجددًا بعد 15 دقيقة، أو اسأل في مكتب الاستقبال في الفحص الصحي.",
+        "pin_forgot": "نسيت رقمك السري؟ أحضر بطاقتك إلى مكتب التسجيل، ويمكنهم حذفه.",
     },
     "ug": {
         "title": "سالامەتلىك خاتىرىڭىز",
@@ -334,6 +340,9 @@ PORTAL: dict[str, dict[str, str]] = {
         "confirm_born_wrong": 'ھېچنەرسە ئۆچۈرۈلمىدى: پۈتۈن خاتىرىڭىزنى ئۆچۈرۈش ئۈچۈن "ھەممىسى" ۋە "ئۆچۈرۈش" نى تاللاپ، تۇغۇلغان كۈنىڭىزنى قايتا يېزىڭ.',
         "withdraw_none": "قايتۇرۇۋالىدىغان كەم دېگەندە بىر مەقسەتنى تاللاڭ.",
         "everything": 'ھەممىسى ("ئۆچۈرۈش" بىلەن پۈتۈن خاتىرىڭىز ئۆچۈرۈلىدۇ)',
+        "pin_current_needed": "PIN نى ئۆزگەرتىش ياكى ئۆچۈرۈش ئۈچۈن ھازىرقى PIN ىڭىزنى كىرگۈزۈڭ.",
+        "pin_locked_out": "خاتا PIN بەك كۆپ بولغاچقا، سىز چېكىنىپ چىقىرىلدىڭىز. 15 مىنۇتتىن كېيىن قايتا كىرىڭ، ياكى سالامەتلىك تەكشۈرۈشنىڭ قوبۇل قىلىش ئۈستىلىدىن سوراڭ.",
+        "pin_forgot": "PIN ىڭىزنى ئۇنتۇپ قالدىڭىزمۇ؟ كارتىڭىزنى تىزىملاش ئۈستىلىگە ئېلىپ بېرىڭ، ئۇلار ئۇنى ئۆچۈرەلەيدۇ.",
     },
     "es": {
         "title": "Su expediente de salud",
@@ -405,6 +414,9 @@ PORTAL: dict[str, dict[str, str]] = {
         "confirm_born_wrong": 'No se borró nada: para borrar todo su expediente, elija "Todo" y "Borrar" y escriba otra vez su fecha de nacimiento.',
         "withdraw_none": "Elija al menos un fin que retirar.",
         "everything": 'Todo (con "borrar", se borra todo su expediente)',
+        "pin_current_needed": "Escriba su PIN actual para cambiarlo o quitarlo.",
+        "pin_locked_out": "Demasiados PIN incorrectos: se cerró su sesión. Vuelva a entrar dentro de 15 minutos o pregunte en la mesa de la jornada de salud.",
+        "pin_forgot": "¿Olvidó su PIN? Lleve su tarjeta a la mesa de registro: allí pueden quitarlo.",
     },
 }
 
@@ -464,6 +476,7 @@ ACTS: dict[str, dict[str, str]] = {
         "results.follow_up": "checked whose results are still owed",
         "portal.sign_in": "signed in to this page",
         "portal.pin_set": "changed the PIN",
+        "portal.pin_reset": "removed your PIN and lifted the sign-in lock (you showed your card)",
     },
     "ar": {
         "participant.register": "سجّلك",
@@ -484,6 +497,7 @@ ACTS: dict[str, dict[str, str]] = {
         "results.follow_up": "تحقق ممن لم تصلهم نتائجهم بعد",
         "portal.sign_in": "سجّل الدخول إلى هذه الصفحة",
         "portal.pin_set": "غيّر الرقم السري",
+        "portal.pin_reset": "حذف رقمك السري ورفع قفل الدخول (بعد أن أظهرت بطاقتك)",
     },
     "ug": {
         "participant.register": "سىزنى تىزىملىدى",
@@ -504,6 +518,7 @@ ACTS: dict[str, dict[str, str]] = {
         "results.follow_up": "نەتىجىسى تېخى بېرىلمىگەنلەرنى تەكشۈردى",
         "portal.sign_in": "بۇ بەتكە كىردى",
         "portal.pin_set": "PIN نى ئۆزگەرتتى",
+        "portal.pin_reset": "PIN ىڭىزنى ئۆچۈرۈپ، كىرىش قۇلۇپىنى ئاچتى (كارتىڭىزنى كۆرسەتتىڭىز)",
     },
     "es": {
         "participant.register": "le registró",
@@ -524,6 +539,7 @@ ACTS: dict[str, dict[str, str]] = {
         "results.follow_up": "revisó a quién le faltan sus resultados",
         "portal.sign_in": "entró en esta página",
         "portal.pin_set": "cambió el PIN",
+        "portal.pin_reset": "quitó su PIN y el bloqueo de acceso (usted mostró su tarjeta)",
     },
 }
 
@@ -545,6 +561,7 @@ PURPOSES: dict[str, dict[str, str]] = {
         "deidentified_research": "research",
         "programme_setup": "set-up",
         "own_record": "you, yourself",
+        "audit": "checking the log",
     },
     "ar": {
         "registration": "التعرّف عليك",
@@ -556,6 +573,7 @@ PURPOSES: dict[str, dict[str, str]] = {
         "deidentified_research": "البحث",
         "programme_setup": "الإعداد",
         "own_record": "أنت بنفسك",
+        "audit": "تدقيق السجل",
     },
     "ug": {
         "registration": "سىزنى تونۇش",
@@ -567,6 +585,7 @@ PURPOSES: dict[str, dict[str, str]] = {
         "deidentified_research": "تەتقىقات",
         "programme_setup": "تەييارلىق",
         "own_record": "سىز ئۆزىڭىز",
+        "audit": "خاتىرىنى تەكشۈرۈش",
     },
     "es": {
         "registration": "identificarle",
@@ -578,5 +597,6 @@ PURPOSES: dict[str, dict[str, str]] = {
         "deidentified_research": "investigación",
         "programme_setup": "preparación",
         "own_record": "usted mismo",
+        "audit": "revisar el registro",
     },
 }

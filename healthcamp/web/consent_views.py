@@ -341,7 +341,8 @@ def letter(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> Htt
         "paper": paper,
         "card": cardcode_display(data.card_code),
         # The letter's QR opens the portal with the card code filled in.
-        "qr": _qr(f"{portal_url}?card={data.card_code}&lang={data.language}"),
+        # The card after "#": a fragment stays on the phone, out of every server log.
+        "qr": _qr(f"{portal_url}?lang={data.language}#card={data.card_code}"),
         "portal_url": portal_url,
     }
     html = render_to_string("web/letter.html", context)

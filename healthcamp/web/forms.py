@@ -5,25 +5,11 @@ from __future__ import annotations
 from django import forms
 
 from healthcamp.access.errors import InvalidInput
+from healthcamp.registry import validation
 from healthcamp.registry.choices import Sex
 
-COMMON_LANGUAGES = [
-    ("en", "English"),
-    ("ar", "العربية — Arabic"),
-    ("ug", "ئۇيغۇرچە — Uyghur"),
-    ("es", "Español — Spanish"),
-    ("fr", "Français — French"),
-    ("sw", "Kiswahili — Swahili"),
-    ("hi", "हिन्दी — Hindi"),
-    ("zh", "中文 — Chinese"),
-    ("ru", "Русский — Russian"),
-    ("pt", "Português — Portuguese"),
-    ("tr", "Türkçe — Turkish"),
-    ("uz", "Oʻzbek — Uzbek"),
-    ("kk", "Қазақ — Kazakh"),
-    ("fa", "فارسی — Persian"),
-    ("ur", "اردو — Urdu"),
-]
+# The closed list the access layer accepts (language[-Script][-REGION] of these).
+COMMON_LANGUAGES = list(validation.LANGUAGES.items())
 
 
 class DateInput(forms.DateInput):
@@ -32,15 +18,15 @@ class DateInput(forms.DateInput):
 
 class RegisterForm(forms.Form):
     programme_id = forms.TypedChoiceField(label="Programme", coerce=int)
-    given_name = forms.CharField(label="Given name", max_length=100)
-    family_name = forms.CharField(label="Family name", max_length=100)
+    given_name = forms.CharField(label="Given name", max_length=validation.NAME_MAX)
+    family_name = forms.CharField(label="Family name", max_length=validation.NAME_MAX)
     date_of_birth = forms.DateField(label="Date of birth", widget=DateInput)
     sex = forms.ChoiceField(label="Sex", choices=Sex.choices, widget=forms.RadioSelect)
     preferred_language = forms.ChoiceField(label="Preferred language", choices=COMMON_LANGUAGES)
     phone = forms.CharField(
         label="Phone (optional)",
         required=False,
-        max_length=32,
+        max_length=validation.PHONE_MAX,
         help_text="Only if the participant wants to be contacted about results.",
     )
 
@@ -70,8 +56,8 @@ class CardSearchForm(forms.Form):
 
 
 class NameSearchForm(forms.Form):
-    given_name = forms.CharField(label="Given name", max_length=100)
-    family_name = forms.CharField(label="Family name", max_length=100)
+    given_name = forms.CharField(label="Given name", max_length=validation.NAME_MAX)
+    family_name = forms.CharField(label="Family name", max_length=validation.NAME_MAX)
     date_of_birth = forms.DateField(label="Date of birth", widget=DateInput)
 
 
@@ -86,4 +72,5 @@ class PortalSignInForm(forms.Form):
 def show_errors(form: forms.Form, error: InvalidInput) -> None:
     """Put the access layer's field errors on the form; others above it."""
     for field, message in error.errors.items():
-        form.add_error(field if field in form.fields else None, message)
+        name = field.replace(".", "_")  # guardian.name is the form's guardian_name
+        form.add_error(name if name in form.fields else None, message)

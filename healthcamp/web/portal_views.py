@@ -3,11 +3,16 @@
 A signed-in participant is remembered in the session by their id alone, for
 IDLE minutes without activity and never past closing the browser (phones are shared).
 Everything shown comes from access.portal, which audits it.
+
+A browser a card signed in from keeps a long-lived signed cookie (DEVICE_COOKIE) naming
+the card's keyed HMAC, never the code: its later tries on that card are limited by its
+own wrong tries, not by the card's, so a guesser elsewhere cannot lock the holder out.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +21,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
@@ -43,6 +49,10 @@ SESSION_KEY = "portal_participant"
 SEEN_KEY = "portal_seen"
 IDLE = timedelta(minutes=15)
 LOG_FIRST = 12  # the newest lines; the rest fold away on a phone
+DEVICE_COOKIE = "portal_device"
+DEVICE_SALT = "healthcamp.portal.device"
+DEVICE_AGE = timedelta(days=400)  # the longest browsers keep a cookie
+DEVICE_CARDS = 6  # a family's phone: the newest cards signed in from it
 
 PortalView = Callable[..., HttpResponse]
 
@@ -70,6 +80,40 @@ def client_address(request: HttpRequest) -> str:
         if last := forwarded.split(",")[-1].strip():
             return last
     return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def device(request: HttpRequest) -> portal.Device | None:
+    """The device this request comes from, as its signed cookie says; None without one,
+    or when it is forged, damaged or too old."""
+    raw = request.COOKIES.get(DEVICE_COOKIE, "")
+    if not raw:
+        return None
+    try:
+        data = signing.loads(raw, salt=DEVICE_SALT, max_age=DEVICE_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("d"), str):
+        return None
+    cards = data.get("c")
+    if not isinstance(cards, list):
+        return None
+    return portal.Device(id=data["d"], cards=tuple(c for c in cards if isinstance(c, str)))
+
+
+def _remember_device(response: HttpResponse, known: portal.Device | None, card: str) -> None:
+    """After a right sign-in: this device has now signed in with this card."""
+    ident = known.id if known is not None else secrets.token_urlsafe(16)
+    cards = [c for c in (known.cards if known is not None else ()) if c != card]
+    value = signing.dumps({"d": ident, "c": [*cards, card][-DEVICE_CARDS:]}, salt=DEVICE_SALT)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        value,
+        max_age=int(DEVICE_AGE.total_seconds()),
+        path="/me/",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 def _is_date(raw: str) -> bool:
@@ -138,6 +182,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         if request.GET.get("out")
         else w["erased"]
         if request.GET.get("erased")
+        else w["pin_locked_out"]
+        if request.GET.get("locked")
         else ""
     )
     if request.method == "GET":
@@ -146,6 +192,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     form = PortalSignInForm(request.POST)
     problem = ""
     status = 200
+    known = device(request)
     if form.is_valid():
         try:
             signed = portal.portal_sign_in(
@@ -153,6 +200,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 date_of_birth=form.cleaned_data["date_of_birth"],
                 pin=form.cleaned_data["pin"],
                 address=client_address(request),
+                device=known,
             )
         except VaultUnavailable:
             problem = f"{w['no_match']} {w['ask_desk']}"  # the same for every card
@@ -173,7 +221,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             request.session["portal_lang"] = signed.language
             request.session[SEEN_KEY] = timezone.now().isoformat()
             request.session.set_expiry(0)  # gone when the browser closes
-            return redirect("web:portal_record")
+            response = redirect("web:portal_record")
+            _remember_device(response, known, signed.card)
+            return response
     else:
         status = 422
     return _page(
@@ -317,15 +367,28 @@ def withdraw(request: HttpRequest, actor: Actor) -> HttpResponse:
 @require_POST
 @signed_in
 def pin(request: HttpRequest, actor: Actor) -> HttpResponse:
-    w = pick(PORTAL, request.session.get("portal_lang", "en"))
+    language = request.session.get("portal_lang", "en")
+    w = pick(PORTAL, language)
     new_pin = "" if request.POST.get("remove") else request.POST.get("pin", "")
     try:
         portal.portal_pin_set(
-            actor=actor, pin=new_pin, current_pin=request.POST.get("current_pin", "")
+            actor=actor,
+            pin=new_pin,
+            current_pin=request.POST.get("current_pin", ""),
+            address=client_address(request),
+            device=device(request),
+        )
+    except portal.SignInLocked:
+        # Whoever keeps guessing the PIN on an open session loses the session.
+        request.session.flush()
+        return redirect(f"/me/?locked=1&lang={language}")
+    except portal.WrongCurrentPin as wrong:
+        request.session["portal_pin_problem"] = (
+            f"{w['pin_wrong']} {w['tries_left']} {wrong.tries_left}"
         )
     except InvalidInput as error:
         request.session["portal_pin_problem"] = (
-            w["pin_wrong"] if "current_pin" in error.errors else w["pin_bad"]
+            w["pin_current_needed"] if "current_pin" in error.errors else w["pin_bad"]
         )
     else:
         request.session["portal_flash"] = w["pin_saved"] if new_pin else w["pin_removed"]

@@ -1,7 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from healthcamp.web import consent_views, followup_views, portal_views, station_views, views
+from healthcamp.web import (
+    consent_views,
+    followup_views,
+    pin_reset_views,
+    portal_views,
+    station_views,
+    two_factor_views,
+    views,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -12,6 +20,7 @@ urlpatterns = [
         ),
         name="login",
     ),
+    path("login/code/", two_factor_views.second_factor, name="second_factor"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.desk, name="desk"),
     path("find/card/", views.find_by_card, name="find_card"),
@@ -72,5 +81,6 @@ urlpatterns = [
     path("me/record.fhir.json", portal_views.download, name="portal_download"),
     path("me/withdraw/", portal_views.withdraw, name="portal_withdraw"),
     path("me/pin/", portal_views.pin, name="portal_pin"),
+    path("participants/<uuid:participant_id>/pin-reset/", pin_reset_views.reset, name="pin_reset"),
     path("me/sign-out/", portal_views.sign_out, name="portal_sign_out"),
 ]

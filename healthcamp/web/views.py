@@ -8,9 +8,12 @@ from functools import wraps
 from typing import Any
 
 import segno
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
 from healthcamp.access import consent, exams, participants, programmes, returns
@@ -39,6 +42,11 @@ def staff_view(view: View) -> View:
         actor = actor_for_user(request.user)
         if actor is None:
             return _problem(request, 403, "This account is not a staff member of any role.")
+        if settings.STAFF_TWO_FACTOR and not request.user.is_verified():  # type: ignore[union-attr]
+            # Password alone is one factor: the code from the member's app comes next.
+            return redirect(
+                f"{reverse('web:second_factor')}?{urlencode({'next': request.get_full_path()})}"
+            )
         try:
             return view(request, actor, *args, **kwargs)
         except AccessDenied as error:

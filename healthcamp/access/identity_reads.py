@@ -1,0 +1,42 @@
+"""A limit on opening people's identities one after another.
+
+Registration reads by id need no consent (the desk must identify the person), so
+lists that carry participant ids (results owed, referrals to follow) could become a
+road to many identities. Each staff member may open a bounded number of distinct
+records this way per hour; beyond it the read is refused, and the refusal is an
+alert in the audit log ("opened N distinct records in the last hour").
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from healthcamp.access.models import IdentityRead
+from healthcamp.access.staff import Actor
+
+WINDOW = timedelta(hours=1)
+
+
+def over_limit(actor: Actor, participant_id: uuid.UUID) -> int | None:
+    """Inside the read's transaction: note the read; the count if it is one too many."""
+    limit = settings.IDENTITY_READS_PER_HOUR
+    if actor.staff_id is None or not limit:
+        return None
+    now = timezone.now()
+    since = now - WINDOW
+    mine = IdentityRead.objects.filter(staff_id=actor.staff_id)
+    if mine.filter(participant_id=participant_id, at__gt=since).exists():
+        return None  # the same person again: not a new identity
+    opened = mine.filter(at__gt=since).count()
+    if opened >= limit:
+        return opened
+    IdentityRead.objects.update_or_create(
+        staff_id=actor.staff_id, participant_id=participant_id, defaults={"at": now}
+    )
+    if opened % 100 == 0:
+        mine.filter(at__lte=since).delete()  # now and then, forget what is out of the window
+    return None
