@@ -24,12 +24,12 @@ TARGETS = {"single": 0.45, "bulk": 0.7}
 
 def child(participants: int, reads: int, bulk_size: int, rounds: int) -> dict[str, float]:
     setup_django()
-    from healthcamp.access import participants as guarded
-    from healthcamp.access.programmes import member_add, programme_create
     from healthcamp.access.roles import Purpose
     from healthcamp.access.staff import staff_add
     from healthcamp.registry import cardcode
     from healthcamp.registry.models import Participant, Programme
+    from healthcamp.services import participants as guarded
+    from healthcamp.services.programmes import member_add, programme_create
 
     coordinator = staff_add(username="bench-coordinator", role="coordinator").actor
     clinician = staff_add(username="bench-clinician", role="clinician").actor
@@ -39,7 +39,7 @@ def child(participants: int, reads: int, bulk_size: int, rounds: int) -> dict[st
     for name in ("bench-clinician", "bench-registrar"):
         member_add(actor=coordinator, programme_id=programme.pk, username=name)
     rng = random.Random(1)
-    from healthcamp.access import identity
+    from healthcamp.services import identity
 
     today = date(2026, 11, 1)
     Participant.objects.bulk_create(
@@ -129,10 +129,10 @@ def _consent_all(coordinator: object, registrar: object, programme_id: int, ids:
     """Every bench participant said yes to everything under a published document."""
     from django.utils import timezone
 
-    from healthcamp.access import consent
     from healthcamp.access.models import StaffMember
     from healthcamp.consent.models import Consent, Decision
     from healthcamp.purposes import CONSENT_PURPOSES
+    from healthcamp.services import consent
 
     draft = consent.document_create(
         actor=coordinator,

@@ -19,9 +19,9 @@ def child(letters_count: int, rounds: int) -> dict[str, float]:
     setup_django()
     from django.template.loader import render_to_string
 
-    from healthcamp.access import consent, exams, participants, programmes
     from healthcamp.access.staff import staff_add
     from healthcamp.results import letters
+    from healthcamp.services import consent, exams, participants, programmes
 
     coordinator = staff_add(username="c", role="coordinator").actor
     registrar = staff_add(username="r", role="registrar").actor

@@ -37,7 +37,7 @@ def child(rows: int, rounds: int) -> dict[str, float]:
     setup_django()
     from django.db import connection
 
-    from healthcamp.access import identity
+    from healthcamp.services import identity
     from healthcamp.vault import crypto
 
     blob = "bytea" if connection.vendor == "postgresql" else "blob"

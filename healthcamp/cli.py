@@ -35,9 +35,9 @@ def serve(*, host: str, port: int, workers: int) -> int:
     from django.db import connections
     from gunicorn.app.base import BaseApplication
 
-    from healthcamp.access import server_lock
-    from healthcamp.access.backup import reapply_at_start
     from healthcamp.access.errors import VaultUnavailable
+    from healthcamp.services import server_lock
+    from healthcamp.services.backup import reapply_at_start
     from healthcamp.wsgi import application
 
     try:
@@ -261,8 +261,8 @@ def bench(*, extra: list[str]) -> int:
 def backup_command(*, path: str) -> int:
     from pathlib import Path
 
-    from healthcamp.access.backup import BackupError, backup
     from healthcamp.access.errors import VaultUnavailable
+    from healthcamp.services.backup import BackupError, backup
 
     try:
         info = backup(path=Path(path))
@@ -279,9 +279,9 @@ def backup_command(*, path: str) -> int:
 def restore_command(*, path: str, yes: bool) -> int:
     from pathlib import Path
 
-    from healthcamp.access.backup import BackupError, restore
     from healthcamp.access.errors import VaultUnavailable
-    from healthcamp.access.server_lock import DatabaseInUse
+    from healthcamp.services.backup import BackupError, restore
+    from healthcamp.services.server_lock import DatabaseInUse
 
     if not yes:
         if not sys.stdin.isatty():
@@ -314,8 +314,8 @@ def rotate_command() -> int:
     from rich.progress import Progress
 
     from healthcamp.access.errors import VaultUnavailable
-    from healthcamp.access.keys import rotate
-    from healthcamp.access.server_lock import DatabaseInUse
+    from healthcamp.services.keys import rotate
+    from healthcamp.services.server_lock import DatabaseInUse
 
     try:
         with Progress(transient=True) as progress:

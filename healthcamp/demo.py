@@ -10,11 +10,11 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from healthcamp.access import consent, exams, participants, programmes, referrals
 from healthcamp.access.errors import AccessDenied, Conflict
 from healthcamp.access.staff import Actor, staff_add
 from healthcamp.consent.rules import age_on
 from healthcamp.demo_consent import DOCUMENTS, ORDER
+from healthcamp.services import consent, exams, participants, programmes, referrals
 
 PROGRAMME = "Riverside Community Health Check 2026"
 SITES = ("Riverside Market Hall", "North Clinic Courtyard")

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "healthcamp.consent",
     "healthcamp.exams",
     "healthcamp.access",
+    "healthcamp.services",
     "healthcamp.web",
 ]
 

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from healthcamp.access import programmes
 from healthcamp.access.staff import NewStaff, staff_add
 from healthcamp.purposes import CONSENT_PURPOSES
+from healthcamp.services import programmes
 
 
 @pytest.fixture(autouse=True)
@@ -148,7 +148,7 @@ def publish_document(
     version: int = 1,
     purposes: tuple[str, ...] = ALL_PURPOSES,
 ) -> Any:
-    from healthcamp.access import consent
+    from healthcamp.services import consent
 
     draft = consent.document_create(
         actor=coordinator.actor,
@@ -179,7 +179,7 @@ def give_consent(
 ) -> Any:
     import uuid
 
-    from healthcamp.access import consent
+    from healthcamp.services import consent
 
     return consent.consent_record(
         actor=registrar.actor,

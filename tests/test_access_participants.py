@@ -7,12 +7,12 @@ from datetime import date
 
 import pytest
 
-from healthcamp.access import participants
 from healthcamp.access.errors import AccessDenied, InvalidInput, NotFound
 from healthcamp.access.roles import Purpose
 from healthcamp.access.staff import NewStaff
 from healthcamp.audit import chain
 from healthcamp.audit.selectors import entry_count, log_for_participant
+from healthcamp.services import participants
 from tests.conftest import give_consent
 
 pytestmark = pytest.mark.django_db

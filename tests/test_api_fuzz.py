@@ -26,9 +26,9 @@ from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from healthcamp.access import consent, exams, participants, programmes, referrals
 from healthcamp.access.roles import STAFF_ROLES
 from healthcamp.access.staff import NewStaff, staff_add
+from healthcamp.services import consent, exams, participants, programmes, referrals
 from healthcamp.wsgi import application
 from tests.conftest import give_consent, publish_document
 

@@ -18,8 +18,8 @@ django.setup()
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from datetime import date
-from healthcamp.access import participants
-from healthcamp.access.programmes import member_add, programme_create
+from healthcamp.services import participants
+from healthcamp.services.programmes import member_add, programme_create
 from healthcamp.access.staff import staff_add
 r = staff_add(username="r", role="registrar", password="pw-123456-x").actor
 c = staff_add(username="c", role="coordinator", password="pw-123456-x").actor
@@ -33,7 +33,7 @@ print(json.dumps(ids))
 ERASE = """
 import django, sys, uuid
 django.setup()
-from healthcamp.access.erasure import participant_erase
+from healthcamp.services.erasure import participant_erase
 from healthcamp.access.staff import actor_for_user
 from django.contrib.auth import get_user_model
 c = actor_for_user(get_user_model().objects.get(username="c"))
@@ -42,7 +42,7 @@ participant_erase(actor=c, participant_id=uuid.UUID(sys.argv[1]))
 CHECK = """
 import django, json, sys, uuid
 django.setup()
-from healthcamp.access import participants
+from healthcamp.services import participants
 from healthcamp.access.errors import NotFound
 from healthcamp.access.roles import Purpose
 from healthcamp.access.staff import actor_for_user
@@ -154,10 +154,10 @@ def test_restore_drill_on_postgresql(registrar, coordinator, programme, settings
 
     from django.db import connection
 
-    from healthcamp.access import backup, erasure, identity, participants
     from healthcamp.access.errors import NotFound
     from healthcamp.access.roles import Purpose
     from healthcamp.audit import chain
+    from healthcamp.services import backup, erasure, identity, participants
 
     if connection.vendor != "postgresql":
         pytest.skip("pg_dump and pg_restore need PostgreSQL")

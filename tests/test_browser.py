@@ -92,7 +92,7 @@ def test_consent_in_a_right_to_left_language(page: Any, registrar, coordinator, 
     """A Uyghur participant reads the document in Uyghur and says yes or no to each purpose."""
     from playwright.sync_api import expect
 
-    from healthcamp.access import participants
+    from healthcamp.services import participants
     from tests.conftest import publish_document
 
     publish_document(coordinator, programme.id, language="en")

@@ -17,12 +17,12 @@ from django.db import connection, connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from healthcamp.access import consent, exams, participants
 from healthcamp.access.errors import AccessDenied
 from healthcamp.access.guard import ConsentOutsideTransaction, check_consent
 from healthcamp.access.roles import Action, Purpose
 from healthcamp.audit.models import AuditEntry, AuditSubject
 from healthcamp.exams.models import Observation
+from healthcamp.services import consent, exams, participants
 from tests.test_portal import _person
 
 ACTS = ("record", "read_observations", "read_participant", "visits")

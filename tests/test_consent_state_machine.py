@@ -27,14 +27,14 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from healthcamp.access import consent, participants, programmes
 from healthcamp.access.errors import AccessDenied, InvalidInput
 from healthcamp.access.policy import needs_consent, permitted
-from healthcamp.access.portal import VISITOR
 from healthcamp.access.roles import STAFF_ROLES, Action, Purpose, Role
 from healthcamp.access.staff import participant_actor, staff_add
 from healthcamp.audit.selectors import entry_count
 from healthcamp.purposes import CONSENT_PURPOSES
+from healthcamp.services import consent, participants, programmes
+from healthcamp.services.portal import VISITOR
 from tests.conftest import join_everyone
 
 _run = itertools.count()

@@ -48,9 +48,9 @@ from django.core.management import call_command
 call_command("migrate", interactive=False, verbosity=0)
 from datetime import date
 from pathlib import Path
-from healthcamp.access import participants, programmes
-from healthcamp.access.backup import backup
-from healthcamp.access.erasure import participant_erase
+from healthcamp.services import participants, programmes
+from healthcamp.services.backup import backup
+from healthcamp.services.erasure import participant_erase
 from healthcamp.access.staff import staff_add
 from healthcamp.registry.models import Participant
 people, erased, out = int(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
@@ -77,7 +77,7 @@ INSPECT = """
 import django, json, sys, uuid
 django.setup()
 from django.contrib.auth import get_user_model
-from healthcamp.access import participants
+from healthcamp.services import participants
 from healthcamp.access.errors import NotFound
 from healthcamp.access.roles import Purpose
 from healthcamp.access.staff import actor_for_user
@@ -86,7 +86,7 @@ ids = json.loads(sys.argv[1])
 out = {"reerased": 0}
 if "--start" in sys.argv:  # what `healthcamp serve` does before it forks
     try:
-        from healthcamp.access.backup import reapply_at_start
+        from healthcamp.services.backup import reapply_at_start
     except ImportError:  # a version whose server did nothing at start
         reapply_at_start = lambda: 0
     out["reerased"] = reapply_at_start()
@@ -361,7 +361,7 @@ sys.exit(main())
 _ROTATE_IN_SMALL_BATCHES = """
 import django
 django.setup()
-from healthcamp.access import keys
+from healthcamp.services import keys
 keys.BATCH = 8  # many commits: more places to be killed in
 keys.rotate()
 """
@@ -392,7 +392,7 @@ def test_a_killed_backup_leaves_no_plaintext(world: World, tmp_path: Path, trial
         (trial.backups / "new.hcbackup.partial").unlink(missing_ok=True)
         problems = check_leftovers(trial)
         if made.exists():
-            check = "import django,sys; django.setup(); from healthcamp.access import backup; "
+            check = "import django,sys; django.setup(); from healthcamp.services import backup; "
             check += "from pathlib import Path; backup._read(Path(sys.argv[1])); print('ok')"
             if _python(trial.env, "-c", check, str(made)) != "ok":
                 problems.append("a torn backup file")
@@ -437,7 +437,7 @@ import os, signal, sys
 import django
 django.setup()
 from pathlib import Path
-from healthcamp.access import backup, erasure
+from healthcamp.services import backup, erasure
 real, calls = erasure.shred, []
 def shred(**kwargs):
     calls.append(1)
@@ -484,7 +484,7 @@ sys.addaudithook(hook)
 import django
 django.setup()
 from pathlib import Path
-from healthcamp.access import backup
+from healthcamp.services import backup
 backup.backup(path=Path(sys.argv[1]))
 print(repr(seen))
 """
@@ -517,7 +517,7 @@ def test_a_backup_writes_no_plaintext_file_on_its_way(world: World, tmp_path: Pa
 PUT_BACK = """
 import django, json, sys, uuid
 django.setup()
-from healthcamp.access.erasure import participant_erase
+from healthcamp.services.erasure import participant_erase
 from healthcamp.access.staff import actor_for_user
 from django.contrib.auth import get_user_model
 from healthcamp.registry.models import Participant

@@ -80,7 +80,7 @@ def test_the_ledger_outside_the_database_follows_the_commit(
     django_capture_on_commit_callbacks,
 ) -> None:
     settings.HOME = tmp_path
-    from healthcamp.access import erasure, identity
+    from healthcamp.services import erasure, identity
 
     identity.forget_keys()
     person = _register(api_as, registrar, programme)

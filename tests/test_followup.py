@@ -9,9 +9,9 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
-from healthcamp.access import exams
 from healthcamp.access.errors import InvalidInput
 from healthcamp.audit.selectors import log_for_participant
+from healthcamp.services import exams
 from tests.test_exams_api import _person
 from tests.test_web import _login
 

@@ -18,9 +18,9 @@ import pytest
 from django.apps import apps
 from django.db import DatabaseError, connection, transaction
 
-from healthcamp.access import participants
 from healthcamp.access.staff import NewStaff
 from healthcamp.registry import validation
+from healthcamp.services import participants
 from tests.conftest import ALL_PURPOSES, participant_body
 
 pytestmark = pytest.mark.django_db
@@ -417,7 +417,7 @@ def test_the_database_refuses_over_long_values(coordinator, programme, model, va
 def test_the_database_refuses_an_over_long_original_value(
     registrar, clinician, programme, document
 ) -> None:
-    from healthcamp.access import exams
+    from healthcamp.services import exams
     from tests.conftest import give_consent
 
     person = participants.participant_register(
@@ -459,8 +459,8 @@ def test_every_face_gets_the_document_limits_from_the_access_layer(
     coordinator, programme, overrides, field
 ) -> None:
     # The web's document form goes through here too: a clear error, not the database's.
-    from healthcamp.access import consent
     from healthcamp.access.errors import InvalidInput
+    from healthcamp.services import consent
 
     with pytest.raises(InvalidInput) as caught:
         consent.document_create(
@@ -519,7 +519,7 @@ def test_the_migration_seals_paper_references_stored_in_the_clear(
 ) -> None:
     from django.db.migrations.executor import MigrationExecutor
 
-    from healthcamp.access import consent, identity
+    from healthcamp.services import consent, identity
 
     person = participants.participant_register(
         actor=registrar.actor,

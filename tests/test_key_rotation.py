@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from django.apps import apps
 
-from healthcamp.access import identity, keys, participants
 from healthcamp.access.errors import VaultUnavailable
 from healthcamp.access.roles import Purpose
 from healthcamp.audit import chain
+from healthcamp.services import identity, keys, participants
 
 pytestmark = pytest.mark.django_db
 
@@ -203,7 +203,7 @@ def test_a_rotation_stopped_between_retiring_and_promoting_finishes(
 
 
 def test_rotation_refuses_while_a_server_holds_the_database(home, registrar, programme) -> None:
-    from healthcamp.access import server_lock
+    from healthcamp.services import server_lock
 
     _people(registrar, programme, 1)
     old = (home / "vault-kek").read_bytes()

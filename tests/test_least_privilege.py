@@ -10,9 +10,9 @@ from datetime import date
 
 import pytest
 
-from healthcamp.access import consent, participants, programmes
 from healthcamp.access.staff import staff_add
 from healthcamp.audit.selectors import log_for_participant
+from healthcamp.services import consent, participants, programmes
 from tests.conftest import ALL_PURPOSES, participant_body, publish_document
 
 pytestmark = pytest.mark.django_db

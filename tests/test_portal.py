@@ -15,12 +15,12 @@ from fhir.resources.R4B.bundle import Bundle
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from healthcamp.access import consent, exams, participants, portal
 from healthcamp.access.errors import AccessDenied, InvalidInput
 from healthcamp.access.roles import Purpose
 from healthcamp.access.staff import participant_actor, staff_add
 from healthcamp.audit.selectors import log_for_participant
 from healthcamp.registry.cardcode import display, generate
+from healthcamp.services import consent, exams, participants, portal
 from tests.conftest import ALL_PURPOSES, give_consent
 
 pytestmark = pytest.mark.django_db
@@ -357,7 +357,7 @@ def test_a_portal_session_is_not_a_staff_session(person) -> None:
 
 
 def test_unknown_record_after_erasure_signs_out(person, coordinator) -> None:
-    from healthcamp.access import erasure
+    from healthcamp.services import erasure
 
     client = Client()
     _sign_in(client, person.card_code)
@@ -462,7 +462,7 @@ def test_a_staff_log_in_in_the_same_browser_ends_the_portal_session(person, regi
 
 
 def test_erased_while_signed_in_every_page_signs_out(person, coordinator) -> None:
-    from healthcamp.access import erasure
+    from healthcamp.services import erasure
 
     client = Client()
     _sign_in(client, person.card_code)

@@ -10,9 +10,9 @@ from datetime import date
 import pytest
 from django.db import connection, connections
 
-from healthcamp.access import portal
 from healthcamp.access.errors import InvalidInput
 from healthcamp.access.staff import participant_actor
+from healthcamp.services import portal
 from tests.test_portal import _person
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres_only]

@@ -13,11 +13,11 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.test import Client
 
-from healthcamp.access import portal
 from healthcamp.access.errors import InvalidInput
 from healthcamp.access.staff import participant_actor
 from healthcamp.audit.selectors import log_for_participant
 from healthcamp.registry.cardcode import display, generate
+from healthcamp.services import portal
 from healthcamp.web import portal_views
 from tests.test_portal import BORN, _person, _sign_in
 

@@ -33,7 +33,7 @@ import django
 django.setup()
 from django.core.management import call_command
 call_command("migrate", interactive=False, verbosity=0)
-from healthcamp.access import programmes, participants
+from healthcamp.services import programmes, participants
 from healthcamp.access.staff import staff_add
 coordinator = staff_add(username="coord", role="coordinator", password=None)
 registrar = staff_add(username="desk", role="registrar", password=None)

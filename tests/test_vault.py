@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from healthcamp.access import identity, participants
 from healthcamp.access.errors import VaultUnavailable
 from healthcamp.access.roles import Purpose
+from healthcamp.services import identity, participants
 from healthcamp.vault import crypto
 from healthcamp.vault.keys import LocalKek, VaultKeyError, load_keyring
 

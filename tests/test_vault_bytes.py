@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from healthcamp.access import consent, participants
+from healthcamp.services import consent, participants
 
 PEOPLE = [
     ("Zyxquorra", "Pemberthwaite", date(1961, 7, 23), "+254 799 424242"),
@@ -73,7 +73,7 @@ django.setup()
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from healthcamp.access.staff import staff_add
-from healthcamp.access.programmes import member_add, programme_create
+from healthcamp.services.programmes import member_add, programme_create
 from tests.test_vault_bytes import _register_everyone
 class S:
     def __init__(self, new): self.actor = new.actor
@@ -85,7 +85,7 @@ _register_everyone(registrar, coordinator, programme_id)
 import sys
 if "--erase" in sys.argv:
     from django.db import connection
-    from healthcamp.access.erasure import participant_erase
+    from healthcamp.services.erasure import participant_erase
     from healthcamp.registry.models import Participant
     person = Participant.objects.order_by("registered_at").first()
     home = os.environ["HEALTHCAMP_HOME"]
@@ -97,7 +97,7 @@ if "--erase" in sys.argv:
 if "--erase-while-open" in sys.argv:  # as in a running server: connections stay open
     import sqlite3
     from django.db import connection
-    from healthcamp.access.erasure import participant_erase
+    from healthcamp.services.erasure import participant_erase
     from healthcamp.registry.models import Participant
     other_worker = sqlite3.connect(connection.settings_dict["NAME"])
     other_worker.execute("SELECT count(*) FROM registry_participant").fetchall()
@@ -193,7 +193,7 @@ def test_an_erasure_vacuums_the_erased_row_away_on_postgresql(
     participant table: its line pointer holds no tuple any more."""
     if connection.vendor != "postgresql":
         pytest.skip("VACUUM is PostgreSQL's")
-    from healthcamp.access.erasure import participant_erase
+    from healthcamp.services.erasure import participant_erase
 
     _register_everyone(registrar, coordinator, programme.id)
     with connection.cursor() as cursor:

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pytest
 from django.test import Client
 
-from healthcamp.access import participants
 from healthcamp.access.staff import NewStaff
+from healthcamp.services import participants
 from tests.conftest import ALL_PURPOSES, publish_document
 
 pytestmark = pytest.mark.django_db

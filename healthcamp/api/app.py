@@ -12,7 +12,6 @@ from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
-from healthcamp.access import auditing, erasure, participants, programmes
 from healthcamp.access.errors import (
     AccessDenied,
     Conflict,
@@ -42,6 +41,7 @@ from healthcamp.api.common import (
     acting,
     plain_message,
 )
+from healthcamp.services import auditing, erasure, participants, programmes
 
 
 class BearerToken(HttpBearer):

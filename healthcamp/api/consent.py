@@ -10,7 +10,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema, Status
 from pydantic import Field, StrictBool
 
-from healthcamp.access import consent
 from healthcamp.api.common import (
     ERRORS,
     Closed,
@@ -26,6 +25,7 @@ from healthcamp.api.common import (
     acting,
 )
 from healthcamp.interop.fhir_consent import consent_resource
+from healthcamp.services import consent
 
 router = Router(tags=["consent"])
 

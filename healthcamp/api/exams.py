@@ -10,7 +10,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema, Status
 from pydantic import Field, StrictFloat, StrictInt
 
-from healthcamp.access import exams, participants, referrals, returns
 from healthcamp.api.common import (
     ERRORS,
     Closed,
@@ -21,6 +20,7 @@ from healthcamp.api.common import (
     Word,
     acting,
 )
+from healthcamp.services import exams, participants, referrals, returns
 
 router = Router(tags=["exams"])
 

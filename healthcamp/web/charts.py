@@ -12,7 +12,7 @@ matplotlib.use("Agg")  # no display on a server
 
 from matplotlib.figure import Figure
 
-from healthcamp.access.consent import PurposeRate
+from healthcamp.services.consent import PurposeRate
 
 YES, NO, WITHDRAWN = "#23663a", "#a3211b", "#8a6d00"
 

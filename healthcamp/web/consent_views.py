@@ -11,12 +11,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from healthcamp.access import consent, erasure, participants, programmes
 from healthcamp.access.errors import Conflict, InvalidInput, NotFound
 from healthcamp.access.roles import Purpose
 from healthcamp.access.staff import Actor, staff_directory
 from healthcamp.purposes import CONSENT_PURPOSES
 from healthcamp.registry.cardcode import display as cardcode_display
+from healthcamp.services import consent, erasure, participants, programmes
 from healthcamp.web.charts import consent_rates_chart
 from healthcamp.web.forms import show_errors
 from healthcamp.web.views import _qr_svg as _qr
@@ -325,8 +325,8 @@ def letter(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> Htt
     from django.http import HttpResponse as Response
     from django.template.loader import render_to_string
 
-    from healthcamp.access import exams
     from healthcamp.results import letters
+    from healthcamp.services import exams
 
     data = exams.letter_data(actor=actor, participant_id=participant_id)
     lines = letters.letter_lines(data.observations, data.sex, language=data.language)

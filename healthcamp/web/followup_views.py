@@ -8,9 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from healthcamp.access import programmes, referrals, returns
 from healthcamp.access.errors import Conflict, InvalidInput, NotFound
 from healthcamp.access.staff import Actor
+from healthcamp.services import programmes, referrals, returns
 from healthcamp.web.views import _problem, staff_view
 
 

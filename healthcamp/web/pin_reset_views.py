@@ -8,11 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from healthcamp.access import portal
 from healthcamp.access.errors import InvalidInput
 from healthcamp.access.policy import permitted
 from healthcamp.access.roles import Action, Purpose
 from healthcamp.access.staff import Actor
+from healthcamp.services import portal
 from healthcamp.web.forms import CardSearchForm, show_errors
 from healthcamp.web.views import staff_view
 

@@ -29,7 +29,6 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from healthcamp.access import portal
 from healthcamp.access.errors import AccessError, InvalidInput, NotFound, VaultUnavailable
 from healthcamp.access.staff import Actor, participant_actor
 from healthcamp.results import letters, trends
@@ -43,6 +42,7 @@ from healthcamp.results.words import (
     RTL,
     pick,
 )
+from healthcamp.services import portal
 from healthcamp.web.forms import PortalSignInForm
 
 SESSION_KEY = "portal_participant"

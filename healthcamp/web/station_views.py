@@ -9,11 +9,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from healthcamp.access import exams, participants, programmes
 from healthcamp.access.errors import InvalidInput
 from healthcamp.access.roles import Purpose, Role
 from healthcamp.access.staff import Actor
 from healthcamp.results.letters import tone
+from healthcamp.services import exams, participants, programmes
 from healthcamp.web.views import staff_view
 
 # (field name, LOINC code, label, units offered, purpose)

@@ -10,8 +10,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
-from healthcamp.access import two_factor
 from healthcamp.access.staff import actor_for_user
+from healthcamp.services import two_factor
 
 
 def _next(request: HttpRequest) -> str:

@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
-from healthcamp.access import consent, exams, participants, programmes, returns
 from healthcamp.access.errors import (
     AccessDenied,
     Conflict,
@@ -28,6 +27,7 @@ from healthcamp.access.forbidden import refusals
 from healthcamp.access.policy import default_purpose, permitted
 from healthcamp.access.roles import Action, Purpose, Role
 from healthcamp.access.staff import Actor, actor_for_user
+from healthcamp.services import consent, exams, participants, programmes, returns
 from healthcamp.web.forms import CardSearchForm, NameSearchForm, RegisterForm, show_errors
 
 View = Callable[..., HttpResponse]

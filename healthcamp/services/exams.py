@@ -15,7 +15,6 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from healthcamp.access import erasure, identity, referrals
 from healthcamp.access.errors import InvalidInput, NotFound
 from healthcamp.access.guard import (
     audit,
@@ -32,6 +31,7 @@ from healthcamp.consent.rules import age_on
 from healthcamp.exams import catalogue
 from healthcamp.exams.models import Encounter, Observation
 from healthcamp.registry.models import Participant, Site
+from healthcamp.services import erasure, identity, referrals
 
 ADULT_AGE = 18
 
@@ -343,7 +343,7 @@ def letter_data(*, actor: Actor, participant_id: uuid.UUID) -> LetterData:
 
     Only what each purpose's consent allows; the letter says what was not measured.
     """
-    from healthcamp.access import participants
+    from healthcamp.services import participants
 
     person = participants.participant_read(
         actor=actor, purpose=Purpose.SCREENING, participant_id=participant_id
@@ -415,9 +415,9 @@ def _view_in(o: ObservationView, language: str) -> ObservationView:
 def own_record_export(*, actor: Actor, participant_id: uuid.UUID) -> dict[str, Any]:
     """A participant's request for a copy of their record, carried out by a coordinator:
     everything held about them, as a FHIR R4 Bundle, for them to take."""
-    from healthcamp.access import consent
     from healthcamp.exams.models import Referral
     from healthcamp.interop.fhir_bundle import record_bundle
+    from healthcamp.services import consent
 
     purpose = own_or(actor.role, Purpose.REGISTRATION)
     require_role(actor, Action.EXPORT_OWN_RECORD, purpose, [participant_id])

@@ -1,6 +1,6 @@
 """Referrals: a result that needs care goes to a named clinic, and is followed up.
 
-A critical value refers the person urgently on the spot (see access/exams.py). The
+A critical value refers the person urgently on the spot (see services/exams.py). The
 reason is coded - the measure and its classification - so no free text can carry
 anything the programme does not collect.
 """
@@ -23,16 +23,16 @@ from healthcamp.access.guard import (
     consented,
     require_role,
 )
-from healthcamp.access.programmes import clean_name
 from healthcamp.access.roles import Action, Purpose
 from healthcamp.access.staff import Actor
 from healthcamp.consent.rules import ConsentStatus
 from healthcamp.exams import catalogue
 from healthcamp.exams.models import Clinic, Observation, Referral
 from healthcamp.registry.models import Participant, Programme
+from healthcamp.services.programmes import clean_name
 
 if TYPE_CHECKING:
-    from healthcamp.access.exams import ObservationView
+    from healthcamp.services.exams import ObservationView
 
 URGENCIES = {u.value for u in Referral.Urgency}
 STATUSES = {s.value for s in Referral.Status}
@@ -290,7 +290,7 @@ def referral_note(*, actor: Actor, referral_id: uuid.UUID) -> ClinicNote:
     Relevant: the referred measure's values, one per visit (blood pressure as its
     systolic/diastolic pair, each the visit's ESH mean, as the person's letter reads).
     """
-    from healthcamp.access import exams, identity
+    from healthcamp.services import exams, identity
 
     purpose = Purpose.REFERRAL_SHARING
     referral = (

@@ -1,7 +1,7 @@
 """Erasure: crypto-shredding a participant, and erasing what a purpose collected.
 
 Each kind of data collected for a purpose registers one eraser here (exam observations
-do, in access/exams.py); withdrawal with erase runs them inside the withdrawal's
+do, in services/exams.py); withdrawal with erase runs them inside the withdrawal's
 transaction.
 
 A full erasure first keeps, de-identified, the observations of someone who agreed to
@@ -27,7 +27,6 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from healthcamp.access import identity
 from healthcamp.access.errors import InvalidInput, NotFound
 from healthcamp.access.guard import audit, consent_statuses, require_role
 from healthcamp.access.policy import own_or
@@ -36,6 +35,7 @@ from healthcamp.access.staff import Actor
 from healthcamp.consent.rules import ConsentStatus
 from healthcamp.purposes import Purpose
 from healthcamp.registry.models import ErasureRecord, Participant
+from healthcamp.services import identity
 
 Eraser = Callable[[uuid.UUID], int]
 _ERASERS: dict[Purpose, list[Eraser]] = {}

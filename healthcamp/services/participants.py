@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from healthcamp.access import identity, identity_reads
+from healthcamp.access import identity_reads
 from healthcamp.access.errors import AccessDenied, InvalidInput, NotFound
 from healthcamp.access.guard import audit as _audit
 from healthcamp.access.guard import (
@@ -33,6 +33,7 @@ from healthcamp.audit import chain
 from healthcamp.audit.selectors import LogLine, log_for_participant
 from healthcamp.registry import cardcode, validation
 from healthcamp.registry.models import Participant, Programme
+from healthcamp.services import identity
 
 
 class _Sealed(NamedTuple):

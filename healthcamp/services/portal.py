@@ -38,7 +38,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from healthcamp.access import consent, exams, identity, referrals
 from healthcamp.access.errors import InvalidInput, NotFound
 from healthcamp.access.guard import audit, require_role
 from healthcamp.access.models import PortalFailure
@@ -48,6 +47,7 @@ from healthcamp.audit.selectors import LogLine, log_for_participant
 from healthcamp.exams.models import Observation, Referral
 from healthcamp.registry import cardcode
 from healthcamp.registry.models import Participant
+from healthcamp.services import consent, exams, identity, referrals
 
 WINDOW = timedelta(minutes=15)
 CARD_FAILURE_LIMIT = 5

@@ -16,7 +16,6 @@ import langcodes
 from django.db import transaction
 from django.utils import timezone
 
-from healthcamp.access import erasure, identity
 from healthcamp.access.errors import Conflict, InvalidInput, NotFound
 from healthcamp.access.guard import audit, hold, require_role
 from healthcamp.access.models import StaffMember
@@ -43,6 +42,7 @@ from healthcamp.consent.rules import text_sha256 as document_sha256
 from healthcamp.purposes import CONSENT_PURPOSE_VALUES, CONSENT_PURPOSES
 from healthcamp.registry import validation
 from healthcamp.registry.models import INT32_MAX, Participant, Programme
+from healthcamp.services import erasure, identity
 
 METHODS = {m.value for m in Consent.Method}
 RELATIONSHIPS = {r.value for r in Consent.Relationship}

@@ -18,10 +18,10 @@ from pathlib import Path
 
 from django.db import transaction
 
-from healthcamp.access import identity, server_lock
 from healthcamp.access.errors import VaultUnavailable
 from healthcamp.audit import chain
 from healthcamp.registry.models import Participant
+from healthcamp.services import identity, server_lock
 from healthcamp.vault import keys
 
 BATCH = 500

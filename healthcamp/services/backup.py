@@ -48,11 +48,11 @@ from django.conf import settings as django_settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from healthcamp.access import erasure, identity, server_lock
 from healthcamp.access.roles import Role
 from healthcamp.access.staff import Actor
 from healthcamp.audit import chain
 from healthcamp.registry.models import ErasureRecord, Participant
+from healthcamp.services import erasure, identity, server_lock
 
 FORMAT = "healthcamp-backup-2"
 FORMAT_ONE_SHOT = "healthcamp-backup-1"  # before 2: one AES-GCM block, still restored

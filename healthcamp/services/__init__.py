@@ -1,0 +1,4 @@
+"""Services: one module per capability.
+
+Every function that touches a person goes through the door (healthcamp.access).
+"""
