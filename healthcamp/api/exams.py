@@ -20,7 +20,7 @@ from healthcamp.api.common import (
     Word,
     acting,
 )
-from healthcamp.services import exams, participants, referrals, returns
+from healthcamp.services import exams, observations, participants, referrals, returns
 
 router = Router(tags=["exams"])
 
@@ -102,7 +102,7 @@ def record_observation(
 )
 def list_observations(
     request: HttpRequest, participant_id: uuid.UUID, purpose: Word = "screening"
-) -> list[exams.ObservationView]:
+) -> list[observations.ObservationView]:
     return exams.observations_of(
         actor=acting(request),
         participant_id=participant_id,

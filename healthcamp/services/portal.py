@@ -47,7 +47,8 @@ from healthcamp.audit.selectors import LogLine, log_for_participant
 from healthcamp.exams.models import Observation, Referral
 from healthcamp.registry import cardcode
 from healthcamp.registry.models import Participant
-from healthcamp.services import consent, exams, identity, referrals
+from healthcamp.services import consent, exams, identity, observations, referrals
+from healthcamp.services.observations import ObservationView
 
 WINDOW = timedelta(minutes=15)
 CARD_FAILURE_LIMIT = 5
@@ -357,7 +358,7 @@ class PortalRecord:
     card_code: str
     has_pin: bool
     visits: list[exams.Visit]  # oldest first
-    observations: list[exams.ObservationView]  # one per measure and visit, oldest first
+    observations: list[ObservationView]  # one per measure and visit, oldest first
     consents: list[consent.ConsentView]  # newest first
     referrals: list[referrals.ReferralView]
     log: list[LogLine]  # newest first, this view included
@@ -374,9 +375,9 @@ def portal_record(*, actor: Actor) -> PortalRecord:
         person = identity.open_identity(participant)
         language = participant.preferred_language
         visits = exams.visits(participant_id)
-        observations = exams.per_visit(
+        measured = observations.per_visit(
             [
-                exams.observation_view(o, language)
+                observations.observation_view(o, language)
                 for o in Observation.objects.filter(encounter__participant=participant).order_by(
                     "recorded_at", "pk"
                 )
@@ -408,7 +409,7 @@ def portal_record(*, actor: Actor) -> PortalRecord:
         card_code=participant.card_code,
         has_pin=bool(participant.portal_pin),
         visits=visits,
-        observations=observations,
+        observations=measured,
         consents=consents,
         referrals=referral_views,
         log=log,

@@ -32,7 +32,7 @@ from healthcamp.registry.models import Participant, Programme
 from healthcamp.services.programmes import clean_name
 
 if TYPE_CHECKING:
-    from healthcamp.services.exams import ObservationView
+    from healthcamp.services.observations import ObservationView
 
 URGENCIES = {u.value for u in Referral.Urgency}
 STATUSES = {s.value for s in Referral.Status}
@@ -290,7 +290,7 @@ def referral_note(*, actor: Actor, referral_id: uuid.UUID) -> ClinicNote:
     Relevant: the referred measure's values, one per visit (blood pressure as its
     systolic/diastolic pair, each the visit's ESH mean, as the person's letter reads).
     """
-    from healthcamp.services import exams, identity
+    from healthcamp.services import identity, observations
 
     purpose = Purpose.REFERRAL_SHARING
     referral = (
@@ -309,16 +309,16 @@ def referral_note(*, actor: Actor, referral_id: uuid.UUID) -> ClinicNote:
             return ClinicNote(referral=bare, shared=False)
         person = identity.open_identity(referral.participant)
         codes = (
-            exams.BLOOD_PRESSURE
-            if referral.measure_code in exams.BLOOD_PRESSURE
+            observations.BLOOD_PRESSURE
+            if referral.measure_code in observations.BLOOD_PRESSURE
             else (referral.measure_code,)
         )
         found = Observation.objects.filter(encounter__participant_id=pid, code__in=codes).order_by(
             "recorded_at", "pk"
         )
         results = tuple(
-            exams.per_visit(
-                [exams.observation_view(o) for o in found], sex=referral.participant.sex
+            observations.per_visit(
+                [observations.observation_view(o) for o in found], sex=referral.participant.sex
             )
         )
         audit(

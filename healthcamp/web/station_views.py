@@ -13,7 +13,7 @@ from healthcamp.access.errors import InvalidInput
 from healthcamp.access.roles import Purpose, Role
 from healthcamp.access.staff import Actor
 from healthcamp.results.letters import tone
-from healthcamp.services import exams, participants, programmes
+from healthcamp.services import exams, observations, participants, programmes
 from healthcamp.web.views import staff_view
 
 # (field name, LOINC code, label, units offered, purpose)
@@ -88,7 +88,7 @@ def station(
         actor=actor, purpose=purpose, participant_id=participant_id
     )
     errors: dict[str, str] = {}
-    recorded: list[exams.ObservationView] = []
+    recorded: list[observations.ObservationView] = []
     if request.method == "POST":
         entries = [
             (name, code, request.POST.get(name, "").strip(), request.POST.get(f"{name}_unit", ""))
