@@ -26,6 +26,7 @@ from healthcamp.services import consent, exams, participants
 from tests.test_portal import _person
 
 ACTS = ("record", "read_observations", "read_participant", "visits")
+started = threading.Event()
 
 
 def _act(kind: str, clinician: Any, person: Any, encounter_id: Any) -> None:
@@ -45,19 +46,27 @@ def _act(kind: str, clinician: Any, person: Any, encounter_id: Any) -> None:
         exams.visits_of(actor=clinician.actor, participant_id=person.id, purpose=Purpose.SCREENING)
 
 
-def _worker(kind: str, clinician: Any, person: Any, encounter_id: Any, stop: float) -> None:
+def _worker(
+    kind: str, clinician: Any, person: Any, encounter_id: Any, stop: float, errors: list[str]
+) -> None:
     try:
         while time.monotonic() < stop:
             try:
                 _act(kind, clinician, person, encounter_id)
+                started.set()
             except AccessDenied:
                 return  # refused from now on: what the test expects
+    except BaseException as error:  # re-raised by the test: a crashed worker tests nothing
+        errors.append(f"{kind}: {error!r}")
     finally:
         connections.close_all()
 
 
-def _withdraw(registrar: Any, person: Any, consent_id: int, delay: float) -> None:
+def _withdraw(
+    registrar: Any, person: Any, consent_id: int, delay: float, errors: list[str]
+) -> None:
     try:
+        started.wait(timeout=10)  # the acts are under way: the withdrawal races them
         time.sleep(delay)
         consent.consent_withdraw(
             actor=registrar.actor,
@@ -66,6 +75,8 @@ def _withdraw(registrar: Any, person: Any, consent_id: int, delay: float) -> Non
             purposes=["screening"],
             erase=True,
         )
+    except BaseException as error:
+        errors.append(f"withdraw: {error!r}")
     finally:
         connections.close_all()
 
@@ -93,11 +104,15 @@ def test_nothing_is_recorded_or_served_after_a_withdrawal(
     )
     consent_id = consent.consents_of(actor=registrar.actor, participant_id=person.id)[0].id
     stop = time.monotonic() + delay + 0.4
+    errors: list[str] = []
+    started.clear()
     threads = [
-        threading.Thread(target=_worker, args=(kind, clinician, person, encounter_id, stop))
+        threading.Thread(target=_worker, args=(kind, clinician, person, encounter_id, stop, errors))
         for kind in kinds
     ]
-    threads.append(threading.Thread(target=_withdraw, args=(registrar, person, consent_id, delay)))
+    threads.append(
+        threading.Thread(target=_withdraw, args=(registrar, person, consent_id, delay, errors))
+    )
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -110,7 +125,14 @@ def test_nothing_is_recorded_or_served_after_a_withdrawal(
         .order_by("seq")
         .values_list("seq", "body")
     ]
+    assert errors == []
     withdrawn_at = next(seq for seq, body in entries if '"consent.withdraw"' in body)
+    raced = [
+        body
+        for seq, body in entries
+        if seq < withdrawn_at and '"allowed"' in body and '"clinician"' in body
+    ]
+    assert len(raced) > 1  # the acts really ran against the withdrawal, not only after it
     after = [
         body
         for seq, body in entries

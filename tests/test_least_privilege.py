@@ -252,3 +252,79 @@ def test_opening_many_identities_by_id_is_refused_and_stands_out(
 
     newest = bytes(AuditEntry.objects.filter(seq=alert.seq).values_list("body", flat=True)[0])
     assert b"alert: coordinator-1 opened 3 distinct records in the last hour" in newest
+
+
+def test_a_card_or_a_name_of_another_programme_finds_nothing(
+    api_as, coordinator, programme, other_camp
+) -> None:
+    """Review of finding 9: search is an act on the person found, so it is scoped too."""
+    _boss, _camp, _desk, person = other_camp
+    me = api_as(coordinator)
+    by_card = me.get("/participants", card_code=person.card_code)
+    assert by_card.status_code == 403
+    assert "Juma" not in by_card.content.decode()
+    by_name = me.get(
+        "/participants", given_name="Juma", family_name="Otieno", date_of_birth="1979-05-01"
+    )
+    assert by_name.status_code == 200
+    assert by_name.json()["results"] == []
+    outcomes = [line.outcome for line in log_for_participant(participant_id=person.id.hex)]
+    assert outcomes[:2] == ["denied", "denied"]  # both tries are on Juma's own log
+
+
+def test_another_programmes_documents_are_not_shown(api_as, coordinator, programme, other_camp):
+    _boss, camp, _desk, _person = other_camp
+    assert api_as(coordinator).get(f"/programmes/{camp.id}/consent-documents").status_code == 403
+
+
+def test_exports_and_consent_lists_count_as_identity_reads(
+    api_as, coordinator, registrar, programme, settings
+) -> None:
+    """Review of finding 11: the FHIR copy and the consent list are identity reads too."""
+    settings.IDENTITY_READS_PER_HOUR = 1
+    first, second = (
+        api_as(registrar)
+        .post("/participants", participant_body(programme.id, given_name=name))
+        .json()["id"]
+        for name in ("Ana", "Bea")
+    )
+    me = api_as(coordinator)
+    assert me.get(f"/participants/{first}/fhir").status_code == 200
+    assert me.get(f"/participants/{second}/fhir").status_code == 403
+    assert me.get(f"/participants/{second}/consents").status_code == 403
+    assert me.get(f"/participants/{first}/consents").status_code == 200  # the same person
+
+
+def test_a_bad_site_at_the_station_is_a_clear_error(
+    clinician, registrar, programme, document
+) -> None:
+    from tests.test_portal import _person
+    from tests.test_web import _login
+
+    person = _person(registrar, programme, document, language="en")
+    page = _login(clinician).post(f"/participants/{person.id}/station/", {"site_id": "abc"})
+    assert page.status_code == 422
+    assert "Choose the site" in page.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_upgrade_keeps_staff_at_work_and_gives_old_tokens_an_end(api_as) -> None:
+    """Staff made before programmes had members keep their reach; old tokens get a lifetime."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from healthcamp.access.models import ApiToken, ProgrammeMembership
+
+    desk = staff_add(username="old-desk", role="registrar", password="pw-123456-x")
+    boss = staff_add(username="old-boss", role="coordinator", password="pw-123456-x")
+    camp = programmes.programme_create(actor=boss.actor, name="Old Camp")
+    ProgrammeMembership.objects.all().delete()
+    ApiToken.objects.update(expires_at=None)
+    executor = MigrationExecutor(connection)
+    executor.migrate([("access", "0003_programme_members_tokens_identity_reads")])
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert ProgrammeMembership.objects.filter(programme_id=camp.id).count() == 2
+    assert not ApiToken.objects.filter(expires_at__isnull=True).exists()
+    registered = api_as(desk).post("/participants", participant_body(camp.id))
+    assert registered.status_code == 201

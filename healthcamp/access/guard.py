@@ -78,6 +78,17 @@ def require_role(
     require_member(actor, action, purpose, subjects, programme_id=programme_id)
 
 
+def member_programmes(actor: Actor) -> set[int]:
+    """The programmes a staff member works for, read afresh."""
+    if actor.staff_id is None:
+        return set()
+    return set(
+        ProgrammeMembership.objects.filter(staff_id=actor.staff_id).values_list(
+            "programme_id", flat=True
+        )
+    )
+
+
 def require_member(
     actor: Actor,
     action: Action,

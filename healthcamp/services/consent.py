@@ -17,7 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from healthcamp.access.errors import Conflict, InvalidInput, NotFound
-from healthcamp.access.guard import audit, hold, require_role
+from healthcamp.access.guard import audit, hold, require_member, require_role
+from healthcamp.access.identity_reads import limit_identity_reads
 from healthcamp.access.models import StaffMember
 from healthcamp.access.policy import own_or
 from healthcamp.access.roles import Action, Purpose, Role
@@ -274,8 +275,8 @@ def document_publish(*, actor: Actor, programme_id: int, document_id: int) -> Do
 
 
 def documents(*, actor: Actor, programme_id: int) -> list[DocumentView]:
-    """A programme's documents are public texts: any staff member may read them."""
-    del actor
+    """A programme's documents, drafts too: for those who work for it."""
+    require_member(actor, Action.CONSENT_READ, Purpose.PROGRAMME_SETUP, programme_id=programme_id)
     found = ConsentDocument.objects.filter(programme_id=programme_id).prefetch_related("purposes")
     return [_document_view(d) for d in found.order_by("-version", "language")]
 
@@ -550,6 +551,7 @@ def consents_of(*, actor: Actor, participant_id: uuid.UUID) -> list[ConsentView]
     """A participant's consents, newest (the one in force) first."""
     purpose = own_or(actor.role, Purpose.REGISTRATION)
     require_role(actor, Action.CONSENT_READ, purpose, [participant_id])
+    limit_identity_reads(actor, purpose, [participant_id], Action.CONSENT_READ)
     with transaction.atomic():
         if not Participant.objects.filter(pk=participant_id).exists():
             raise NotFound(f"No participant with id {participant_id}. Check it and try again.")

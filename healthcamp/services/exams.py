@@ -24,6 +24,7 @@ from healthcamp.access.guard import (
     is_consented,
     require_role,
 )
+from healthcamp.access.identity_reads import limit_identity_reads
 from healthcamp.access.policy import own_or
 from healthcamp.access.roles import Action, Purpose
 from healthcamp.access.staff import Actor
@@ -341,6 +342,7 @@ def own_record_export(*, actor: Actor, participant_id: uuid.UUID) -> dict[str, A
 
     purpose = own_or(actor.role, Purpose.REGISTRATION)
     require_role(actor, Action.EXPORT_OWN_RECORD, purpose, [participant_id])
+    limit_identity_reads(actor, purpose, [participant_id], Action.EXPORT_OWN_RECORD)
     with transaction.atomic():
         participant = Participant.objects.filter(pk=participant_id).first()
         if participant is None:

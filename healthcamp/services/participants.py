@@ -16,16 +16,17 @@ from typing import Any, NamedTuple
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from healthcamp.access import identity_reads
 from healthcamp.access.errors import AccessDenied, InvalidInput, NotFound
 from healthcamp.access.guard import audit as _audit
 from healthcamp.access.guard import (
     check_consent,
     deny,
     hold,
+    member_programmes,
     require_role,
     split_by_consent,
 )
+from healthcamp.access.identity_reads import limit_identity_reads
 from healthcamp.access.policy import needs_consent
 from healthcamp.access.roles import PURPOSE_VALUES, Action, Purpose
 from healthcamp.access.staff import Actor
@@ -201,7 +202,7 @@ def participant_read(
     *, actor: Actor, purpose: Purpose, participant_id: uuid.UUID
 ) -> ParticipantRecord:
     require_role(actor, Action.READ, purpose, [participant_id])
-    _limit_identity_reads(actor, purpose, [participant_id])
+    limit_identity_reads(actor, purpose, [participant_id])
     if connection.vendor == "postgresql":
         with transaction.atomic():
             # Held first, so the one-statement read's snapshot sees any withdrawal that
@@ -283,35 +284,12 @@ def _read_and_audit_in_one_statement(
     return found
 
 
-def _limit_identity_reads(
-    actor: Actor, purpose: Purpose, participant_ids: Sequence[uuid.UUID]
-) -> None:
-    """Registration reads by id need no consent: bounded per staff member and hour."""
-    if purpose is not Purpose.REGISTRATION:
-        return
-    with transaction.atomic():
-        opened = next(
-            (n for pid in participant_ids if (n := identity_reads.over_limit(actor, pid))),
-            None,
-        )
-    if opened is not None:
-        raise deny(
-            actor,
-            Action.READ,
-            purpose,
-            participant_ids,
-            f"alert: {actor.username} opened {opened} distinct records in the last hour "
-            "without a card or a consented purpose; open a record by its card, or ask a "
-            "coordinator to raise HEALTHCAMP_IDENTITY_READS_PER_HOUR.",
-        )
-
-
 def participants_read_bulk(
     *, actor: Actor, purpose: Purpose, participant_ids: Sequence[uuid.UUID]
 ) -> list[ParticipantRecord]:
     """Read many records for one purpose: one audit entry naming every participant read."""
     require_role(actor, Action.READ, purpose, participant_ids)
-    _limit_identity_reads(actor, purpose, participant_ids)
+    limit_identity_reads(actor, purpose, participant_ids)
     with transaction.atomic():
         allowed, _refused = split_by_consent(actor, Action.READ, purpose, participant_ids)
         rows = list(Participant.objects.filter(pk__in=allowed).values_list(*_FIELDS))
@@ -329,6 +307,10 @@ def participant_find_by_card(
         raise InvalidInput({"card_code": str(error)}) from None
     with transaction.atomic():
         row = Participant.objects.filter(card_code=code).values_list(*_FIELDS).first()
+    if row is not None:
+        # A card of another programme's person: refused and audited like any act outside.
+        require_role(actor, Action.SEARCH, purpose, [row[0]])
+    with transaction.atomic():
         if row is not None:
             record = _record(row)
             decision = check_consent(actor, Action.SEARCH, purpose, record.id)
@@ -366,7 +348,19 @@ def participant_search(
         # The tolerant blind index: case, accents, spacing and script do not matter,
         # and no name is ever compared in the clear in the database.
         candidates = Participant.objects.filter(tolerant_index=tolerant).order_by("registered_at")
-        matches = [_record(row) for row in candidates.values_list(*_FIELDS)]
+        theirs = member_programmes(actor) if actor.staff_id is not None else None
+        rows = list(candidates.values_list(*_FIELDS))
+        if outside := [r[0] for r in rows if theirs is not None and r[1] not in theirs]:
+            # Someone of another programme matched: not shown, and on their record.
+            _audit(
+                actor,
+                Action.SEARCH,
+                purpose,
+                "denied",
+                outside,
+                "by name and date of birth: not a member of their programme",
+            )
+        matches = [_record(row) for row in rows if row[0] not in outside]
         # Without consent for the purpose, a match is neither shown nor named as allowed.
         allowed, _refused = split_by_consent(actor, Action.SEARCH, purpose, [r.id for r in matches])
         found = [record for record in matches if record.id in set(allowed)]

@@ -55,11 +55,12 @@ def start(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> Http
     )
     error = ""
     if request.method == "POST":
+        chosen = request.POST.get("site_id", "")
         try:
+            if not (chosen.isdigit() and len(chosen) < 10):
+                raise InvalidInput({"site_id": "Choose the site where this visit takes place."})
             encounter = exams.encounter_start(
-                actor=actor,
-                participant_id=participant_id,
-                site_id=int(request.POST.get("site_id") or 0),
+                actor=actor, participant_id=participant_id, site_id=int(chosen)
             )
         except InvalidInput as problem:
             error = " ".join(problem.errors.values())
