@@ -153,7 +153,7 @@ def staff_add_command(
 
 def staff_tokens_command(*, name: str) -> int:
     from healthcamp.access.errors import AccessError
-    from healthcamp.access.staff import staff_tokens
+    from healthcamp.services.staff_admin import staff_tokens
 
     try:
         tokens = staff_tokens(username=name)
@@ -178,7 +178,7 @@ def staff_tokens_command(*, name: str) -> int:
 
 def staff_revoke_command(*, name: str, label: str | None) -> int:
     from healthcamp.access.errors import AccessError
-    from healthcamp.access.staff import staff_revoke
+    from healthcamp.services.staff_admin import staff_revoke
 
     try:
         revoked = staff_revoke(username=name, label=label)
@@ -192,7 +192,7 @@ def staff_revoke_command(*, name: str, label: str | None) -> int:
 
 def staff_deactivate_command(*, name: str) -> int:
     from healthcamp.access.errors import AccessError
-    from healthcamp.access.staff import staff_deactivate
+    from healthcamp.services.staff_admin import staff_deactivate
 
     try:
         revoked = staff_deactivate(username=name)
@@ -205,7 +205,7 @@ def staff_deactivate_command(*, name: str) -> int:
 
 def staff_token_add_command(*, name: str, label: str) -> int:
     from healthcamp.access.errors import AccessError
-    from healthcamp.access.staff import staff_token_add
+    from healthcamp.services.staff_admin import staff_token_add
 
     try:
         token = staff_token_add(username=name, label=label)

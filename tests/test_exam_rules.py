@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from healthcamp.exams import catalogue
+from healthcamp.clinical import catalogue
 
 M = catalogue.load()
 ORDERED = [m for m in M.values() if m.bands and not m.coded]

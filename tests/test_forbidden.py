@@ -19,11 +19,12 @@ from ninja import Schema
 
 import healthcamp
 from healthcamp.access import forbidden
+from healthcamp.lib import field_words
 from healthcamp.purposes import Purpose
 from tests.forbidden_fields import FORBIDDEN_FIELDS
 from tests.forbidden_probes import FORBIDDEN_PROBES, LEGITIMATE_NAMES, REPORTED
 
-CATALOGUES = Path(healthcamp.__file__).parent / "exams" / "catalogues"
+CATALOGUES = Path(healthcamp.__file__).parent / "clinical" / "catalogues"
 
 
 def test_the_probe_list_is_large_and_covers_every_category() -> None:
@@ -138,7 +139,7 @@ def _compatibility_forms() -> dict[str, list[str]]:
 
 COMPATIBILITY = _compatibility_forms()
 LOOKS_LIKE: dict[str, list[str]] = {}
-for _char, _latin in forbidden.LOOKALIKES.items():
+for _char, _latin in field_words.LOOKALIKES.items():
     LOOKS_LIKE.setdefault(_latin, []).append(_char)
     LOOKS_LIKE.setdefault(_char, []).append(_latin)
 

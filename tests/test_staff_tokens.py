@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from healthcamp.access import staff
 from healthcamp.access.models import ApiToken
 from healthcamp.audit import chain
 from healthcamp.audit.models import AuditEntry
+from healthcamp.services import staff_admin as staff
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from healthcamp.exams import catalogue
+from healthcamp.clinical import catalogue
 from healthcamp.results import letters, words
 
 

@@ -7,7 +7,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from healthcamp.access.errors import Conflict, InvalidInput, NotFound
+from healthcamp.access.errors import Conflict, InvalidInput
 from healthcamp.access.models import ApiToken, ProgrammeMembership, StaffMember
 from healthcamp.access.roles import ROLE_VALUES, STAFF_ROLES, Role
 from healthcamp.registry.models import Programme
@@ -71,7 +71,7 @@ def parse_role(value: str) -> Role:
     raise InvalidInput({"role": f"{value!r} is not a role; use one of {ROLE_VALUES}."})
 
 
-def _new_token(staff: StaffMember, label: str) -> str:
+def new_token(staff: StaffMember, label: str) -> str:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     days = settings.API_TOKEN_DAYS
     ApiToken.objects.create(
@@ -129,7 +129,7 @@ def staff_add(
         ProgrammeMembership.objects.bulk_create(
             ProgrammeMembership(staff=staff, programme_id=p) for p in wanted
         )
-        token = _new_token(staff, "default")
+        token = new_token(staff, "default")
     return NewStaff(Actor(staff.pk, username, parsed_role), token, password)
 
 
@@ -172,78 +172,6 @@ def actor_for_user(user: AbstractBaseUser | AnonymousUser) -> Actor | None:
     if row is None:
         return None
     return Actor(row[0], user.get_username(), Role(row[1]))
-
-
-def _member(username: str) -> StaffMember:
-    staff = StaffMember.objects.select_related("user").filter(user__username=username).first()
-    if staff is None:
-        raise NotFound(f"There is no staff member called {username!r}; check the name.")
-    return staff
-
-
-@dataclass(frozen=True)
-class TokenInfo:
-    """What a member may know of a token: never the secret (only its hash is kept)."""
-
-    label: str
-    created_at: datetime
-    expires_at: datetime | None
-    last_used_at: datetime | None
-    revoked_at: datetime | None
-
-    @property
-    def state(self) -> str:
-        if self.revoked_at is not None:
-            return "revoked"
-        if self.expires_at is not None and self.expires_at <= timezone.now():
-            return "expired"
-        return "live"
-
-
-def staff_tokens(*, username: str) -> list[TokenInfo]:
-    staff = _member(username)
-    return [
-        TokenInfo(t.label, t.created_at, t.expires_at, t.last_used_at, t.revoked_at)
-        for t in staff.tokens.order_by("created_at", "pk")
-    ]
-
-
-def staff_revoke(*, username: str, label: str | None = None) -> int:
-    """Revoke a member's live tokens (all, or those with one label); returns how many."""
-    staff = _member(username)
-    live = staff.tokens.filter(revoked_at__isnull=True)
-    if label is not None:
-        if not staff.tokens.filter(label=label).exists():
-            names = ", ".join(sorted(set(staff.tokens.values_list("label", flat=True)))) or "none"
-            raise NotFound(f"{username} has no token called {label!r}; their tokens: {names}.")
-        live = live.filter(label=label)
-    return live.update(revoked_at=timezone.now())
-
-
-def staff_token_add(*, username: str, label: str) -> str:
-    """A new token for a member (a second device); shown once."""
-    label = label.strip()
-    if not label or len(label) > 40 or not label.isprintable():
-        raise InvalidInput({"label": "A token's name is 1 to 40 printable characters."})
-    staff = _member(username)
-    with transaction.atomic():
-        return _new_token(staff, label)
-
-
-def staff_deactivate(*, username: str) -> int:
-    """A member who leaves: cannot log in, every token revoked. Returns tokens revoked."""
-    staff = _member(username)
-    with transaction.atomic():
-        staff.user.is_active = False
-        staff.user.save(update_fields=["is_active"])
-        return staff.tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-
-
-def membership_add(*, programme_id: int, username: str) -> Actor:
-    """Inside a guarded act (access.programmes.member_add): add an existing member."""
-    staff = _member(username)
-    ProgrammeMembership.objects.get_or_create(staff=staff, programme_id=programme_id)
-    return Actor(staff.pk, username, Role(staff.role))
 
 
 def staff_directory() -> list[Actor]:

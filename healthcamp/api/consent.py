@@ -24,6 +24,7 @@ from healthcamp.api.common import (
     Word,
     acting,
 )
+from healthcamp.consent import records
 from healthcamp.interop.fhir_consent import consent_resource
 from healthcamp.services import consent
 
@@ -113,7 +114,7 @@ class WithdrawOut(Schema):
     consent: ConsentOut | None
 
 
-def _consent_out(view: consent.ConsentView) -> dict[str, Any]:
+def _consent_out(view: records.ConsentView) -> dict[str, Any]:
     return {
         "id": view.id,
         "participant_id": view.participant_id,
@@ -144,7 +145,7 @@ def _consent_out(view: consent.ConsentView) -> dict[str, Any]:
 @router.post("/programmes/{programme_id}/consent-documents", response={201: DocumentOut, **ERRORS})
 def create_document(
     request: HttpRequest, programme_id: PathId, payload: DocumentIn
-) -> Status[consent.DocumentView]:
+) -> Status[records.DocumentView]:
     return Status(
         201,
         consent.document_create(
@@ -165,7 +166,7 @@ def create_document(
 )
 def publish_document(
     request: HttpRequest, programme_id: PathId, document_id: PathId
-) -> consent.DocumentView:
+) -> records.DocumentView:
     return consent.document_publish(
         actor=acting(request), programme_id=programme_id, document_id=document_id
     )
@@ -174,7 +175,7 @@ def publish_document(
 @router.get(
     "/programmes/{programme_id}/consent-documents", response={200: list[DocumentOut], **ERRORS}
 )
-def list_documents(request: HttpRequest, programme_id: PathId) -> list[consent.DocumentView]:
+def list_documents(request: HttpRequest, programme_id: PathId) -> list[records.DocumentView]:
     return consent.documents(actor=acting(request), programme_id=programme_id)
 
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
 
+from healthcamp.consent.records import ConsentView
 from healthcamp.interop.fhir_consent import consent_resource
-from healthcamp.services.consent import ConsentView
 
 GENDER = {"female": "female", "male": "male", "other": "other", "not_stated": "unknown"}
 SERVICE_STATUS = {"open": "active", "attended": "completed", "closed": "revoked"}

@@ -10,8 +10,8 @@ from typing import Any
 
 from fhir.resources.R4B.consent import Consent as FhirConsent
 
+from healthcamp.consent.records import ConsentView
 from healthcamp.consent.rules import ConsentStatus
-from healthcamp.services.consent import ConsentView
 
 PURPOSE_SYSTEM = "urn:healthcamp:purpose"
 

@@ -15,7 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 from matplotlib.figure import Figure
 
-from healthcamp.exams import catalogue
+from healthcamp.clinical import catalogue
 from healthcamp.results.words import MEANING, NEXT_STEP, pick
 
 GOOD = {"optimal", "normal", "desirable"}

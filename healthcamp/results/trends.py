@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.dates as mdates
 from matplotlib.figure import Figure
 
-from healthcamp.exams import catalogue
+from healthcamp.clinical import catalogue
 from healthcamp.results.letters import COLOURS, tone
 
 

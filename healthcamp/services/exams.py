@@ -28,8 +28,8 @@ from healthcamp.access.identity_reads import limit_identity_reads
 from healthcamp.access.policy import own_or
 from healthcamp.access.roles import Action, Purpose
 from healthcamp.access.staff import Actor
+from healthcamp.clinical import catalogue
 from healthcamp.consent.rules import age_on
-from healthcamp.exams import catalogue
 from healthcamp.exams.models import Encounter, Observation
 from healthcamp.registry.models import Participant, Site
 from healthcamp.services import erasure, identity, referrals

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from healthcamp.exams import catalogue
+from healthcamp.clinical import catalogue
 from healthcamp.exams.models import Observation
 
 

@@ -44,6 +44,7 @@ from healthcamp.access.models import PortalFailure
 from healthcamp.access.roles import Action, Purpose, Role
 from healthcamp.access.staff import Actor, participant_actor
 from healthcamp.audit.selectors import LogLine, log_for_participant
+from healthcamp.consent import records
 from healthcamp.exams.models import Observation, Referral
 from healthcamp.registry import cardcode
 from healthcamp.registry.models import Participant
@@ -359,7 +360,7 @@ class PortalRecord:
     has_pin: bool
     visits: list[exams.Visit]  # oldest first
     observations: list[ObservationView]  # one per measure and visit, oldest first
-    consents: list[consent.ConsentView]  # newest first
+    consents: list[records.ConsentView]  # newest first
     referrals: list[referrals.ReferralView]
     log: list[LogLine]  # newest first, this view included
 

@@ -10,9 +10,10 @@ from healthcamp.access.errors import Conflict, InvalidInput, NotFound
 from healthcamp.access.guard import audit, require_role
 from healthcamp.access.models import ProgrammeMembership
 from healthcamp.access.roles import Action, Purpose
-from healthcamp.access.staff import Actor, membership_add
+from healthcamp.access.staff import Actor
 from healthcamp.registry.models import Programme, Site
 from healthcamp.registry.selectors import ProgrammeInfo, programme_list
+from healthcamp.services.staff_admin import membership_add
 
 
 @dataclass(frozen=True)

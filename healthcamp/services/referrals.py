@@ -25,8 +25,8 @@ from healthcamp.access.guard import (
 )
 from healthcamp.access.roles import Action, Purpose
 from healthcamp.access.staff import Actor
+from healthcamp.clinical import catalogue
 from healthcamp.consent.rules import ConsentStatus
-from healthcamp.exams import catalogue
 from healthcamp.exams.models import Clinic, Observation, Referral
 from healthcamp.registry.models import Participant, Programme
 from healthcamp.services.programmes import clean_name

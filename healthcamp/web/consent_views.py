@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from healthcamp.access.errors import Conflict, InvalidInput, NotFound
 from healthcamp.access.roles import Purpose
 from healthcamp.access.staff import Actor, staff_directory
+from healthcamp.consent import records
 from healthcamp.purposes import CONSENT_PURPOSES
 from healthcamp.registry.cardcode import display as cardcode_display
 from healthcamp.services import consent, erasure, participants, programmes
@@ -70,7 +71,7 @@ class ConsentForm(forms.Form):
     def __init__(
         self,
         *args: Any,
-        document: consent.DocumentView,
+        document: records.DocumentView,
         minor: bool,
         assent_asked: bool,
         witnesses: list[tuple[int, str]],
@@ -335,7 +336,7 @@ def letter(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> Htt
     context = {
         "letter": data,
         "w": letters.words(data.language),
-        "rtl": consent.is_rtl(data.language),
+        "rtl": records.is_rtl(data.language),
         "lines": lines,
         "next_step": letters.next_step(lines, data.language),
         "paper": paper,
