@@ -205,3 +205,31 @@ def test_the_portal_reads_right_to_left_in_arabic_on_a_phone(
     expect(page.get_by_role("region", name="نتائجك")).to_contain_text("ضمن المعدل الصحي")
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     _shot(page, "portal-ar-phone")
+
+
+def test_a_person_deletes_their_whole_record_from_the_portal(
+    page: Any, registrar, clinician, coordinator, programme
+) -> None:
+    """Issue 17, finding 1: "Everything" + "Delete" asks for the birth date on the page
+    itself, and the record is then gone; the audit log still verifies."""
+    from playwright.sync_api import expect
+
+    from healthcamp.audit import chain
+    from healthcamp.registry.models import Participant
+    from tests.test_portal import BORN, _person
+
+    document = publish_document(coordinator, programme.id, language="en")
+    person = _person(registrar, programme, document, language="en")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/me/?lang=en#card={person.card_code}")
+    page.get_by_label("Date of birth").fill(BORN.isoformat())
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label('Everything (with "delete", your whole record is deleted)').check()
+    page.get_by_role("group", name="What happens to what was already collected").get_by_label(
+        "Delete what was collected"
+    ).check()
+    page.get_by_label("To delete everything, type your date of birth again").fill(BORN.isoformat())
+    page.get_by_role("button", name="Withdraw").click()
+    expect(page.get_by_role("status")).to_be_visible()
+    assert not Participant.objects.filter(pk=person.id).exists()
+    assert chain.verify().ok
