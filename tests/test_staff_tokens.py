@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,6 +15,7 @@ from healthcamp.access.models import ApiToken
 from healthcamp.audit import chain
 from healthcamp.audit.models import AuditEntry
 from healthcamp.services import staff_admin as staff
+from tests.test_cli import _run
 
 pytestmark = pytest.mark.django_db
 
@@ -113,41 +111,27 @@ def test_a_request_without_a_valid_token_is_on_the_record(api_as, registrar) -> 
     assert all(bad.encode() not in b for b in bodies)
 
 
-def _cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HEALTHCAMP_HOME": str(home)}
-    env.pop("HEALTHCAMP_DATABASE_URL", None)
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    return subprocess.run(
-        [sys.executable, "-m", "healthcamp.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-
-
 @pytest.mark.cli
 def test_the_staff_commands(tmp_path: Path) -> None:
-    assert _cli(tmp_path, "migrate").returncode == 0
-    added = _cli(tmp_path, "staff", "add", "amani", "--role", "coordinator", "--programme", "7")
+    assert _run(tmp_path, "migrate").returncode == 0
+    added = _run(tmp_path, "staff", "add", "amani", "--role", "coordinator", "--programme", "7")
     assert added.returncode == 2
     assert "There is no programme 7" in added.stderr
-    added = _cli(tmp_path, "staff", "add", "amani", "--role", "coordinator")
+    added = _run(tmp_path, "staff", "add", "amani", "--role", "coordinator")
     assert added.returncode == 0, added.stderr
     assert added.stdout.strip().splitlines()[-1].startswith("hc_")
-    made = _cli(tmp_path, "staff", "token", "amani", "--label", "tablet 3")
+    made = _run(tmp_path, "staff", "token", "amani", "--label", "tablet 3")
     assert made.returncode == 0
-    listed = _cli(tmp_path, "staff", "tokens", "amani")
+    listed = _run(tmp_path, "staff", "tokens", "amani")
     assert listed.returncode == 0
     assert "default" in listed.stdout
     assert "tablet 3" in listed.stdout
     assert "hc_" not in listed.stdout
-    revoked = _cli(tmp_path, "staff", "revoke", "amani", "--token", "tablet 3")
+    revoked = _run(tmp_path, "staff", "revoke", "amani", "--token", "tablet 3")
     assert revoked.returncode == 0
     assert "Revoked 1" in revoked.stdout
-    assert "revoked" in _cli(tmp_path, "staff", "tokens", "amani").stdout
-    unknown = _cli(tmp_path, "staff", "revoke", "amani", "--token", "phone")
+    assert "revoked" in _run(tmp_path, "staff", "tokens", "amani").stdout
+    unknown = _run(tmp_path, "staff", "revoke", "amani", "--token", "phone")
     assert unknown.returncode == 2
     assert "no token called 'phone'" in unknown.stderr
-    assert _cli(tmp_path, "staff", "revoke", "nobody").returncode == 2
+    assert _run(tmp_path, "staff", "revoke", "nobody").returncode == 2

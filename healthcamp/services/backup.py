@@ -51,6 +51,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from healthcamp.access.roles import Role
 from healthcamp.access.staff import Actor
 from healthcamp.audit import chain
+from healthcamp.lib.durable import fsync_dir
 from healthcamp.registry.models import ErasureRecord, Participant
 from healthcamp.services import erasure, identity, server_lock
 
@@ -85,14 +86,6 @@ def _backup_key(salt: bytes, kek_id: str | None = None) -> tuple[bytes, str]:
         raw
     )
     return key, kek.key_id
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # ---- taking a backup ---------------------------------------------------------------
@@ -209,7 +202,7 @@ def backup(*, path: Path) -> BackupInfo:
         ) from None
     finally:
         partial.unlink(missing_ok=True)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return BackupInfo(path, path.stat().st_size, header["taken_at"], header["erasures"])
 
 
@@ -325,7 +318,7 @@ def _write_journal(head: chain.Head | None) -> None:
         handle.write(json.dumps(record))
         handle.flush()
         os.fsync(handle.fileno())
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def _finish_interrupted_restore() -> None:
@@ -422,7 +415,7 @@ def _restore_sqlite(image: bytes, erased: set[str]) -> tuple[int, chain.Head | N
     for suffix in ("-wal", "-shm"):
         Path(str(target) + suffix).unlink(missing_ok=True)
     os.replace(staging, target)
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
     return reerased, head
 
 

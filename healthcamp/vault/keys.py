@@ -33,6 +33,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
+from healthcamp.lib.durable import fsync_dir
+
 log = logging.getLogger(__name__)
 
 
@@ -85,14 +87,6 @@ class LocalKek:
             ) from None
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _new_key_text() -> bytes:
     return base64.b64encode(secrets.token_bytes(32)) + b"\n"
 
@@ -117,7 +111,7 @@ def _write_private(path: Path, *, replace: bool) -> None:
             os.link(temporary, path)  # fails if the file exists: never overwrites a key
     finally:
         temporary.unlink(missing_ok=True)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def remove_stale_temporaries(home: Path) -> None:
@@ -243,7 +237,7 @@ def load_keyring(*, create: bool) -> KeyRing:
         # An older version's rotation stopped between retiring the old key and
         # promoting the new one.
         os.replace(upcoming, current)
-        _fsync_dir(home)
+        fsync_dir(home)
     kek, kek_source = _load(
         "HEALTHCAMP_VAULT_KEK", current, "vault key-encryption key", create=create
     )
@@ -322,5 +316,5 @@ def finish_rotation(old_id: str) -> Path:
         )
     if upcoming.exists():
         os.replace(upcoming, current)
-    _fsync_dir(current.parent)
+    fsync_dir(current.parent)
     return retired
