@@ -39,7 +39,12 @@ def _log_in(page: Any, username: str) -> None:
 
 
 def _log_out(page: Any) -> None:
+    from playwright.sync_api import expect
+
     page.get_by_role("button", name="Log out").click()
+    # Wait for the log-in page the log-out leads to: a log-in started while the log-out is
+    # still in flight finds the old session and is sent to the desk instead.
+    expect(page.get_by_label("Username")).to_be_visible()
 
 
 def _first_page_png(pdf: bytes) -> tuple[bytes, float]:
