@@ -198,3 +198,20 @@ def test_user_without_a_role_is_refused(programme) -> None:
 def test_pages_send_a_content_security_policy(client: Client) -> None:
     response = client.get("/login/")
     assert "default-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_each_error_is_tied_to_its_field(registrar: NewStaff, programme) -> None:
+    """Issue 17, finding 3: aria-describedby names an element that exists and says what is wrong."""
+    import re
+
+    response = _login(registrar).post(
+        "/participants/new/", _form(programme.id, given_name=" ", date_of_birth="2999-01-01")
+    )
+    page = response.content.decode()
+    described = re.findall(r'aria-invalid="true"[^>]*aria-describedby="([^"]+)"', page)
+    described += re.findall(r'aria-describedby="([^"]+)"[^>]*aria-invalid="true"', page)
+    assert described, "no field is marked invalid"
+    for ids in described:
+        for element_id in ids.split():
+            assert f'id="{element_id}"' in page, element_id
+    assert re.search(r'id="id_given_name_error"><p class="error"', page)
