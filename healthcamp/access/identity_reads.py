@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from healthcamp.access.guard import deny
@@ -32,7 +32,8 @@ def over_limit(actor: Actor, participant_id: uuid.UUID) -> int | None:
         return None
     # Parallel requests of one member count one after another, not all against the
     # same stale count (PostgreSQL; SQLite's write lock already serialises them).
-    StaffMember.objects.select_for_update().filter(pk=actor.staff_id).exists()
+    if connection.vendor == "postgresql":
+        StaffMember.objects.select_for_update().filter(pk=actor.staff_id).exists()
     now = timezone.now()
     since = now - WINDOW
     mine = IdentityRead.objects.filter(staff_id=actor.staff_id)
