@@ -61,7 +61,7 @@ def test_the_document_is_shown_in_the_persons_language(registrar, programme, doc
     assert page.status_code == 200
     text = page.content.decode()
     assert 'lang="ar" dir="rtl"' in text
-    assert "نعم · Yes" in text
+    assert 'نعم · <span lang="en" dir="ltr">Yes</span>' in text  # language of parts
     english = _login(registrar).get(f"/participants/{person.id}/consent/?lang=en")
     assert 'lang="en" dir="ltr"' in english.content.decode()
 
@@ -88,6 +88,10 @@ def test_every_purpose_needs_an_answer_and_nothing_is_saved_without(
     response = _login(registrar).post(f"/participants/{person.id}/consent/", answers)
     assert response.status_code == 422
     assert "Choose yes or no." in response.content.decode()
+    # Inside the Arabic fieldset, the English message is marked English (language of parts).
+    assert '<p class="error" role="alert" lang="en" dir="ltr">Choose yes or no.</p>' in (
+        response.content.decode()
+    )
     assert _consents() == 0
 
 

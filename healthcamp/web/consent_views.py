@@ -9,6 +9,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from healthcamp.access.errors import Conflict, InvalidInput, NotFound
@@ -45,7 +46,13 @@ def _yes_no(language: str) -> list[tuple[str, str]]:
     words = YES_NO_WORDS.get(language.partition("-")[0])
     if words is None:
         return YES_NO
-    return [("yes", f"{words[0]} · Yes"), ("no", f"{words[1]} · No")]
+    # The English word is marked as English, so a screen reader reading the person's
+    # language switches voice for it (WCAG 2.2 SC 3.1.2, language of parts).
+    english = '{} · <span lang="en" dir="ltr">{}</span>'
+    return [
+        ("yes", format_html(english, words[0], "Yes")),
+        ("no", format_html(english, words[1], "No")),
+    ]
 
 
 METHODS = [
