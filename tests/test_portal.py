@@ -497,3 +497,16 @@ def test_behind_a_proxy_the_configured_header_names_the_client(settings) -> None
     assert client_address(request) == "198.51.100.7"  # what the proxy itself appended
     bare = RequestFactory().post("/me/", REMOTE_ADDR="10.9.9.9")
     assert client_address(bare) == "10.9.9.9"
+
+
+def test_each_portal_page_has_its_own_title(person) -> None:
+    """Issue 17, finding 7: the sign-in page and the record are told apart by their titles."""
+    import re
+
+    client = Client()
+    signing_in = client.get("/me/?lang=en").content.decode()
+    _sign_in(client, person.card_code)
+    record = client.get("/me/record/").content.decode()
+    titles = [re.search(r"<title>(.*?)</title>", page).group(1) for page in (signing_in, record)]
+    assert titles[0].startswith("Sign in")
+    assert titles[0] != titles[1]

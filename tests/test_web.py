@@ -215,3 +215,11 @@ def test_each_error_is_tied_to_its_field(registrar: NewStaff, programme) -> None
         for element_id in ids.split():
             assert f'id="{element_id}"' in page, element_id
     assert re.search(r'id="id_given_name_error"><p class="error"', page)
+
+
+def test_the_card_page_has_a_main_landmark(registrar: NewStaff, programme) -> None:
+    """Issue 17, finding 7: the print page of a card is reachable by landmark too."""
+    response = _login(registrar).post("/participants/new/", _form(programme.id))
+    card = _login(registrar).get(response["Location"].rstrip("/") + "/card/")
+    assert card.status_code == 200
+    assert "<main>" in card.content.decode()
