@@ -147,18 +147,10 @@ def test_tables_keep_their_headers_on_a_small_phone(
     columns are named, on screen and for a screen reader; the page itself does not overflow."""
     from playwright.sync_api import expect
 
-    from tests.conftest import give_consent, participant_body, publish_document
+    from tests.conftest import publish_document
+    from tests.test_portal import _person
 
-    document = publish_document(coordinator, programme.id)
-    from healthcamp.services import participants
-
-    body = participant_body(programme.id)
-    body.pop("programme_id")
-    body["date_of_birth"] = __import__("datetime").date.fromisoformat(body["date_of_birth"])
-    person = participants.participant_register(
-        actor=registrar.actor, programme_id=programme.id, **body
-    )
-    give_consent(registrar, person.id, document.id)
+    _person(registrar, programme, publish_document(coordinator, programme.id), language="en")
     page.set_viewport_size({"width": 320, "height": 700})
     page.goto("/login/")
     page.get_by_label("Username").fill("coordinator-1")

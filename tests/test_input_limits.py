@@ -418,18 +418,9 @@ def test_the_database_refuses_an_over_long_original_value(
     registrar, clinician, programme, document
 ) -> None:
     from healthcamp.services import exams
-    from tests.conftest import give_consent
+    from tests.test_portal import _person
 
-    person = participants.participant_register(
-        actor=registrar.actor,
-        programme_id=programme.id,
-        given_name="Amina",
-        family_name="Haddad",
-        date_of_birth=date(1984, 3, 15),
-        sex="female",
-        preferred_language="ar",
-    )
-    give_consent(registrar, person.id, document.id)
+    person = _person(registrar, programme, document)
     site = apps.get_model("registry", "Site").objects.get(programme_id=programme.id).pk
     eid = exams.encounter_start(actor=clinician.actor, participant_id=person.id, site_id=site)
     observation = apps.get_model("exams", "Observation")

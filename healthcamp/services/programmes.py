@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from healthcamp.access.errors import Conflict, InvalidInput, NotFound
-from healthcamp.access.guard import audit, require_role
+from healthcamp.access.guard import audit, member_programmes, require_role
 from healthcamp.access.models import ProgrammeMembership
 from healthcamp.access.roles import Action, Purpose
 from healthcamp.access.staff import Actor
@@ -75,18 +75,8 @@ def site_create(*, actor: Actor, programme_id: int, name: str) -> Created:
 
 def programmes(*, actor: Actor) -> list[ProgrammeInfo]:
     """The programmes a staff member works for, with their sites."""
-    return [p for p in programme_list() if p.id in _member_of(actor)]
-
-
-def _member_of(actor: Actor) -> frozenset[int]:
-    # Read afresh: a programme created in this session is not in the actor's snapshot.
-    if actor.staff_id is None:
-        return frozenset()
-    return frozenset(
-        ProgrammeMembership.objects.filter(staff_id=actor.staff_id).values_list(
-            "programme_id", flat=True
-        )
-    )
+    theirs = member_programmes(actor)
+    return [p for p in programme_list() if p.id in theirs]
 
 
 def member_add(*, actor: Actor, programme_id: int, username: str) -> Created:
