@@ -20,7 +20,7 @@ def child(letters_count: int, rounds: int) -> dict[str, float]:
     from django.template.loader import render_to_string
 
     from healthcamp.access.staff import staff_add
-    from healthcamp.results import letters
+    from healthcamp.results import letter_page, letters
     from healthcamp.services import consent, exams, participants, programmes
 
     coordinator = staff_add(username="c", role="coordinator").actor
@@ -58,11 +58,13 @@ def child(letters_count: int, rounds: int) -> dict[str, float]:
     )
     encounter = exams.encounter_start(actor=clinician, participant_id=person.id, site_id=site)
     for code, value, unit in (
+        ("8480-6", 146, "mm[Hg]"),
+        ("8462-4", 90, "mm[Hg]"),
         ("8480-6", 142, "mm[Hg]"),
         ("8462-4", 88, "mm[Hg]"),
         ("8302-2", 160, "cm"),
         ("29463-7", 71, "kg"),
-        ("8280-0", 92, "cm"),
+        ("56115-9", 92, "cm"),
     ):
         exams.observation_record(
             actor=clinician, encounter_id=encounter, code=code, value=value, unit=unit
@@ -70,18 +72,8 @@ def child(letters_count: int, rounds: int) -> dict[str, float]:
     data = exams.letter_data(actor=clinician, participant_id=person.id)
 
     def context(pictures: bool) -> dict[str, object]:
-        lines = letters.letter_lines(data.observations, "female", language="ar", pictures=pictures)
-        return {
-            "letter": data,
-            "w": letters.words("ar"),
-            "rtl": True,
-            "lines": lines,
-            "next_step": letters.next_step(lines, "ar"),
-            "paper": "A4",
-            "card": person.card_code_display,
-            "qr": "",
-            "inline_css": letters.css(),
-        }
+        shown = letter_page.context(data, paper="a4", portal_url="/me/", pictures=pictures)
+        return {**shown, "inline_css": letters.css()}
 
     def baseline() -> int:
         for _ in range(letters_count):

@@ -172,11 +172,19 @@ def _portal_person(
             actor=clinician, participant_id=person.id, site_id=site_ids[0], at=at
         )
         for code, value, unit in (
+            # ESH 2023: two readings a minute or two apart; the letter shows their mean.
+            ("8480-6", systolic + 4, "mm[Hg]"),
+            ("8462-4", diastolic + 2, "mm[Hg]"),
             ("8480-6", systolic, "mm[Hg]"),
             ("8462-4", diastolic, "mm[Hg]"),
+            ("8867-4", 72, "/min"),
             ("8302-2", 162, "cm"),
             ("29463-7", weight, "kg"),
-            ("1558-6", glucose, "mmol/L"),
+            ("56115-9", 84, "cm"),
+            ("hc-dx-htn", "no", ""),
+            ("hc-dx-dm", "no", ""),
+            ("87527-8", 10, "h"),
+            ("14743-9", glucose, "mmol/L"),
         ):
             exams.observation_record(
                 actor=clinician, encounter_id=encounter, code=code, value=value, unit=unit, at=at
@@ -250,12 +258,16 @@ def _visit(
         encounter = exams.encounter_start(actor=clinician, participant_id=person.id, site_id=site)
     except AccessDenied:
         return  # no consent to be measured: nothing is collected
+    systolic, diastolic = rng.randint(105, 175), rng.randint(65, 105)
     readings = [
-        ("8480-6", rng.randint(105, 185), "mm[Hg]"),
-        ("8462-4", rng.randint(65, 115), "mm[Hg]"),
+        ("8480-6", systolic + rng.randint(0, 8), "mm[Hg]"),
+        ("8462-4", diastolic + rng.randint(0, 5), "mm[Hg]"),
+        ("8480-6", systolic, "mm[Hg]"),
+        ("8462-4", diastolic, "mm[Hg]"),
         ("8302-2", rng.randint(150, 190), "cm"),
         ("29463-7", rng.randint(48, 110), "kg"),
-        ("1558-6", round(rng.uniform(4.2, 9.5), 1), "mmol/L"),
+        ("87527-8", rng.choice((1, 2, 3, 9, 10, 12)), "h"),
+        ("14743-9", round(rng.uniform(4.2, 9.5), 1), "mmol/L"),
     ]
     for code, value, unit in readings:
         try:

@@ -18,8 +18,15 @@ DOCUMENTS: dict[str, dict[str, object]] = {
             "any time."
         ),
         "purposes": (
-            "Measurements at the stations: blood pressure, height, weight, waist, eyesight.",
-            "A drop of blood from a finger: sugar (glucose, HbA1c), cholesterol, blood type.",
+            (
+                "Measurements at the stations: blood pressure and pulse, height, weight, waist, "
+                "eyesight; and we ask whether you are pregnant and whether you are already "
+                "treated for high blood pressure or diabetes."
+            ),
+            (
+                "A drop of blood from a finger: sugar (glucose, HbA1c), cholesterol, blood type; "
+                "and we ask when you last ate."
+            ),
             "Your phone number, to tell you about results that need care.",
             "Sending the results that matter to the clinic we refer you to.",
             "Counting you in the programme's totals, never by name.",
@@ -35,8 +42,11 @@ DOCUMENTS: dict[str, dict[str, object]] = {
             "في أي وقت."
         ),
         "purposes": (
-            "القياسات في المحطات: ضغط الدم، الطول، الوزن، محيط الخصر، النظر.",
-            "قطرة دم من الإصبع: السكر، الكوليسترول، فصيلة الدم.",
+            (
+                "القياسات في المحطات: ضغط الدم والنبض، الطول، الوزن، محيط الخصر، النظر؛ "
+                "ونسأل إن كان هناك حمل، وإن كان هناك علاج سابق لارتفاع ضغط الدم أو السكري."
+            ),
+            "قطرة دم من الإصبع: السكر، الكوليسترول، فصيلة الدم؛ ونسأل عن موعد آخر وجبة.",
             "رقم هاتفك، لنخبرك بالنتائج التي تحتاج إلى رعاية.",
             "إرسال النتائج المهمة إلى العيادة التي نحيلك إليها.",
             "احتسابك ضمن الأعداد الإجمالية للبرنامج، دون ذكر اسمك أبداً.",
@@ -53,8 +63,15 @@ DOCUMENTS: dict[str, dict[str, object]] = {
             "قايتۇرۇۋالالايسىز."
         ),
         "purposes": (
-            "پونكىتلاردىكى ئۆلچەش: قان بېسىمى، بوي، ئېغىرلىق، بەل ئايلانمىسى، كۆرۈش.",
-            "بارماقتىن بىر تامچە قان: قەنت، خولېستېرىن، قان تىپى.",
+            (
+                "پونكىتلاردىكى ئۆلچەش: قان بېسىمى ۋە تومۇر، بوي، ئېغىرلىق، بەل ئايلانمىسى، كۆرۈش؛ "
+                "ھامىلدار ياكى ئەمەسلىكىڭىزنى، يۇقىرى قان بېسىمى ياكى دىئابىت ئۈچۈن "
+                "داۋالىنىۋاتقان-داۋالانمىغانلىقىڭىزنى سورايمىز."
+            ),
+            (
+                "بارماقتىن بىر تامچە قان: قەنت، خولېستېرىن، قان تىپى؛ "
+                "ئاخىرقى قېتىم قاچان تاماق يېگىنىڭىزنى سورايمىز."
+            ),
             "تېلېفون نومۇرىڭىز: داۋالاش كېرەك بولغان نەتىجىلەرنى سىزگە ئېيتىش ئۈچۈن.",
             "مۇھىم نەتىجىلەرنى سىز يوللانغان دوختۇرخانىغا ئەۋەتىش.",
             "پروگراممىنىڭ ئومۇمىي سانلىرىغا قوشۇلۇش، ئىسمىڭىز ھەرگىز ئاتالمايدۇ.",
@@ -71,8 +88,15 @@ DOCUMENTS: dict[str, dict[str, object]] = {
             "cuando quiera."
         ),
         "purposes": (
-            "Mediciones en las estaciones: presión arterial, estatura, peso, cintura, vista.",
-            "Una gota de sangre del dedo: azúcar, colesterol, grupo sanguíneo.",
+            (
+                "Mediciones en las estaciones: presión arterial y pulso, estatura, peso, cintura, "
+                "vista; y le preguntamos si está embarazada y si ya recibe tratamiento para la "
+                "presión alta o la diabetes."
+            ),
+            (
+                "Una gota de sangre del dedo: azúcar, colesterol, grupo sanguíneo; "
+                "y le preguntamos cuándo comió por última vez."
+            ),
             "Su número de teléfono, para avisarle de resultados que necesitan atención.",
             "Enviar los resultados importantes a la clínica a la que le derivamos.",
             "Contarle en los totales del programa, nunca por su nombre.",

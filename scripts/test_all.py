@@ -10,6 +10,7 @@ neither, the PostgreSQL half is skipped loudly - and under CI=true, that fails.
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import shutil
 import subprocess
@@ -115,7 +116,16 @@ def ensure_chromium() -> bool:
         banner("Installing Debian's chromium for the browser tests")
         subprocess.call(["apt-get", "update", "-qq"])
         subprocess.call(
-            ["apt-get", "install", "-y", "-qq", "chromium", "fonts-noto-core", "fonts-dejavu-core"],
+            [
+                "apt-get",
+                "install",
+                "-y",
+                "-qq",
+                "--no-install-recommends",
+                "chromium",
+                "fonts-noto-core",
+                "fonts-dejavu-core",
+            ],
             env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
         )
     return Path("/usr/bin/chromium").exists()
@@ -150,6 +160,35 @@ def pytest_run(label: str, env: dict[str, str], extra: list[str]) -> tuple[bool,
     return ok, passed, failed, skipped
 
 
+def ensure_fhir_validators() -> bool:
+    """The outside FHIR validators the conformance tests run (tests/fhir/): the npm `fhir`
+    package (pinned by its package-lock) and fhir.resources' R4 models, which need pydantic 1
+    and so live in a folder of their own, never in the venv."""
+    ok = True
+    validator = ROOT / "tests" / "fhir" / "validator"
+    if not (validator / "node_modules" / "fhir").exists():
+        if shutil.which("npm"):
+            banner("Installing the npm fhir validator for the FHIR conformance tests")
+            npm = ["npm", "ci", "--prefix", str(validator), "--no-audit", "--no-fund"]
+            ok = subprocess.call(npm) == 0 and ok
+        else:
+            ok = False
+    requirements = ROOT / "tests" / "fhir" / "requirements-r4.txt"
+    target = ROOT / ".venv" / "fhir-r4"
+    want = hashlib.sha256(requirements.read_bytes()).hexdigest()
+    stamp = target / ".installed"
+    if not stamp.exists() or stamp.read_text().strip() != want:
+        banner("Installing fhir.resources' R4 models (apart from the venv) for the FHIR tests")
+        shutil.rmtree(target, ignore_errors=True)
+        pip = [str(BIN / "python"), "-m", "pip", "install", "--quiet"]
+        pip += ["--disable-pip-version-check", "--no-deps", "--target", str(target)]
+        if subprocess.call([*pip, "-r", str(requirements)]) == 0:
+            stamp.write_text(want + "\n")
+        else:
+            ok = False
+    return ok
+
+
 def main() -> int:
     extra = sys.argv[1:]
     results: dict[str, bool] = {}
@@ -158,6 +197,7 @@ def main() -> int:
     results["mypy"] = run("mypy", [str(BIN / "mypy"), "healthcamp", "scripts"])
     results["import-linter"] = run("import-linter (layering)", [str(BIN / "lint-imports")])
 
+    results["FHIR validators installed"] = ensure_fhir_validators() or not IN_CI
     have_browser = ensure_chromium()
     if not have_browser:
         banner("!! Debian's chromium is missing: the browser tests are SKIPPED !!")

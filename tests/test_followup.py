@@ -18,13 +18,19 @@ from tests.test_web import _login
 pytestmark = pytest.mark.django_db
 
 
-def _measured(api_as, clinician, programme, pid, value=128):
+def _measured(api_as, clinician, programme, pid, value=128, diastolic=82):
+    """A visit with one blood pressure reading (a systolic and diastolic pair)."""
     site = apps.get_model("registry", "Site").objects.get(programme_id=programme.id).pk
     eid = api_as(clinician).post(f"/participants/{pid}/encounters", {"site_id": site}).json()["id"]
-    api_as(clinician).post(
-        f"/encounters/{eid}/observations", {"code": "8480-6", "value": value, "unit": "mm[Hg]"}
-    )
+    _reading(api_as, clinician, eid, value, diastolic)
     return eid
+
+
+def _reading(api_as, clinician, eid, systolic, diastolic):
+    for code, value in (("8480-6", systolic), ("8462-4", diastolic)):
+        api_as(clinician).post(
+            f"/encounters/{eid}/observations", {"code": code, "value": value, "unit": "mm[Hg]"}
+        )
 
 
 def test_a_visit_is_owed_until_its_letter_reaches_the_person(
@@ -119,12 +125,15 @@ def test_paper_visits_cannot_be_in_the_future(
 def _referred(api_as, registrar, clinician, coordinator, programme, document, *, no=()):
     api_as(coordinator).post(f"/programmes/{programme.id}/clinics", {"name": "North Clinic"})
     pid = _person(api_as, registrar, programme, document, no=no)
-    eid = _measured(api_as, clinician, programme, pid, value=188)  # critical: urgent referral
+    # Grade 3 over two readings (office mean 186/111) with symptoms: an urgent referral.
+    # (Was one systolic of 188: one reading refers no one today unless it is an emergency.)
+    eid = _measured(api_as, clinician, programme, pid, value=188, diastolic=112)
+    _reading(api_as, clinician, eid, 184, 110)
     api_as(clinician).post(
-        f"/encounters/{eid}/observations", {"code": "8462-4", "value": 101, "unit": "mm[Hg]"}
+        f"/encounters/{eid}/observations", {"code": "hc-bp-symptoms", "value": "yes", "unit": ""}
     )
     api_as(clinician).post(
-        f"/encounters/{eid}/observations", {"code": "1558-6", "value": 5.0, "unit": "mmol/L"}
+        f"/encounters/{eid}/observations", {"code": "14743-9", "value": 5.0, "unit": "mmol/L"}
     )
     rid = api_as(coordinator).get(f"/programmes/{programme.id}/referrals").json()[0]["id"]
     return pid, rid
@@ -140,8 +149,13 @@ def test_the_clinic_sees_the_relevant_results_with_consent(
     assert body["shared"] is True
     assert body["given_name"] == "Amina"
     assert body["referral"]["clinic"] == "North Clinic"
-    # Blood pressure as a pair; the glucose is not relevant to this referral.
-    assert [r["shown"] for r in body["results"]] == ["188 mm[Hg]", "101 mm[Hg]"]
+    # Blood pressure as the visit's office value (the mean of the last two readings, in
+    # mmHg), not each pressure's first reading in "mm[Hg]"; the glucose is not relevant to
+    # this referral.
+    assert [(r["shown"], r["note"], r["label"], r["level"]) for r in body["results"]] == [
+        ("186/111 mmHg", "mean of the last 2 of 2 readings", "hypertension_grade_3", "urgent")
+    ]
+    assert "ESH 2023" in body["results"][0]["source"]
     newest = log_for_participant(participant_id=pid.replace("-", ""))[0]
     assert (newest.action, newest.purpose, newest.outcome) == (
         "referral.share",
@@ -187,8 +201,10 @@ def test_the_referral_pages(api_as, registrar, clinician, coordinator, programme
         f"/programmes/{programme.id}/referrals/", {"referral_id": "x", "status": "closed"}
     )
     assert bad.status_code == 422
-    note = _login(clinician).get(f"/referrals/{rid}/")
-    assert "Relevant results" in note.content.decode()
+    note = _login(clinician).get(f"/referrals/{rid}/").content.decode()
+    assert "Relevant results" in note
+    assert "186/111 mmHg" in note  # the office mean the referral was made on
+    assert "mm[Hg]" not in note
     assert _login(registrar).get(f"/referrals/{rid}/").status_code == 403
 
 
@@ -213,7 +229,7 @@ def test_the_lab_finds_the_visit_and_records_blood_results(
         o["code"]
         for o in api_as(lab).get(f"/participants/{pid}/observations", purpose="blood_tests").json()
     }
-    assert codes == {"4548-4", "2093-3"}
+    assert codes == {"4548-4", "35200-5"}  # total cholesterol is LOINC 35200-5 (mg/dL)
 
 
 def test_no_blood_tests_consent_no_lab_page(

@@ -95,7 +95,8 @@ def _legitimate_names_in_use() -> set[str]:
         for measure in json.loads(path.read_text())["measures"]:
             names.add(measure["key"])
             names |= set(measure["names"].values())
-            names |= {band["label"] for band in measure.get("bands", [])}
+            names |= {cut["label"] for band in measure.get("bands", []) for cut in band["cuts"]}
+            names |= {answer["code"] for answer in measure.get("answers", [])}
     return names
 
 

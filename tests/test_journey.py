@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 from typing import Any
 
 import pytest
@@ -95,7 +94,8 @@ def test_register_consent_measure_letter_portal_withdraw_log(  # noqa: PLR0915 -
     expect(page.locator(".status-granted")).to_have_count(6)
     _log_out(page)
 
-    # 3. The station: two blood pressure readings, height, weight, a fasting glucose.
+    # 3. The station: two blood pressure readings, height, weight, and a glucose with the
+    # hours since food (fasting is the hours, not which box the value was typed into).
     _log_in(page, "clinician-1")
     page.goto(record_url)
     page.get_by_role("link", name="Start measurements").click()
@@ -106,17 +106,22 @@ def test_register_consent_measure_letter_portal_withdraw_log(  # noqa: PLR0915 -
     page.get_by_label("Diastolic, reading 2").fill("92")
     page.get_by_label("Height", exact=True).fill("158")
     page.get_by_label("Weight", exact=True).fill("66")
-    page.get_by_label("Glucose, fasting", exact=True).fill("6.4")
+    page.get_by_label("Blood glucose (sugar)", exact=True).fill("6.4")
+    page.get_by_label("Hours since last food or sweet drink", exact=True).fill("10")
     _shot(page, "journey-station")
     page.get_by_role("button", name="Record").click()
-    expect(page.get_by_role("region", name=re.compile("Recorded", re.I))).to_contain_text(
-        "hypertension_grade_1"
-    )
+    # The visit's decision, in words (not label codes): the office mean 146/93 is grade 1.
+    decided = page.get_by_role("region", name="Results of this visit")
+    expect(decided).to_contain_text("146/93 mmHg")
+    expect(decided).to_contain_text("Grade 1 hypertension (ESH)")
+    expect(decided).to_contain_text("Impaired fasting glucose")
     _shot(page, "journey-station-recorded")
 
     # 4. The letter: HTML to look at, and the PDF, whose first page is really drawn.
     page.goto(record_url + "letter/")
     expect(page.get_by_role("heading", name="Sus resultados del chequeo")).to_be_visible()
+    # One blood pressure row, the office mean, in the unit people read.
+    expect(page.get_by_role("row", name="Presión arterial")).to_contain_text("146/93 mmHg")
     _shot(page, "journey-letter")
     pdf = page.request.get(record_url + "letter/?format=pdf")
     assert pdf.status == 200
@@ -168,6 +173,7 @@ def test_register_consent_measure_letter_portal_withdraw_log(  # noqa: PLR0915 -
         "registró su consentimiento",
         "inició una visita",
         "registró un resultado",
+        "imprimió su carta de resultados",  # the letter of step 4 (issue 9: its own act)
         "le entregó sus resultados",
         "entró en esta página",
         "retiró un consentimiento",

@@ -223,7 +223,7 @@ def test_the_referral_list_says_what_for_only_with_consent_to_share(
         r["participant_id"]: (r["measure_code"], r["classification"])
         for r in api_as(coordinator).get(f"/programmes/{programme.id}/referrals").json()
     }
-    assert rows[shared] == ("8480-6", "hypertension_grade_3")
+    assert rows[shared] == ("85354-9", "hypertension_grade_3")  # blood pressure: the panel
     assert rows[withheld] == ("", "")
 
 

@@ -10,6 +10,8 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from healthcamp.audit.selectors import log_for_participant
+from healthcamp.results.words import LETTER
 from tests.conftest import ALL_PURPOSES, participant_body
 
 pytestmark = pytest.mark.django_db
@@ -47,15 +49,19 @@ def visited(api_as, registrar, clinician, lab, programme, document) -> str:
 
 
 def test_blood_pressure_is_the_mean_of_the_last_two_readings(api_as, clinician, visited) -> None:
-    """ESH 2023 office measurement: 150 then 138 then 132 reads as (138 + 132) / 2 = 135."""
+    """ESH 2023 office measurement: 150/85, 138/84, 132/82 reads as the mean of the last two,
+    135/83 - high normal. Readings are pairs: a systolic alone is no blood pressure."""
     eid = apps.get_model("exams", "Encounter").objects.get(participant_id=visited).pk
-    for value in (138, 132):
-        api_as(clinician).post(
-            f"/encounters/{eid}/observations", {"code": "8480-6", "value": value, "unit": "mm[Hg]"}
-        )
+    for systolic, diastolic in ((138, 84), (132, 82)):
+        for code, value in (("8480-6", systolic), ("8462-4", diastolic)):
+            api_as(clinician).post(
+                f"/encounters/{eid}/observations", {"code": code, "value": value, "unit": "mm[Hg]"}
+            )
     html = _login(clinician).get(f"/participants/{visited}/letter/").content.decode()
-    assert "135 mm[Hg]" in html
-    assert "في أعلى المعدل الصحي" in html  # 135 is high normal, explained in Arabic
+    # Was "135 mm[Hg]": the letter shows the pair, in the unit people read.
+    assert "135/83 mmHg" in html
+    assert LETTER["ar"]["readings"].format(n=2, total=3) in html  # how it was worked out
+    assert "في أعلى المعدل الصحي" in html  # 135/83 is high normal, explained in Arabic
 
 
 def test_the_letter_speaks_the_participants_language(clinician, visited) -> None:
@@ -64,11 +70,17 @@ def test_the_letter_speaks_the_participants_language(clinician, visited) -> None
     html = page.content.decode()
     assert 'lang="ar" dir="rtl"' in html
     assert "نتائج فحصك الصحي" in html  # the title, in Arabic
-    assert "ضغط الدم الانقباضي" in html  # systolic blood pressure, in Arabic
-    assert "150 mm[Hg]" in html
-    # A range picture for each value that has ranges: systolic, diastolic and BMI.
-    assert html.count('src="data:image/svg+xml;base64,') == 3
-    assert "blood_tests" in html  # what was not measured, and why
+    # One blood pressure row (the panel), named in Arabic; was systolic and diastolic apart.
+    assert '<th scope="row">ضغط الدم</th>' in html
+    assert "150/85 mmHg" in html
+    assert LETTER["ar"]["one_reading"] in html  # a single reading says it is one
+    assert "mm[Hg]" not in html  # a UCUM code is not a unit people read
+    # A range picture for each value that has ranges: blood pressure and BMI (height and
+    # weight have none); the QR code is the other image. Each picture is told in words.
+    assert html.count('src="data:image/svg+xml;base64,') == 2
+    assert 'alt="ضغط الدم: قيمتك 150/85 mmHg' in html
+    # What is not shown, and why, in the person's words (was the code "blood_tests").
+    assert f"{LETTER['ar']['not_shown']} {LETTER['ar']['purpose_blood_tests']}" in html
     assert "ESH 2023" in html
     # The page's CSP forbids inline styles: the letter links its stylesheet instead.
     assert "<style>" not in html
@@ -96,10 +108,30 @@ def test_the_pdf_is_a_real_page(clinician, visited, paper: str, width_pt: int) -
     assert dark > 2000  # text and pictures, not a blank page
 
 
-@pytest.mark.parametrize("role", ["lab", "analyst", "registrar"])
-def test_the_letter_is_for_the_station(role, visited, request) -> None:
+@pytest.mark.parametrize("role", ["lab", "analyst", "auditor"])
+def test_only_the_desk_the_station_and_the_coordinator_print_the_letter(
+    role, visited, request
+) -> None:
     staff = request.getfixturevalue(role)
     assert _login(staff).get(f"/participants/{visited}/letter/").status_code == 403
+    newest = log_for_participant(participant_id=visited.replace("-", ""))[0]
+    assert (newest.action, newest.outcome, newest.role) == ("results.letter", "denied", role)
+
+
+@pytest.mark.parametrize("role", ["registrar", "coordinator", "clinician"])
+def test_printing_the_letter_is_on_the_persons_log(role, visited, request) -> None:
+    """Issue 9: the desk hands the letter over, so the registrar prints it too (was 403)."""
+    staff = request.getfixturevalue(role)
+    html = _login(staff).get(f"/participants/{visited}/letter/").content.decode()
+    assert "150/85 mmHg" in html
+    assert "Haddad" in html
+    newest = log_for_participant(participant_id=visited.replace("-", ""))[0]
+    assert (newest.action, newest.purpose, newest.outcome, newest.role) == (
+        "results.letter",
+        "screening",
+        "allowed",
+        role,
+    )
 
 
 def test_the_letter_points_to_the_portal(clinician, visited) -> None:
@@ -108,10 +140,15 @@ def test_the_letter_points_to_the_portal(clinician, visited) -> None:
 
 
 def test_each_picture_marks_its_own_value() -> None:
-    """The band background is drawn once per measure; the mark must still move."""
+    """The band background is drawn once per set of cut-offs; the mark must still move."""
+    from healthcamp.clinical import catalogue, rules
     from healthcamp.results import letters
 
-    low, high = (letters.range_picture("8480-6", v, "female") for v in (112, 176))
+    systolic = catalogue.measure("8480-6")
+    bands = rules.band_set(systolic, rules.Person("female", 40 * 12), "mm[Hg]")
+    assert bands is not None
+    assert systolic.plausible is not None
+    low, high = (letters.range_picture(bands, v, systolic.plausible) for v in (112, 176))
     assert low.startswith("data:image/svg+xml;base64,")
     assert low != high
-    assert letters.range_picture("8480-6", 112, "female") != high  # not stuck on the last
+    assert letters.range_picture(bands, 112, systolic.plausible) != high  # not stuck on the last

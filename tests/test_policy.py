@@ -69,6 +69,13 @@ ALLOWED = {
     (CL, A.REFERRAL_SHARE, REF),
     (CL, A.RESULTS_RETURN, REG),
     (R, A.RESULTS_RETURN, REG),
+    # The results letter, each section under its own purpose (and that purpose's consent).
+    (C, A.RESULTS_LETTER, SCR),
+    (C, A.RESULTS_LETTER, BLD),
+    (R, A.RESULTS_LETTER, SCR),
+    (R, A.RESULTS_LETTER, BLD),
+    (CL, A.RESULTS_LETTER, SCR),
+    (CL, A.RESULTS_LETTER, BLD),
     # The participant, on their own record only (the guard checks whose it is).
     (P, A.PORTAL_SIGN_IN, OWN),
     (P, A.PORTAL_PIN_SET, OWN),

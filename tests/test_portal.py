@@ -53,6 +53,15 @@ def _visit(clinician, programme, pid, readings):
     return eid
 
 
+def _readings(*pairs: tuple[int, int]) -> list[tuple[str, int, str]]:
+    """Blood pressure readings as a station takes them: systolic and diastolic pairs."""
+    return [
+        (code, value, "mm[Hg]")
+        for systolic, diastolic in pairs
+        for code, value in (("8480-6", systolic), ("8462-4", diastolic))
+    ]
+
+
 def _sign_in(client, card, born=BORN, pin=""):
     return client.post("/me/", {"card_code": card, "date_of_birth": born.isoformat(), "pin": pin})
 
@@ -67,19 +76,21 @@ def test_sign_in_shows_results_over_time_consent_referrals_and_the_log(
 ) -> None:
     """Card (typed with spaces and lower case, as people do) and birth date open the record;
     two visits make a trend picture; the page is Arabic and right-to-left."""
-    first = _visit(
-        clinician,
-        programme,
-        person.id,
-        [("8480-6", 150, "mm[Hg]"), ("8480-6", 130, "mm[Hg]"), ("8480-6", 126, "mm[Hg]")],
-    )
+    first = _visit(clinician, programme, person.id, _readings((150, 95), (130, 84), (126, 80)))
     apps.get_model("exams", "Encounter").objects.filter(pk=first).update(
         started_at=timezone.now() - timedelta(days=400)
     )
     apps.get_model("exams", "Observation").objects.filter(encounter_id=first).update(
         recorded_at=timezone.now() - timedelta(days=400)
     )
-    _visit(clinician, programme, person.id, [("8480-6", 185, "mm[Hg]")])
+    # Grade 3 over two readings, with symptoms: an emergency, so an urgent referral. (One
+    # systolic of 185 used to refer "today"; without symptoms it is "within a week".)
+    _visit(
+        clinician,
+        programme,
+        person.id,
+        [*_readings((185, 112), (183, 110)), ("hc-bp-symptoms", "yes", "")],
+    )
     client = Client()
     response = _sign_in(client, display(person.card_code).lower())
     assert response.status_code == 302
@@ -90,11 +101,15 @@ def test_sign_in_shows_results_over_time_consent_referrals_and_the_log(
     assert '<html lang="ar" dir="rtl">' in html
     assert "نتائجك" in html  # "your results"
     assert "data:image/svg+xml;base64," in html  # the trend picture
-    assert "128 mm[Hg] (" in html  # ESH: the mean of the visit's last two readings
-    assert "185 mm[Hg] (" in html
+    # ESH: each visit's office value is the mean of its last two readings, as a pair in
+    # mmHg (was "128 mm[Hg] (", the systolic alone in a UCUM code).
+    assert "128/82 mmHg" in html
+    assert "184/111 mmHg" in html
+    assert "150/95" not in html  # the first reading of a visit is not its result
+    assert "mm[Hg]" not in html
     assert "مرتفع جدًا" in html  # grade 3, explained in Arabic
-    assert "عاجلة" in html  # the urgent referral the critical value opened
-    assert "ضغط الدم الانقباضي</strong> · عاجلة" in html  # named in Arabic too
+    assert "عاجلة" in html  # the urgent referral the emergency opened
+    assert "ضغط الدم</strong> · عاجلة" in html  # blood pressure, named in Arabic too
     assert "ESH 2023" in html  # the cited source, kept as written
     log = log_for_participant(participant_id=person.id.hex)
     assert [line.action for line in log[:2]] == ["participant.read", "portal.sign_in"]
@@ -103,6 +118,27 @@ def test_sign_in_shows_results_over_time_consent_referrals_and_the_log(
     recorded = [line for line in log if line.action == "observation.record"]
     assert {line.site for line in recorded} == {"Market Hall"}  # where, not who
     assert 'العامل الصحي · <span dir="auto">Market Hall</span>' in html
+
+
+def test_the_trend_picture_is_told_in_words_with_every_visit(person, clinician, programme) -> None:
+    """A trend picture's words say what it draws: each visit's value, not only the newest."""
+    import re
+
+    first = _visit(clinician, programme, person.id, _readings((150, 95), (146, 93)))
+    apps.get_model("exams", "Encounter").objects.filter(pk=first).update(
+        started_at=timezone.now() - timedelta(days=400)
+    )
+    apps.get_model("exams", "Observation").objects.filter(encounter_id=first).update(
+        recorded_at=timezone.now() - timedelta(days=400)
+    )
+    _visit(clinician, programme, person.id, _readings((128, 82), (126, 80)))
+    client = Client()
+    _sign_in(client, person.card_code)
+    html = client.get("/me/record/").content.decode()
+    chart = re.search(r'<img class="chart" src="[^"]*" alt="([^"]*)"', html)
+    assert chart is not None
+    assert "148/94 mmHg" in chart.group(1)  # the earlier visit the line starts from
+    assert "127/81 mmHg" in chart.group(1)
 
 
 def test_wrong_birth_date_is_refused_counted_and_shown_to_the_card_holder(person) -> None:

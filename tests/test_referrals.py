@@ -30,21 +30,43 @@ def visit(api_as, registrar, clinician, coordinator, programme, document):
     return pid, eid
 
 
+def _readings(api_as, clinician, eid, *pairs: tuple[int, int]) -> dict:
+    answer: dict = {}
+    for systolic, diastolic in pairs:
+        for code, value in (("8480-6", systolic), ("8462-4", diastolic)):
+            answer = (
+                api_as(clinician)
+                .post(
+                    f"/encounters/{eid}/observations",
+                    {"code": code, "value": value, "unit": "mm[Hg]"},
+                )
+                .json()
+            )
+    return answer
+
+
 def test_a_critical_value_opens_one_urgent_referral(
     api_as, clinician, coordinator, programme, visit
 ) -> None:
     pid, eid = visit
-    for value in (186, 192):  # two critical readings: still one open referral
-        api_as(clinician).post(
-            f"/encounters/{eid}/observations", {"code": "8480-6", "value": value, "unit": "mm[Hg]"}
-        )
+    # Two grade 3 readings (ESH 2023 protocol complete) without the symptom question: no
+    # referral yet. The old test referred "today" from one systolic reading; grade 3
+    # without symptoms is "within a week", and only once the protocol is finished.
+    assert _readings(api_as, clinician, eid, (186, 112), (192, 114))["referred"] == []
+    assert api_as(coordinator).get(f"/programmes/{programme.id}/referrals").json() == []
+    symptoms = api_as(clinician).post(
+        f"/encounters/{eid}/observations", {"code": "hc-bp-symptoms", "value": "yes", "unit": ""}
+    )
+    assert symptoms.json()["critical"] is True  # grade 3 with symptoms: act now
+    _readings(api_as, clinician, eid, (190, 116))  # another severe reading: still one referral
     listed = api_as(coordinator).get(f"/programmes/{programme.id}/referrals", status="open").json()
     assert len(listed) == 1
     referral = listed[0]
+    # Blood pressure is referred as the panel (the pair), not as the systolic alone.
     assert (referral["urgency"], referral["clinic"], referral["measure_code"]) == (
         "urgent",
         "North Clinic",
-        "8480-6",
+        "85354-9",
     )
     assert referral["participant_id"] == pid
     assert "given_name" not in referral  # the follow-up list names no one
@@ -59,22 +81,20 @@ def test_a_critical_value_opens_one_urgent_referral(
 
 def test_a_clinician_refers_for_a_recorded_result(api_as, clinician, programme, visit) -> None:
     pid, eid = visit
-    api_as(clinician).post(
-        f"/encounters/{eid}/observations", {"code": "8480-6", "value": 150, "unit": "mm[Hg]"}
-    )
+    _readings(api_as, clinician, eid, (150, 95))
     made = api_as(clinician).post(
-        f"/participants/{pid}/referrals", {"measure_code": "8480-6", "urgency": "routine"}
+        f"/participants/{pid}/referrals", {"measure_code": "85354-9", "urgency": "routine"}
     )
     assert made.status_code == 201, made.content
     assert made.json()["classification"] == "hypertension_grade_1"
     nothing = api_as(clinician).post(
-        f"/participants/{pid}/referrals", {"measure_code": "1558-6", "urgency": "routine"}
+        f"/participants/{pid}/referrals", {"measure_code": "14743-9", "urgency": "routine"}
     )
     assert nothing.status_code == 422
     assert "a referral names a result" in nothing.json()["message"]
     free_text = api_as(clinician).post(
         f"/participants/{pid}/referrals",
-        {"measure_code": "8480-6", "urgency": "routine", "reason": "x"},
+        {"measure_code": "85354-9", "urgency": "routine", "reason": "x"},
     )
     assert free_text.status_code == 422  # coded reasons only
 
@@ -97,13 +117,17 @@ def test_the_participants_own_record_as_a_fhir_bundle(
     from fhir.resources.R4B.bundle import Bundle
 
     pid, eid = visit
-    for code, value, unit in (("8480-6", 190, "mm[Hg]"), ("1558-6", 126, "mg/dL")):
+    for code, value, unit in (
+        ("8480-6", 190, "mm[Hg]"),
+        ("8462-4", 112, "mm[Hg]"),
+        ("hc-bp-symptoms", "yes", ""),  # grade 3 with warning signs: referred today
+        ("87527-8", 10, "h"),
+        ("14743-9", 126, "mg/dL"),
+        ("883-9", "B", ""),
+    ):
         api_as(clinician).post(
             f"/encounters/{eid}/observations", {"code": code, "value": value, "unit": unit}
         )
-    api_as(clinician).post(
-        f"/encounters/{eid}/observations", {"code": "883-9", "value": "B", "unit": ""}
-    )
     response = api_as(coordinator).get(f"/participants/{pid}/fhir")
     assert response.status_code == 200, response.content
     assert response["Content-Type"] == "application/fhir+json"
@@ -111,20 +135,23 @@ def test_the_participants_own_record_as_a_fhir_bundle(
     kinds = [entry.resource.__resource_type__ for entry in bundle.entry]
     assert kinds.count("Patient") == 1
     assert kinds.count("Encounter") == 1
-    assert kinds.count("Observation") == 3
-    assert kinds.count("ServiceRequest") == 1  # the urgent referral the critical value opened
+    # One BP panel per reading and one for the visit's office value; the symptom answer,
+    # the fasting hours, the glucose and the blood group: each its own Observation.
+    assert kinds.count("Observation") == 6
+    assert kinds.count("ServiceRequest") == 1  # the urgent referral the visit opened
     assert kinds.count("Consent") == 1
-    resources = {
-        entry.resource.__resource_type__ + str(i): entry.resource
-        for i, entry in enumerate(bundle.entry)
-    }
+    assert kinds.count("AuditEvent") >= 1  # the person's access log travels with the record
     glucose = next(
-        r
-        for r in resources.values()
-        if r.__resource_type__ == "Observation" and r.code.coding[0].code == "1558-6"
+        entry.resource
+        for entry in bundle.entry
+        if entry.resource.__resource_type__ == "Observation"
+        and entry.resource.code.coding[0].code == "14743-9"
     )
     assert glucose.valueQuantity.system == "http://unitsofmeasure.org"
-    assert (glucose.valueQuantity.code, float(glucose.valueQuantity.value)) == ("mmol/L", 7.0)
+    # Stored in mmol/L (126 mg/dL / 18.016), fasted 10 h: WHO's diabetes range.
+    assert glucose.valueQuantity.code == "mmol/L"
+    assert float(glucose.valueQuantity.value) == pytest.approx(6.99, abs=0.01)
+    assert [c.code for c in glucose.interpretation[0].coding] == ["H"]
     text = response.content.decode()
     assert "Amina" not in text  # minimal Patient: no name
     assert "Haddad" not in text

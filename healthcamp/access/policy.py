@@ -42,6 +42,7 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.RESULTS_RETURN: _IDENTIFY,
         Action.RESULTS_FOLLOW_UP: _IDENTIFY,
         Action.REFERRAL_SHARE: _SHARE,
+        Action.RESULTS_LETTER: _MEASURE,
     },
     Role.REGISTRAR: {
         Action.REGISTER: _IDENTIFY,
@@ -52,6 +53,8 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.CONSENT_READ: _IDENTIFY,
         Action.CONSENT_WITHDRAW: _IDENTIFY,
         Action.RESULTS_RETURN: _IDENTIFY,
+        # The desk hands the letter over: each section only with its purpose's consent.
+        Action.RESULTS_LETTER: _MEASURE,
     },
     Role.CLINICIAN: {
         Action.READ: _STATION | {Purpose.RESULTS_CONTACT},
@@ -64,6 +67,7 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.SEARCH: frozenset({Purpose.SCREENING}),
         Action.CONSENT_READ: _IDENTIFY,
         Action.CONSENT_WITHDRAW: _IDENTIFY,
+        Action.RESULTS_LETTER: _MEASURE,
     },
     Role.LAB: {
         Action.READ: frozenset({Purpose.BLOOD_TESTS}),
@@ -150,6 +154,7 @@ def _verb(action: Action) -> str:
         Action.ENCOUNTER_START: "start an encounter",
         Action.OBSERVATION_RECORD: "record measurements",
         Action.OBSERVATION_READ: "see measurements",
+        Action.RESULTS_LETTER: "print a participant's results letter",
         Action.CLINIC_CREATE: "add referral clinics",
         Action.REFERRAL_CREATE: "refer a participant",
         Action.REFERRAL_MANAGE: "follow up referrals",

@@ -46,6 +46,7 @@ class Action(StrEnum):
     EXPORT_OWN_RECORD = "participant.export_own_record"
     RESULTS_RETURN = "results.return"
     RESULTS_FOLLOW_UP = "results.follow_up"
+    RESULTS_LETTER = "results.letter"  # print or send the person's own results letter
     REFERRAL_SHARE = "referral.share"
     PORTAL_SIGN_IN = "portal.sign_in"
     PORTAL_PIN_SET = "portal.pin_set"

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema, Status
 from pydantic import Field, StrictFloat, StrictInt
 
+from healthcamp.access.errors import InvalidInput
 from healthcamp.api.common import (
     ERRORS,
     Closed,
@@ -42,6 +43,8 @@ class ObservationIn(Closed):
         | ObservedText
     )
     unit: Word = ""
+    # The station read back a rare, extreme value (e.g. glucose above the meter's range).
+    confirmed: bool = False
 
 
 class ObservationOut(Schema):
@@ -59,12 +62,31 @@ class ObservationOut(Schema):
     critical: bool
     source: str
     recorded_at: datetime
+    comparator: str
+    absent_reason: str
+
+
+class ResultOut(Schema):
+    """One result of the visit as its decision reads it (blood pressure: the office mean)."""
+
+    code: str
+    shown: str
+    label: str
+    level: str
+    interpretation: str
+    note: str
+    final: bool
+    source: str
 
 
 class Recorded(Schema):
     critical: bool
     message: str
     observations: list[ObservationOut]
+    level: str  # the visit's most severe level: neutral, fine, watch, care, act, soon, urgent
+    results: list[ResultOut]
+    prompts: list[str]  # what the station still has to ask or measure
+    referred: list[str]
 
 
 @router.post("/participants/{participant_id}/encounters", response={201: EncounterOut, **ERRORS})
@@ -81,20 +103,88 @@ def start_encounter(
 def record_observation(
     request: HttpRequest, encounter_id: uuid.UUID, payload: ObservationIn
 ) -> Status[dict[str, Any]]:
-    made = exams.observation_record(
+    done = exams.observation_record(
         actor=acting(request),
         encounter_id=encounter_id,
         code=payload.code,
         value=payload.value,
         unit=payload.unit,
+        confirmed=payload.confirmed,
     )
-    critical = any(o.critical for o in made)
+    decision = done.decision
     message = (
         "CRITICAL value: act now - tell the participant; an urgent referral is open."
-        if critical
+        if done.critical
         else "Recorded."
     )
-    return Status(201, {"critical": critical, "message": message, "observations": made})
+    results = [
+        {
+            "code": r.code,
+            "shown": r.shown,
+            "label": r.finding.label,
+            "level": r.finding.level,
+            "interpretation": r.finding.flag,
+            "note": r.note,
+            "final": r.final,
+            "source": r.finding.source,
+        }
+        for r in decision.results
+    ]
+    return Status(
+        201,
+        {
+            "critical": done.critical,
+            "message": message,
+            "observations": done.made,
+            "level": decision.level,
+            "results": results,
+            "prompts": list(decision.prompts),
+            "referred": done.referred,
+        },
+    )
+
+
+@router.get(
+    "/participants/{participant_id}/letter",
+    response={200: None, **ERRORS},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The results letter",
+                "content": {
+                    "text/html": {"schema": {"type": "string"}},
+                    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                },
+            }
+        }
+    },
+)
+def results_letter(
+    request: HttpRequest,
+    participant_id: uuid.UUID,
+    format: Word = "html",
+    paper: Word = "a4",
+    visit: uuid.UUID | None = None,
+) -> HttpResponse:
+    """The results letter for print services and integrations: the same letter, consent
+    rules and audit as the staff page. format html or pdf; paper a4 or letter; visit: one
+    visit's letter (the newest by default)."""
+    from healthcamp.results import letter_page
+
+    problems = {}
+    if format not in letter_page.FORMATS:
+        problems["format"] = "format is html or pdf."
+    if paper not in letter_page.PAPERS:
+        problems["paper"] = "paper is a4 or letter."
+    if problems:
+        raise InvalidInput(problems)
+    data = exams.letter_data(actor=acting(request), participant_id=participant_id, visit_id=visit)
+    done = letter_page.render(
+        data, fmt=format, paper=paper, portal_url=request.build_absolute_uri("/me/")
+    )
+    response = HttpResponse(done.body, content_type=done.content_type)
+    response["Content-Disposition"] = f'inline; filename="{done.filename}"'
+    return response
 
 
 @router.get(
@@ -231,12 +321,13 @@ def unreturned_results(request: HttpRequest, programme_id: PathId) -> list[retur
 
 
 class NoteResultOut(Schema):
+    when: datetime
     name: str
     shown: str
-    classification: str
-    critical: bool
+    note: str
+    label: str
+    level: str
     source: str
-    recorded_at: datetime
 
 
 class NoteReferralOut(Schema):

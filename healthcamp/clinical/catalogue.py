@@ -1,8 +1,9 @@
-"""The exam catalogue as data: measures, units, plausible ranges, cut-offs with sources.
+"""The exam catalogue as data: measures, units, plausible ranges, and the cut-offs each
+guideline gives, in the units the guideline gives them.
 
-A programme adds a measure by adding it to a catalogue file; no code changes. The
-rules here are plain functions: convert a value to the measure's unit, refuse the
-implausible, and classify against the cited cut-offs.
+A programme adds a measure by adding it to a catalogue file; no code changes. This
+module only reads the file and checks a typed value (unit, plausibility, the meter's
+HI/LO); what a value means is decided in `rules.py` and `visit.py`.
 """
 
 from __future__ import annotations
@@ -10,23 +11,78 @@ from __future__ import annotations
 import functools
 import json
 import math
-from dataclasses import dataclass
-from decimal import Decimal
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 CATALOGUES = Path(__file__).resolve().parent / "catalogues"
-DEFAULT = "default-v1"
+DEFAULT = "default-v2"
+LEVELS = ("neutral", "fine", "watch", "care", "act", "soon", "urgent")
+FLAGS = ("N", "L", "H", "LL", "HH", "A", "")
+ABSENT = ("refused", "not_done", "unable")  # per measure, instead of a value
+METER = ("HI", "LO")  # a meter's display beyond its range
 
 
 class MeasureError(ValueError):
     """A value that cannot be right for this measure; the message says why and what is."""
 
 
+class NeedsConfirmation(MeasureError):
+    """A value possible but rare enough to be a typing slip: the station asks again."""
+
+
 @dataclass(frozen=True)
-class Band:
-    below: float | None  # upper bound, exclusive; None: no upper bound
+class Cut:
+    bound: float | None  # None: the open-ended top band
+    inclusive: bool  # the bound belongs to this band ("at most") or the next ("below")
     label: str
+    level: str
+    flag: str  # HL7 v3 ObservationInterpretation code
+
+    def holds(self, value: float) -> bool:
+        if self.bound is None:
+            return True
+        return value <= self.bound if self.inclusive else value < self.bound
+
+
+@dataclass(frozen=True)
+class BandSet:
+    """Cut-offs from one source, for the people and the unit it names."""
+
+    conditions: tuple[tuple[str, Any], ...]  # hashable: a band set keys a cached picture
+    unit: str
+    source: str
+    cuts: tuple[Cut, ...]
+
+    @property
+    def when(self) -> dict[str, Any]:
+        return dict(self.conditions)
+
+    def label_of(self, value: float) -> Cut:
+        return next(c for c in self.cuts if c.holds(value))
+
+
+@dataclass(frozen=True)
+class Answer:
+    code: str
+    loinc: str
+    display: str
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """canonical = (entered * factor) + offset; the inverse gives the entered unit back."""
+
+    factor: float
+    offset: float = 0.0
+
+    def to_canonical(self, value: float) -> float:
+        return value * self.factor + self.offset
+
+    def from_canonical(self, value: float) -> float:
+        return (value - self.offset) / self.factor
 
 
 @dataclass(frozen=True)
@@ -34,67 +90,107 @@ class Measure:
     code: str
     key: str
     purpose: str
-    unit: str
+    kind: str  # number, coded, acuity, panel
+    role: str  # result (shown with a meaning) or context (what the rules need to know)
+    unit: str  # UCUM, as stored and exported
+    display_unit: str  # as people read it
+    precision: int
     names: dict[str, str]
-    conversions: dict[str, float]
+    conversions: dict[str, Conversion]
     plausible: tuple[float, float] | None
-    bands: tuple[Band, ...]
-    bands_by_sex: dict[str, tuple[Band, ...]]
-    critical_below: float | None
-    critical_at_or_above: float | None
-    coded: tuple[str, ...]
-    adults_only: bool
+    confirm_above: float | None
+    meter: tuple[float, float] | None  # the meter's range: LO below it, HI above it
+    bands: tuple[BandSet, ...]
+    answers: tuple[Answer, ...]
+    asked: dict[str, Any]
     derived: bool
-    source: str
+    part_of: str
+    source: str = ""
+    sources: tuple[str, ...] = field(default=())
 
     def name(self, language: str) -> str:
         return self.names.get(language.partition("-")[0]) or self.names["en"]
 
+    @property
+    def units(self) -> tuple[str, ...]:
+        return (self.unit, *self.conversions)
+
+    @property
+    def coded(self) -> tuple[str, ...]:
+        return tuple(a.code for a in self.answers)
+
+    def answer(self, code: str) -> Answer | None:
+        return next((a for a in self.answers if a.code == code), None)
+
 
 @dataclass(frozen=True)
 class Reading:
+    """A checked value: canonical number or coded answer, and what was typed."""
+
     value: float | None
     code_value: str
     unit: str
     original_value: str
     original_unit: str
-    classification: str
-    critical: bool
-    source: str
+    comparator: str = ""  # ">" for a meter's HI, "<" for its LO
+    absent_reason: str = ""
 
 
-def _bands(raw: list[dict[str, Any]]) -> tuple[Band, ...]:
-    bands = tuple(Band(b["below"], b["label"]) for b in raw)
-    bounds = [b.below for b in bands if b.below is not None]
-    if bounds != sorted(bounds) or (bands and bands[-1].below is not None):
-        raise ValueError("Bands must rise and end open-ended.")
-    return bands
+def _cut(raw: dict[str, Any]) -> Cut:
+    if raw.get("level") not in LEVELS or raw.get("flag") not in FLAGS:
+        raise ValueError(f"Band {raw} has no known level or flag.")
+    if "at_most" in raw:
+        return Cut(raw["at_most"], True, raw["label"], raw["level"], raw["flag"])
+    return Cut(raw.get("below"), False, raw["label"], raw["level"], raw["flag"])
+
+
+def _band_set(raw: dict[str, Any]) -> BandSet:
+    cuts = tuple(_cut(c) for c in raw["cuts"])
+    bounds = [c.bound for c in cuts if c.bound is not None]
+    if bounds != sorted(bounds) or len(set(bounds)) != len(bounds) or cuts[-1].bound is not None:
+        raise ValueError(f"Bands of {raw.get('source')!r} must rise and end open-ended.")
+    if not raw.get("source"):
+        raise ValueError("Every set of cut-offs names its source.")
+    return BandSet(tuple(raw.get("when", {}).items()), raw["unit"], raw["source"], cuts)
+
+
+def _measure(m: dict[str, Any]) -> Measure:
+    bands = tuple(_band_set(b) for b in m.get("bands", ()))
+    sources = tuple(
+        dict.fromkeys([b.source for b in bands] + ([m["source"]] if "source" in m else []))
+    )
+    return Measure(
+        code=m["code"],
+        key=m["key"],
+        purpose=m["purpose"],
+        kind=m["kind"],
+        role=m["role"],
+        unit=m.get("unit", ""),
+        display_unit=m.get("display_unit", ""),
+        precision=m.get("precision", 1),
+        names=m["names"],
+        conversions={u: Conversion(**c) for u, c in m.get("conversions", {}).items()},
+        plausible=(m["plausible"][0], m["plausible"][1]) if "plausible" in m else None,
+        confirm_above=m.get("confirm_above"),
+        meter=(m["meter"]["low"], m["meter"]["high"]) if "meter" in m else None,
+        bands=bands,
+        answers=tuple(Answer(**a) for a in m.get("answers", ())),
+        asked=m.get("asked", {}),
+        derived=m.get("derived", False),
+        part_of=m.get("part_of", ""),
+        source=m.get("source", ""),
+        sources=sources,
+    )
 
 
 @functools.cache
 def load(catalogue_id: str = DEFAULT) -> dict[str, Measure]:
     data = json.loads((CATALOGUES / f"{catalogue_id}.json").read_text(encoding="utf-8"))
-    measures = {}
-    for m in data["measures"]:
-        critical = m.get("critical", {})
-        measures[m["code"]] = Measure(
-            code=m["code"],
-            key=m["key"],
-            purpose=m["purpose"],
-            unit=m.get("unit", ""),
-            names=m["names"],
-            conversions=m.get("conversions", {}),
-            plausible=(m["plausible"][0], m["plausible"][1]) if "plausible" in m else None,
-            bands=_bands(m.get("bands", [])),
-            bands_by_sex={sex: _bands(b) for sex, b in m.get("bands_by_sex", {}).items()},
-            critical_below=critical.get("below"),
-            critical_at_or_above=critical.get("at_or_above"),
-            coded=tuple(m.get("coded", ())),
-            adults_only=m.get("adults_only", False),
-            derived=m.get("derived", False),
-            source=m.get("source", ""),
-        )
-    return measures
+    return {m["code"]: _measure(m) for m in data["measures"]}
+
+
+def by_key(key: str, catalogue_id: str = DEFAULT) -> Measure:
+    return next(m for m in load(catalogue_id).values() if m.key == key)
 
 
 def measure(code: str, catalogue_id: str = DEFAULT) -> Measure:
@@ -107,52 +203,75 @@ def measure(code: str, catalogue_id: str = DEFAULT) -> Measure:
         ) from None
 
 
-def bands_for(m: Measure, sex: str) -> tuple[Band, ...]:
-    """The cut-offs that apply: by sex where the guideline says so (none when unknown)."""
-    return m.bands_by_sex.get(sex, ()) if m.bands_by_sex else m.bands
+_SNELLEN = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*/\s*(\d+(?:[.,]\d+)?)\s*$")
+SNELLEN_UNITS = ("snellen",)  # 6/12, 20/40: any numerator/denominator pair
 
 
-def classify(m: Measure, value: float, *, sex: str, adult: bool) -> tuple[str, bool]:
-    """(label, critical) for a value already in the measure's unit."""
-    bands = bands_for(m, sex)
-    if m.adults_only and not adult:
-        label = "not_classified_child"  # children's BMI is read on WHO growth charts
-    elif not bands:
-        label = "not_classified" if not m.bands_by_sex else "not_classified_sex"
-    else:
-        label = next(b.label for b in bands if b.below is None or value < b.below)
-    critical = (m.critical_below is not None and value < m.critical_below) or (
-        m.critical_at_or_above is not None and value >= m.critical_at_or_above
-    )
-    return label, critical
-
-
-def read(m: Measure, raw_value: str | float, unit: str, *, sex: str, adult: bool) -> Reading:
-    """Check, convert and classify one recorded value."""
-    if m.coded:
-        value = str(raw_value).strip()
-        match = next((c for c in m.coded if c.lower() == value.lower()), None)
-        if match is None:
-            raise MeasureError(f"{m.name('en')} is one of {', '.join(m.coded)}, not {value!r}.")
-        return Reading(None, match, "", value, unit, match, False, m.source)
+def _number(raw: str) -> float:
     try:
-        number = float(Decimal(str(raw_value)))
-    except ArithmeticError:
-        raise MeasureError(f"{raw_value!r} is not a number.") from None
+        number = float(Decimal(raw.strip().replace(",", ".")))
+    except (InvalidOperation, ValueError):
+        raise MeasureError(f"{raw!r} is not a number.") from None
     if math.isnan(number) or math.isinf(number):
-        raise MeasureError(f"{raw_value!r} is not a number.")
-    if unit == m.unit:
-        converted = number
-    elif unit in m.conversions:
-        converted = round(number * m.conversions[unit], 4)
-    else:
-        units = ", ".join([m.unit, *m.conversions])
-        raise MeasureError(f"{m.name('en')} is measured in {units}; {unit!r} is not one of them.")
+        raise MeasureError(f"{raw!r} is not a number.")
+    return number
+
+
+def entered_number(m: Measure, raw_value: str | float, unit: str) -> float:
+    """The typed value as a number in the unit it was typed in (Snellen as logMAR)."""
+    text = str(raw_value)
+    if m.kind == "acuity" and unit in SNELLEN_UNITS:
+        match = _SNELLEN.match(text)
+        if match is None:
+            raise MeasureError(
+                f"Write Snellen eyesight as a fraction such as 6/12 or 20/40, not {text!r}."
+            )
+        distance, letters = (_number(g) for g in match.groups())
+        if distance <= 0 or letters <= 0:
+            raise MeasureError(f"{text!r} is not a Snellen fraction.")
+        return round(math.log10(letters / distance), 2)
+    return _number(text)
+
+
+def read(m: Measure, raw_value: str | float, unit: str, *, confirmed: bool = False) -> Reading:
+    """Check and convert one typed value; its meaning is decided by the rules."""
+    text = str(raw_value).strip()
+    if text.lower() in ABSENT:
+        return Reading(None, "", m.unit, "", "", absent_reason=text.lower())
+    if m.kind == "coded":
+        match = next((a.code for a in m.answers if a.code.lower() == text.lower()), None)
+        if match is None:
+            raise MeasureError(f"{m.name('en')} is one of {', '.join(m.coded)}, not {text!r}.")
+        return Reading(None, match, "", text, unit)
+    if text.upper() in METER:
+        if m.meter is None:
+            raise MeasureError(f"{m.name('en')} has no meter with a HI/LO display; type the value.")
+        low, high = m.meter
+        if text.upper() == "HI":
+            return Reading(high, "", m.unit, "HI", unit, comparator=">")
+        return Reading(low, "", m.unit, "LO", unit, comparator="<")
+    units = (*m.units, *(SNELLEN_UNITS if m.kind == "acuity" else ()))
+    if unit not in units:
+        raise MeasureError(
+            f"{m.name('en')} is measured in {', '.join(units)}; {unit!r} is not one of them."
+        )
+    number = entered_number(m, text, unit)
+    converted = m.conversions[unit].to_canonical(number) if unit in m.conversions else number
     if m.plausible is not None and not m.plausible[0] <= converted <= m.plausible[1]:
         low, high = m.plausible
         raise MeasureError(
-            f"{m.name('en')} of {raw_value} {unit} is not plausible: a real value lies between "
+            f"{m.name('en')} of {text} {unit} is not plausible: a real value lies between "
             f"{low:g} and {high:g} {m.unit}. Measure again, and check the unit."
         )
-    label, critical = classify(m, converted, sex=sex, adult=adult)
-    return Reading(converted, "", m.unit, str(raw_value), unit, label, critical, m.source)
+    if m.confirm_above is not None and converted > m.confirm_above and not confirmed:
+        raise NeedsConfirmation(
+            f"{m.name('en')} of {text} {unit} is very high, above what most meters show. "
+            "If you read it right, confirm it: it is a crisis value and the person needs "
+            "care today."
+        )
+    return Reading(round(converted, 4), "", m.unit, text, unit)
+
+
+def shown_in(m: Measure, value: float) -> str:
+    """A canonical value rounded to the measure's display precision."""
+    return f"{value:.{m.precision}f}"

@@ -37,8 +37,12 @@ class Observation(models.Model):
     unit = models.CharField(max_length=16, blank=True, default="")
     original_value = models.CharField(max_length=32)
     original_unit = models.CharField(max_length=16, blank=True, default="")
+    # The label and alarm when recorded; what a result means is decided per visit by
+    # healthcamp.clinical.visit, which every page and export reads.
     classification = models.CharField(max_length=40)
     critical = models.BooleanField(default=False)
+    comparator = models.CharField(max_length=1, blank=True, default="")  # a meter's HI (>) / LO (<)
+    absent_reason = models.CharField(max_length=16, blank=True, default="")  # refused, not_done
     recorded_by = models.ForeignKey(
         "access.StaffMember", on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
@@ -54,6 +58,11 @@ class Observation(models.Model):
             at_most("original_value", 32, "observation_original_value_length"),
             at_most("original_unit", 16, "observation_original_unit_length"),
             at_most("classification", 40, "observation_classification_length"),
+            models.CheckConstraint(
+                condition=models.Q(comparator__in=["", ">", "<"]),
+                name="observation_comparator_known",
+            ),
+            at_most("absent_reason", 16, "observation_absent_reason_length"),
         ]
 
     def __str__(self) -> str:
@@ -83,6 +92,7 @@ class Referral(models.Model):
 
     class Urgency(models.TextChoices):
         URGENT = "urgent", "Urgent (today)"
+        SOON = "soon", "Soon (within a week)"
         ROUTINE = "routine", "Routine (within weeks)"
 
     class Status(models.TextChoices):

@@ -15,21 +15,28 @@ import matplotlib
 matplotlib.use("Agg")
 from matplotlib.figure import Figure
 
-from healthcamp.clinical import catalogue
-from healthcamp.results.words import MEANING, NEXT_STEP, pick
+from healthcamp.clinical import catalogue, rules
+from healthcamp.clinical.rules import Person
+from healthcamp.clinical.visit import BP, SYSTOLIC, Decision, Result
+from healthcamp.results.words import LETTER, MEANING, NEXT_STEP, pick
 
-GOOD = {"optimal", "normal", "desirable"}
-WATCH = {
-    "high_normal",
-    "impaired_fasting_glucose",
-    "prediabetes",
-    "borderline_high",
-    "overweight",
-    "increased_risk",
-    "underweight",
-    "low",
+# The tone a level is drawn in; words always say the same, so colour is never the only cue.
+TONE = {
+    "neutral": "neutral",
+    "fine": "good",
+    "watch": "watch",
+    "care": "watch",
+    "act": "act",
+    "soon": "act",
+    "urgent": "urgent",
 }
-COLOURS = {"good": "#3a8f5c", "watch": "#d9a400", "act": "#c0392b", "neutral": "#9aa5ab"}
+COLOURS = {
+    "good": "#3a8f5c",
+    "watch": "#d9a400",
+    "act": "#c0392b",
+    "urgent": "#8e1f17",
+    "neutral": "#9aa5ab",
+}
 
 # Headings in the participant's language (staff-facing words stay English elsewhere).
 WORDS: dict[str, dict[str, str]] = {
@@ -76,24 +83,29 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 
-def tone(label: str, critical: bool) -> str:
-    if critical:
-        return "urgent"
-    if label.startswith("not_classified"):
-        return "neutral"
-    return "good" if label in GOOD else "watch" if label in WATCH else "act"
+def tone(level: str) -> str:
+    return TONE.get(level, "neutral")
 
 
-def range_picture(code: str, value: float, sex: str = "") -> str:
-    """A band of the healthy and unhealthy ranges, with a mark where the value sits."""
+def picture_bands(result: Result, person: Person) -> tuple[catalogue.BandSet, float] | None:
+    """The cut-offs the result was read on, and where the value sits on them: only a
+    band the catalogue draws (no adult bands for a child read on growth charts)."""
+    code, value = (SYSTOLIC, result.value) if result.code == BP else (result.code, result.value)
+    if value is None or result.comparator:
+        return None
     m = catalogue.measure(code)
-    bands = catalogue.bands_for(m, sex)
-    if not bands or m.plausible is None:
-        return ""
-    low = min(m.plausible[0], value)
+    bands = rules.band_set(m, person, m.unit)
+    if bands is None or m.plausible is None or result.finding.source != bands.source:
+        return None
+    return bands, value
+
+
+def range_picture(bands: catalogue.BandSet, value: float, plausible: tuple[float, float]) -> str:
+    """A band of the healthy and unhealthy ranges, with a mark where the value sits."""
+    low = min(plausible[0], value)
     top = max(value * 1.1, _usual_top(bands, value))
-    picture = _band_picture(code, sex)
-    with picture.lock:  # one figure per measure, redrawn with this value's mark
+    picture = _band_picture(bands, plausible)
+    with picture.lock:  # one figure per set of cut-offs, redrawn with this value's mark
         picture.marker.set_xdata([value])
         picture.axes.set_xlim(low, top)
         cuts = _spaced([c for c in picture.cuts if low < c < top], gap=(top - low) * 0.08)
@@ -112,8 +124,9 @@ def _spaced(cuts: list[float], *, gap: float) -> list[float]:
     return kept
 
 
-def _usual_top(bands: tuple[catalogue.Band, ...], value: float) -> float:
-    return (bands[-2].below or value) * 1.25 if len(bands) > 1 else value * 1.5
+def _usual_top(bands: catalogue.BandSet, value: float) -> float:
+    cuts = bands.cuts
+    return (cuts[-2].bound or value) * 1.25 if len(cuts) > 1 else value * 1.5
 
 
 @dataclass
@@ -126,27 +139,19 @@ class _BandPicture:
 
 
 @functools.cache
-def _band_picture(code: str, sex: str) -> _BandPicture:
-    """The bands of one measure, drawn once; each letter only moves the mark.
+def _band_picture(bands: catalogue.BandSet, plausible: tuple[float, float]) -> _BandPicture:
+    """The bands of one set of cut-offs, drawn once; each letter only moves the mark.
 
     The bands reach far past any plausible value, so any x-range shows them whole.
     """
-    m = catalogue.measure(code)
-    bands = catalogue.bands_for(m, sex)
-    assert m.plausible is not None  # noqa: S101 - checked by the caller
-    start = min(m.plausible[0], 0.0)
-    far = max(m.plausible[1], _usual_top(bands, m.plausible[1])) * 2
+    start = min(plausible[0], 0.0)
+    far = max(plausible[1], _usual_top(bands, plausible[1])) * 2
     figure = Figure(figsize=(3.6, 0.55))
     axes = figure.add_axes((0.02, 0.35, 0.96, 0.45))
-    for band in bands:
-        end = band.below if band.below is not None else far
+    for cut in bands.cuts:
+        end = cut.bound if cut.bound is not None else far
         axes.barh(
-            0,
-            end - start,
-            left=start,
-            height=1,
-            color=COLOURS[tone(band.label, False)],
-            edgecolor="white",
+            0, end - start, left=start, height=1, color=COLOURS[tone(cut.level)], edgecolor="white"
         )
         start = end
     (marker,) = axes.plot([0], [0], marker="v", markersize=11, color="#1d2a33", clip_on=False)
@@ -155,7 +160,7 @@ def _band_picture(code: str, sex: str) -> _BandPicture:
     axes.tick_params(axis="x", labelsize=7, length=2)
     for side in ("top", "right", "left"):
         axes.spines[side].set_visible(False)
-    cuts = [b.below for b in bands if b.below is not None]
+    cuts = [c.bound for c in bands.cuts if c.bound is not None]
     return _BandPicture(figure, axes, marker, cuts, threading.Lock())
 
 
@@ -163,41 +168,92 @@ def _band_picture(code: str, sex: str) -> _BandPicture:
 class LetterLine:
     name: str
     shown_value: str
+    entered: str  # what was typed, when converted or a meter's HI/LO
+    note: str  # e.g. the mean of the last two blood pressure readings
     meaning: str
     tone: str
+    level: str
     picture: str
+    picture_text: str  # the picture in words, for a screen reader and for print
     source: str
 
 
+def _range_words(bands: catalogue.BandSet, unit: str) -> str:
+    healthy = rules.healthy_range(bands)
+    if healthy is None:
+        return ""
+    low, high = healthy
+    if low is None and high is not None:
+        return f"< {high:g} {unit}" if not bands.cuts[0].inclusive else f"≤ {high:g} {unit}"
+    if high is None and low is not None:
+        return f"≥ {low:g} {unit}"
+    return f"{low:g}-{high:g} {unit}"
+
+
 def letter_lines(
-    observations: list,  # type: ignore[type-arg]
-    sex: str,
-    *,
-    language: str = "en",
-    pictures: bool = True,
+    decision: Decision, *, language: str = "en", pictures: bool = True
 ) -> list[LetterLine]:
-    meaning = pick(MEANING, language)
+    """One line per result of the visit, each saying what its level says."""
+    meaning, said = pick(MEANING, language), pick(LETTER, language)
     lines = []
-    for o in observations:
-        shown = o.shown
-        picture = "" if o.value is None or not pictures else range_picture(o.code, o.value, sex)
+    for result in decision.results:
+        m = catalogue.measure(result.code)
+        drawn = picture_bands(result, decision.person)
+        picture = picture_text = ""
+        if drawn is not None:
+            bands, value = drawn
+            shown_on = catalogue.measure(SYSTOLIC if result.code == BP else result.code)
+            unit = shown_on.display_unit
+            healthy = _range_words(bands, unit)
+            picture_text = (
+                said["picture"]
+                .format(
+                    name=m.name(language),
+                    value=result.shown,
+                    band=meaning.get(result.finding.advice, "").rstrip("."),
+                    range=said["healthy_range"].format(range=healthy) if healthy else "",
+                )
+                .strip()
+            )
+            if pictures:
+                assert shown_on.plausible is not None  # noqa: S101 - picture_bands checked it
+                picture = range_picture(bands, value, shown_on.plausible)
+        note = result.note
+        if result.code == BP and note:
+            readings = len(result.from_ids) // 2
+            note = (
+                said["readings"].format(n=2, total=readings)
+                if readings > 1
+                else said["one_reading"]
+            )
         lines.append(
             LetterLine(
-                name=o.name,
-                shown_value=shown,
-                meaning=meaning.get(o.classification, ""),
-                tone=tone(o.classification, o.critical),
+                name=m.name(language),
+                shown_value=result.shown,
+                entered=said["entered"].format(value=result.entered) if result.entered else "",
+                note=note,
+                meaning=meaning.get(result.finding.advice, ""),
+                tone=tone(result.finding.level),
+                level=result.finding.level,
                 picture=picture,
-                source=o.source,
+                picture_text=picture_text,
+                source=result.finding.source,
             )
         )
     return lines
 
 
-def next_step(lines: list[LetterLine], language: str = "en") -> str:
-    tones = {line.tone for line in lines}
-    step = "urgent" if "urgent" in tones else "act" if "act" in tones else "fine"
-    return pick(NEXT_STEP, language)[step]
+def next_step(decision: Decision, language: str = "en") -> str:
+    """The one thing to do: the visit's most severe level, as every row agrees."""
+    return pick(NEXT_STEP, language)[decision.level]
+
+
+def referral_sentence(referral: Any, language: str) -> str:
+    said = pick(LETTER, language)
+    when = said.get(f"when_{referral.urgency}", said["when_routine"])
+    if referral.clinic:
+        return said["referred"].format(clinic=referral.clinic, when=when)
+    return said["referred_no_clinic"].format(when=when)
 
 
 def words(language: str) -> dict[str, str]:

@@ -17,20 +17,20 @@ from healthcamp.clinical import catalogue
 from healthcamp.results.letters import COLOURS, tone
 
 
-def trend_picture(code: str, points: Sequence[tuple[datetime, float]], sex: str = "") -> str:
-    """An SVG data URI: bands as calm background stripes, the values as a line."""
-    m = catalogue.measure(code)
-    bands = catalogue.bands_for(m, sex)
+def trend_picture(bands: catalogue.BandSet | None, points: Sequence[tuple[datetime, float]]) -> str:
+    """An SVG data URI: the cut-offs the newest value was read on as calm background
+    stripes (none for a child read on growth charts), the values as a line."""
+    cuts = bands.cuts if bands is not None else ()
     values = [v for _, v in points]
-    low = min([*values, *(b.below for b in bands[:1] if b.below is not None)]) * 0.9
-    high = max([*values, *(b.below for b in bands[-2:-1] if b.below is not None)]) * 1.1
+    low = min([*values, *(c.bound for c in cuts[:1] if c.bound is not None)]) * 0.9
+    high = max([*values, *(c.bound for c in cuts[-2:-1] if c.bound is not None)]) * 1.1
     figure = Figure(figsize=(4.2, 1.7))
     axes = figure.add_axes((0.13, 0.2, 0.84, 0.74))
     start = low
-    for band in bands:  # ordered by upper bound; each stripe starts where the last ended
-        end = min(band.below if band.below is not None else high, high)
+    for cut in cuts:  # ordered by upper bound; each stripe starts where the last ended
+        end = min(cut.bound if cut.bound is not None else high, high)
         if end > start:
-            axes.axhspan(start, end, color=COLOURS[tone(band.label, False)], alpha=0.28, lw=0)
+            axes.axhspan(start, end, color=COLOURS[tone(cut.level)], alpha=0.28, lw=0)
             start = end
     axes.plot(
         [mdates.date2num(when) for when, _ in points],  # type: ignore[no-untyped-call]
@@ -54,6 +54,6 @@ def trend_picture(code: str, points: Sequence[tuple[datetime, float]], sex: str 
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def describe(name: str, unit: str, points: Sequence[tuple[datetime, float]]) -> str:
+def describe(name: str, points: Sequence[tuple[datetime, str]]) -> str:
     """The picture's words, for screen readers and for anyone who prefers numbers."""
-    return f"{name}: " + ", ".join(f"{v:g} {unit} ({when:%Y-%m-%d})" for when, v in points)
+    return f"{name}: " + ", ".join(f"{shown} ({when:%Y-%m-%d})" for when, shown in points)

@@ -1,5 +1,5 @@
 """What the participant reads, in their language: the meaning of each result, the next
-step, and the portal's words. English is the fallback for a language not here yet.
+step, the letter's own phrases, and the portal's words. English is the fallback for a language not here yet.
 
 Each language has every key English has (tests/test_words.py checks it), so a page
 never mixes languages mid-sentence.
@@ -11,113 +11,640 @@ LANGUAGES = ("en", "ar", "ug", "es")
 LANGUAGE_NAMES = {"en": "English", "ar": "العربية", "ug": "ئۇيغۇرچە", "es": "Español"}
 RTL = frozenset({"ar", "ug"})
 
+# Each sentence asks for exactly as much as its advice level (healthcamp.clinical.catalogue
+# LEVELS): fine and neutral ask nothing; watch asks for a check at a future camp or a routine
+# visit; care says to continue care and show the letter; act says "in the next few weeks";
+# soon says "within a week"; urgent says "today". No sentence says the person was referred:
+# the letter says that separately, only when a referral exists. tests/test_words.py checks it.
+# Arabic avoids gendered imperatives (the letter goes to women and men): "يُنصح بـ…", "من المهم…".
+_WATCH = {
+    "en": "Have it checked again at a future health camp or a routine clinic visit.",
+    "ar": "يُنصح بإعادة قياسه في حملة فحص صحي قادمة أو في زيارة عادية للعيادة.",
+    "ug": "كېيىنكى سالامەتلىك تەكشۈرۈشتە ياكى دائىملىق دوختۇر كۆرۈشتە قايتا ئۆلچىتىڭ.",
+    "es": "Conviene repetir la medición en una próxima jornada de salud o en una consulta de rutina.",
+}
+_NO_CLINIC_NOW = {
+    "en": "No clinic visit is needed now.",
+    "ar": "لا حاجة إلى عيادة الآن.",
+    "ug": "ھازىر دوختۇرخانىغا بېرىشنىڭ ھاجىتى يوق.",
+    "es": "No hace falta ir a una clínica ahora.",
+}
+_EYES = {
+    "en": "See an eye clinic in the next few weeks: glasses or treatment may help.",
+    "ar": "يُنصح بمراجعة عيادة عيون خلال الأسابيع القادمة، فقد تساعد النظارة أو العلاج.",
+    "ug": "كېيىنكى بىر نەچچە ھەپتە ئىچىدە كۆز دوختۇرىغا كۆرۈنۈڭ: كۆزەينەك ياكى داۋالاش ياردەم بېرىشى مۇمكىن.",
+    "es": "Acuda a una clínica de ojos en las próximas semanas: unas gafas o un tratamiento pueden ayudar.",
+}
+
 MEANING: dict[str, dict[str, str]] = {
     "en": {
-        "optimal": "In the healthy range.",
+        # shared by every measure's healthy band (blood pressure, pulse, BMI, waist, sugar, eyes)
         "normal": "In the healthy range.",
+        "optimal": "In the healthy range.",
         "desirable": "In the healthy range.",
-        "high_normal": "At the top of the healthy range: worth checking again within a year.",
-        "hypertension_grade_1": "Raised. See a clinic in the next few weeks.",
-        "hypertension_grade_2": "High. See a clinic soon.",
-        "hypertension_grade_3": "Very high. You were referred to a clinic today.",
-        "underweight": "Below the healthy range for adults.",
-        "overweight": "Above the healthy range.",
-        "obesity": "Well above the healthy range: a clinic can help.",
-        "increased_risk": "Above the healthy range for your sex.",
-        "substantially_increased_risk": "Well above the healthy range for your sex.",
-        "low": "Low: eat something now, and see a clinic if it happens again.",
-        "impaired_fasting_glucose": "Higher than healthy: see a clinic for a repeat test.",
-        "prediabetes": "Higher than healthy: see a clinic for advice.",
-        "diabetes_range": "In the diabetes range: see a clinic to confirm.",
-        "borderline_high": "Slightly high: worth checking again.",
-        "high": "High: see a clinic.",
-        "not_classified_child": "Children's values are read on growth charts by a clinic.",
+        # blood pressure, adults
+        "high_normal": f"At the top of the healthy range. {_NO_CLINIC_NOW['en']} {_WATCH['en']}",
+        "hypotension": "Low. This is often harmless. If you feel dizzy or faint, see a clinic.",
+        "hypertension_grade_1": "Raised. See a clinic in the next few weeks for another check.",
+        "hypertension_grade_2": "High. See a clinic in the next few weeks. Treatment helps.",
+        "hypertension_grade_3": (
+            "Very high. See a clinic within a week. Go today if you have chest pain, "
+            "shortness of breath, weakness, a bad headache or blurred vision."
+        ),
+        "hypertension_grade_3_symptoms": "Very high, with warning signs. Go to a clinic or hospital today.",
+        "normal_pregnancy": "In the healthy range for pregnancy.",
+        "hypertension_pregnancy": (
+            "Raised for pregnancy. See your midwife or maternity clinic within a week. "
+            "Go today if you have a headache, blurred vision or sudden swelling."
+        ),
+        "severe_hypertension_pregnancy": "Very high for pregnancy. Go to a maternity clinic or hospital today.",
+        "continue_care_hypertension": (
+            "Above the healthy range. Continue your care for blood pressure, "
+            "and show this letter at your next clinic visit."
+        ),
+        # blood pressure, children (read for age and height)
+        "child_bp_normal": "In the healthy range for age and height.",
+        "child_bp_high_normal": (
+            f"At the top of the healthy range for age and height. {_NO_CLINIC_NOW['en']} {_WATCH['en']}"
+        ),
+        "child_bp_hypertension_stage_1": "Raised for age and height. See a clinic in the next few weeks for another check.",
+        "child_bp_hypertension_stage_2": (
+            "High for age and height. See a clinic within a week. Go today if there is a bad "
+            "headache, chest pain, shortness of breath or blurred vision."
+        ),
+        "child_bp_not_classified_no_height": (
+            "Cannot be judged without a height measurement. See a clinic in the next few weeks for a check."
+        ),
+        "child_bp_not_classified_age": "Not judged here: for babies, a clinic reads blood pressure.",
+        # pulse
+        "slow": "Slow. This is often harmless. If you feel dizzy or faint, see a clinic.",
+        "fast": f"Fast. Hurry, worry, coffee or strong tea can cause this. {_WATCH['en']}",
+        # body mass index, adults
+        "severe_thinness": "Very thin for your height. See a clinic in the next few weeks.",
+        "underweight": f"A little thin for your height. {_WATCH['en']}",
+        "overweight": "Above the healthy weight for your height. Moving more and eating well help.",
+        "obesity": "Well above the healthy weight for your height. See a clinic in the next few weeks: they can help.",
+        "severe_obesity": "Far above the healthy weight for your height. See a clinic in the next few weeks: they can help.",
+        # body mass index, children and teenagers (WHO growth reference)
+        "child_thinness_severe": "Very thin for age and height. See a clinic in the next few weeks.",
+        "child_thinness": "Thin for age and height. See a clinic in the next few weeks for a growth check.",
+        "child_normal": "In the healthy range for age and height.",
+        "child_overweight": f"Above the healthy weight for age and height. {_WATCH['en']}",
+        "child_obesity": (
+            "Well above the healthy weight for age and height. See a clinic in the next few weeks: they can help."
+        ),
+        "not_classified_under_5": "Not judged here: for children under 5, a clinic reads weight on a growth chart.",
+        # waist
+        "waist_above": "Above the healthy size. Moving more and eating well help.",
+        "waist_well_above": (
+            "Well above the healthy size. This raises the risk of diabetes and heart disease. "
+            "See a clinic in the next few weeks."
+        ),
+        # blood sugar
+        "very_low": "Very low. Eat or drink something sugary now, and go to a clinic today.",
+        "low": "Low. Eat something now. If it happens again, see a clinic.",
+        "impaired_fasting_glucose": "Higher than healthy. See a clinic in the next few weeks for another test.",
+        "needs_test": (
+            "Higher than expected. See a clinic in the next few weeks for a sugar test before eating "
+            "(fasting) or an HbA1c test."
+        ),
+        "diabetes_range": "In the diabetes range. See a clinic in the next few weeks to confirm it.",
+        "gestational_diabetes_range": (
+            "Higher than healthy for pregnancy. Tell your midwife or maternity clinic in the next few weeks."
+        ),
+        "very_high": "Very high. Go to a clinic or hospital today.",
+        "meter_high": "Too high for the meter to show. Go to a clinic or hospital today.",
+        "meter_low": (
+            "Too low for the meter to show. Eat or drink something sugary now, and go to a clinic or hospital today."
+        ),
+        "continue_care_diabetes": (
+            "Above the healthy range. Continue your care for diabetes, and show this letter at your next clinic visit."
+        ),
+        # HbA1c
+        "prediabetes": (
+            "Higher than healthy, but below the diabetes range. See a clinic in the next few weeks for advice."
+        ),
+        # cholesterol
+        "borderline_high": f"Slightly high. {_WATCH['en']}",
+        "high": "High. See a clinic in the next few weeks.",
+        # eyesight
+        "mild_impairment": f"Slightly weak sight. {_EYES['en']}",
+        "moderate_impairment": f"Weak sight. {_EYES['en']}",
+        "severe_impairment": f"Very weak sight. {_EYES['en']}",
+        "blindness_range": f"Very weak sight, in the blindness range. {_EYES['en']}",
+        # blood group
+        "rh_negative_pregnant": "Rh negative. Tell your midwife you are Rh negative: it matters in pregnancy.",
+        # no reading, and why
+        "not_classified_child": (
+            "Not judged here: adult ranges do not fit children. A clinic reads children's values on their own charts."
+        ),
+        "not_classified_pregnancy": "Not judged here: the usual healthy range does not apply in pregnancy.",
+        "not_classified_sex": "Not judged here: the healthy range depends on sex, and there is none for the sex recorded.",
+        "not_classified": "Not judged here: there is no healthy range to compare it with.",
+        "absent_refused": "Not measured, by choice.",
+        "absent_not_done": "Not measured at this visit.",
+        "absent_unable": "Could not be measured at this visit.",
     },
     "ar": {
-        "optimal": "ضمن المعدل الصحي.",
         "normal": "ضمن المعدل الصحي.",
+        "optimal": "ضمن المعدل الصحي.",
         "desirable": "ضمن المعدل الصحي.",
-        "high_normal": "في أعلى المعدل الصحي: يستحق فحصًا آخر خلال سنة.",
-        "hypertension_grade_1": "مرتفع. راجع عيادة خلال الأسابيع القادمة.",
-        "hypertension_grade_2": "مرتفع. راجع عيادة قريبًا.",
-        "hypertension_grade_3": "مرتفع جدًا. تمت إحالتك إلى عيادة اليوم.",
-        "underweight": "أقل من المعدل الصحي للبالغين.",
-        "overweight": "أعلى من المعدل الصحي.",
-        "obesity": "أعلى بكثير من المعدل الصحي: يمكن للعيادة أن تساعدك.",
-        "increased_risk": "أعلى من المعدل الصحي لجنسك.",
-        "substantially_increased_risk": "أعلى بكثير من المعدل الصحي لجنسك.",
-        "low": "منخفض: كُل شيئًا الآن، وراجع عيادة إذا تكرر ذلك.",
-        "impaired_fasting_glucose": "أعلى من الصحي: راجع عيادة لإعادة الفحص.",
-        "prediabetes": "أعلى من الصحي: راجع عيادة للنصيحة.",
-        "diabetes_range": "ضمن نطاق السكري: راجع عيادة للتأكيد.",
-        "borderline_high": "مرتفع قليلًا: يستحق فحصًا آخر.",
-        "high": "مرتفع: راجع عيادة.",
-        "not_classified_child": "تُقرأ قيم الأطفال على منحنيات النمو في العيادة.",
+        "high_normal": f"في أعلى المعدل الصحي. {_NO_CLINIC_NOW['ar']} {_WATCH['ar']}",
+        "hypotension": "منخفض. غالبًا لا ضرر منه. عند الشعور بدوخة أو إغماء، يُنصح بمراجعة عيادة.",
+        "hypertension_grade_1": "مرتفع. يُنصح بمراجعة عيادة خلال الأسابيع القادمة لإعادة القياس.",
+        "hypertension_grade_2": "مرتفع بوضوح. يُنصح بمراجعة عيادة خلال الأسابيع القادمة. العلاج يساعد.",
+        "hypertension_grade_3": (
+            "مرتفع جدًا. يُنصح بمراجعة عيادة خلال أسبوع. ومن المهم الذهاب اليوم عند ألم الصدر، "
+            "أو ضيق التنفس، أو الضعف، أو الصداع الشديد، أو تشوش الرؤية."
+        ),
+        "hypertension_grade_3_symptoms": "مرتفع جدًا، مع علامات خطر. من المهم الذهاب إلى عيادة أو مستشفى اليوم.",
+        "normal_pregnancy": "ضمن المعدل الصحي للحمل.",
+        "hypertension_pregnancy": (
+            "مرتفع بالنسبة للحمل. يُنصح بمراجعة القابلة أو عيادة متابعة الحمل خلال أسبوع. "
+            "ومن المهم الذهاب اليوم عند الصداع، أو تشوش الرؤية، أو التورم المفاجئ."
+        ),
+        "severe_hypertension_pregnancy": "مرتفع جدًا بالنسبة للحمل. من المهم الذهاب إلى مستشفى أو عيادة توليد اليوم.",
+        "continue_care_hypertension": (
+            "أعلى من المعدل الصحي. يُنصح بمواصلة علاج ضغط الدم ومتابعته، "
+            "وعرض هذه الرسالة في الزيارة القادمة للعيادة."
+        ),
+        "child_bp_normal": "ضمن المعدل الصحي بالنسبة للعمر والطول.",
+        "child_bp_high_normal": f"في أعلى المعدل الصحي بالنسبة للعمر والطول. {_NO_CLINIC_NOW['ar']} {_WATCH['ar']}",
+        "child_bp_hypertension_stage_1": (
+            "مرتفع بالنسبة للعمر والطول. يُنصح بمراجعة عيادة خلال الأسابيع القادمة لإعادة القياس."
+        ),
+        "child_bp_hypertension_stage_2": (
+            "مرتفع بوضوح بالنسبة للعمر والطول. يُنصح بمراجعة عيادة خلال أسبوع. ومن المهم الذهاب اليوم "
+            "عند الصداع الشديد، أو ألم الصدر، أو ضيق التنفس، أو تشوش الرؤية."
+        ),
+        "child_bp_not_classified_no_height": (
+            "لا يمكن تقييمه دون قياس الطول. يُنصح بمراجعة عيادة خلال الأسابيع القادمة للفحص."
+        ),
+        "child_bp_not_classified_age": "لا يُقيَّم هنا: ضغط الدم عند الرضّع تقيّمه العيادة.",
+        "slow": "بطيء. غالبًا لا ضرر منه. عند الشعور بدوخة أو إغماء، يُنصح بمراجعة عيادة.",
+        "fast": f"سريع. قد يكون السبب العجلة أو القلق أو القهوة أو الشاي الثقيل. {_WATCH['ar']}",
+        "severe_thinness": "الوزن قليل جدًا بالنسبة للطول. يُنصح بمراجعة عيادة خلال الأسابيع القادمة.",
+        "underweight": f"الوزن أقل قليلًا من الصحي بالنسبة للطول. {_WATCH['ar']}",
+        "overweight": "الوزن أعلى من الصحي بالنسبة للطول. الحركة أكثر والأكل الصحي يساعدان.",
+        "obesity": (
+            "الوزن أعلى بكثير من الصحي بالنسبة للطول. يُنصح بمراجعة عيادة خلال الأسابيع القادمة، "
+            "فهي تستطيع المساعدة."
+        ),
+        "severe_obesity": (
+            "الوزن أعلى بكثير جدًا من الصحي بالنسبة للطول. يُنصح بمراجعة عيادة خلال الأسابيع القادمة، "
+            "فهي تستطيع المساعدة."
+        ),
+        "child_thinness_severe": "الوزن قليل جدًا بالنسبة للعمر والطول. يُنصح بمراجعة عيادة خلال الأسابيع القادمة.",
+        "child_thinness": "الوزن قليل بالنسبة للعمر والطول. يُنصح بمراجعة عيادة خلال الأسابيع القادمة لفحص النمو.",
+        "child_normal": "ضمن المعدل الصحي بالنسبة للعمر والطول.",
+        "child_overweight": f"الوزن أعلى من الصحي بالنسبة للعمر والطول. {_WATCH['ar']}",
+        "child_obesity": (
+            "الوزن أعلى بكثير من الصحي بالنسبة للعمر والطول. يُنصح بمراجعة عيادة خلال الأسابيع القادمة، "
+            "فهي تستطيع المساعدة."
+        ),
+        "not_classified_under_5": "لا يُقيَّم هنا: للأطفال دون 5 سنوات، تقيّم العيادة الوزن على منحنى النمو.",
+        "waist_above": "أعلى من الحد الصحي. الحركة أكثر والأكل الصحي يساعدان.",
+        "waist_well_above": (
+            "أعلى بكثير من الحد الصحي. هذا يزيد خطر السكري وأمراض القلب. "
+            "يُنصح بمراجعة عيادة خلال الأسابيع القادمة."
+        ),
+        "very_low": "منخفض جدًا. من المهم أكل أو شرب شيء فيه سكر الآن، ثم الذهاب إلى عيادة اليوم.",
+        "low": "منخفض. من المهم أكل شيء الآن. إذا تكرر ذلك، يُنصح بمراجعة عيادة.",
+        "impaired_fasting_glucose": "أعلى من الصحي. يُنصح بمراجعة عيادة خلال الأسابيع القادمة لإعادة الفحص.",
+        "needs_test": (
+            "أعلى من المتوقع. يُنصح بمراجعة عيادة خلال الأسابيع القادمة لفحص السكر على الريق أو فحص HbA1c."
+        ),
+        "diabetes_range": "ضمن نطاق السكري. يُنصح بمراجعة عيادة خلال الأسابيع القادمة للتأكد.",
+        "gestational_diabetes_range": (
+            "أعلى من الصحي بالنسبة للحمل. يُنصح بإخبار القابلة أو عيادة متابعة الحمل خلال الأسابيع القادمة."
+        ),
+        "very_high": "مرتفع جدًا. من المهم الذهاب إلى عيادة أو مستشفى اليوم.",
+        "meter_high": "أعلى مما يستطيع الجهاز عرضه. من المهم الذهاب إلى عيادة أو مستشفى اليوم.",
+        "meter_low": (
+            "أقل مما يستطيع الجهاز عرضه. من المهم أكل أو شرب شيء فيه سكر الآن، "
+            "ثم الذهاب إلى عيادة أو مستشفى اليوم."
+        ),
+        "continue_care_diabetes": (
+            "أعلى من المعدل الصحي. يُنصح بمواصلة علاج السكري ومتابعته، وعرض هذه الرسالة في الزيارة القادمة للعيادة."
+        ),
+        "prediabetes": "أعلى من الصحي، لكنه دون نطاق السكري. يُنصح بمراجعة عيادة خلال الأسابيع القادمة للنصيحة.",
+        "borderline_high": f"مرتفع قليلًا. {_WATCH['ar']}",
+        "high": "مرتفع. يُنصح بمراجعة عيادة خلال الأسابيع القادمة.",
+        "mild_impairment": f"النظر ضعيف قليلًا. {_EYES['ar']}",
+        "moderate_impairment": f"النظر ضعيف. {_EYES['ar']}",
+        "severe_impairment": f"النظر ضعيف جدًا. {_EYES['ar']}",
+        "blindness_range": f"النظر ضعيف جدًا، في نطاق العمى. {_EYES['ar']}",
+        "rh_negative_pregnant": "عامل الريسوس (Rh) سالب. يُنصح بإخبار القابلة بذلك، لأنه مهم أثناء الحمل.",
+        "not_classified_child": (
+            "لا يُقيَّم هنا: معدلات البالغين لا تناسب الأطفال. تقيّم العيادة قيم الأطفال على جداول خاصة بهم."
+        ),
+        "not_classified_pregnancy": "لا يُقيَّم هنا: المعدل الصحي المعتاد لا ينطبق أثناء الحمل.",
+        "not_classified_sex": "لا يُقيَّم هنا: المعدل الصحي يختلف حسب الجنس، ولا يوجد معدل للجنس المسجل.",
+        "not_classified": "لا يُقيَّم هنا: لا يوجد معدل صحي للمقارنة.",
+        "absent_refused": "لم يُقَس، لعدم الموافقة عليه.",
+        "absent_not_done": "لم يُقَس في هذه الزيارة.",
+        "absent_unable": "تعذّر قياسه في هذه الزيارة.",
     },
     "ug": {
-        "optimal": "ساغلام دائىرىدە.",
         "normal": "ساغلام دائىرىدە.",
+        "optimal": "ساغلام دائىرىدە.",
         "desirable": "ساغلام دائىرىدە.",
-        "high_normal": "ساغلام دائىرىنىڭ يۇقىرى چېكىدە: بىر يىل ئىچىدە قايتا تەكشۈرۈشكە ئەرزىيدۇ.",
-        "hypertension_grade_1": "يۇقىرى. كېيىنكى بىر نەچچە ھەپتە ئىچىدە دوختۇرخانىغا كۆرۈنۈڭ.",
-        "hypertension_grade_2": "يۇقىرى. تېزدىن دوختۇرخانىغا كۆرۈنۈڭ.",
-        "hypertension_grade_3": "ناھايىتى يۇقىرى. بۈگۈن دوختۇرخانىغا يوللاندىڭىز.",
-        "underweight": "چوڭلارنىڭ ساغلام دائىرىسىدىن تۆۋەن.",
-        "overweight": "ساغلام دائىرىدىن يۇقىرى.",
-        "obesity": "ساغلام دائىرىدىن خېلى يۇقىرى: دوختۇرخانا ياردەم بېرەلەيدۇ.",
-        "increased_risk": "جىنسىڭىزنىڭ ساغلام دائىرىسىدىن يۇقىرى.",
-        "substantially_increased_risk": "جىنسىڭىزنىڭ ساغلام دائىرىسىدىن خېلى يۇقىرى.",
-        "low": "تۆۋەن: ھازىر بىر نەرسە يەڭ، يەنە يۈز بەرسە دوختۇرخانىغا كۆرۈنۈڭ.",
-        "impaired_fasting_glucose": "ساغلامدىن يۇقىرى: قايتا تەكشۈرتۈش ئۈچۈن دوختۇرخانىغا كۆرۈنۈڭ.",
-        "prediabetes": "ساغلامدىن يۇقىرى: مەسلىھەت ئۈچۈن دوختۇرخانىغا كۆرۈنۈڭ.",
-        "diabetes_range": "دىئابىت دائىرىسىدە: جەزملەشتۈرۈش ئۈچۈن دوختۇرخانىغا كۆرۈنۈڭ.",
-        "borderline_high": "سەل يۇقىرى: قايتا تەكشۈرۈشكە ئەرزىيدۇ.",
-        "high": "يۇقىرى: دوختۇرخانىغا كۆرۈنۈڭ.",
-        "not_classified_child": "بالىلارنىڭ قىممىتىنى دوختۇرخانا ئۆسۈش جەدۋىلىدە ئوقۇيدۇ.",
+        "high_normal": f"ساغلام دائىرىنىڭ يۇقىرى چېكىدە. {_NO_CLINIC_NOW['ug']} {_WATCH['ug']}",
+        "hypotension": (
+            "تۆۋەن. كۆپىنچە زىيىنى يوق. بېشىڭىز قايسا ياكى ھوشىڭىزدىن كەتسىڭىز، دوختۇرخانىغا كۆرۈنۈڭ."
+        ),
+        "hypertension_grade_1": "يۇقىرى. كېيىنكى بىر نەچچە ھەپتە ئىچىدە دوختۇرخانىغا بېرىپ قايتا ئۆلچىتىڭ.",
+        "hypertension_grade_2": (
+            "خېلى يۇقىرى. كېيىنكى بىر نەچچە ھەپتە ئىچىدە دوختۇرخانىغا كۆرۈنۈڭ. داۋالاش ياردەم بېرىدۇ."
+        ),
+        "hypertension_grade_3": (
+            "ناھايىتى يۇقىرى. بىر ھەپتە ئىچىدە دوختۇرخانىغا كۆرۈنۈڭ. كۆكرىكىڭىز ئاغرىسا، نەپىسىڭىز قىسىلسا، "
+            "ماغدۇرىڭىز قالمىسا، بېشىڭىز قاتتىق ئاغرىسا ياكى كۆزىڭىز تورلاشسا، بۈگۈنلا بېرىڭ."
+        ),
+        "hypertension_grade_3_symptoms": "ناھايىتى يۇقىرى، خەتەر ئالامەتلىرى بار. بۈگۈنلا دوختۇرخانىغا بېرىڭ.",
+        "normal_pregnancy": "ھامىلدارلىق ئۈچۈن ساغلام دائىرىدە.",
+        "hypertension_pregnancy": (
+            "ھامىلدارلىق ئۈچۈن يۇقىرى. بىر ھەپتە ئىچىدە تۇغۇت دوختۇرىڭىزغا ياكى ئانا-بالا دوختۇرخانىسىغا "
+            "كۆرۈنۈڭ. بېشىڭىز ئاغرىسا، كۆزىڭىز تورلاشسا ياكى بەدىنىڭىز تۇيۇقسىز ئىششىسا، بۈگۈنلا بېرىڭ."
+        ),
+        "severe_hypertension_pregnancy": (
+            "ھامىلدارلىق ئۈچۈن ناھايىتى يۇقىرى. بۈگۈنلا تۇغۇتخانىغا ياكى دوختۇرخانىغا بېرىڭ."
+        ),
+        "continue_care_hypertension": (
+            "ساغلام دائىرىدىن يۇقىرى. قان بېسىمى ئۈچۈن ھازىرقى داۋالىنىش ۋە تەكشۈرتۈشنى داۋاملاشتۇرۇڭ، "
+            "كېيىنكى قېتىم دوختۇرخانىغا بارغاندا بۇ خەتنى كۆرسىتىڭ."
+        ),
+        "child_bp_normal": "ياش ۋە بويغا نىسبەتەن ساغلام دائىرىدە.",
+        "child_bp_high_normal": (
+            f"ياش ۋە بويغا نىسبەتەن ساغلام دائىرىنىڭ يۇقىرى چېكىدە. {_NO_CLINIC_NOW['ug']} {_WATCH['ug']}"
+        ),
+        "child_bp_hypertension_stage_1": (
+            "ياش ۋە بويغا نىسبەتەن يۇقىرى. كېيىنكى بىر نەچچە ھەپتە ئىچىدە دوختۇرخانىغا بېرىپ قايتا ئۆلچىتىڭ."
+        ),
+        "child_bp_hypertension_stage_2": (
+            "ياش ۋە بويغا نىسبەتەن خېلى يۇقىرى. بىر ھەپتە ئىچىدە دوختۇرخانىغا كۆرۈنۈڭ. باش قاتتىق ئاغرىسا، "
+            "كۆكرەك ئاغرىسا، نەپەس قىسىلسا ياكى كۆز تورلاشسا، بۈگۈنلا بېرىڭ."
+        ),
+        "child_bp_not_classified_no_height": (
+            "بوي ئۆلچەنمىگەچكە، بۇنى باھالىغىلى بولمايدۇ. كېيىنكى بىر نەچچە ھەپتە ئىچىدە دوختۇرخانىغا بېرىپ تەكشۈرتۈڭ."
+        ),
+        "child_bp_not_classified_age": "بۇ يەردە باھالانمىدى: بوۋاقلارنىڭ قان بېسىمىنى دوختۇرخانا باھالايدۇ.",
+        "slow": "ئاستا. كۆپىنچە زىيىنى يوق. بېشىڭىز قايسا ياكى ھوشىڭىزدىن كەتسىڭىز، دوختۇرخانىغا كۆرۈنۈڭ.",
+        "fast": f"تېز. ئالدىراش، ئەنسىرەش، قەھۋە ياكى قويۇق چاي سەۋەبىدىن بولۇشى مۇمكىن. {_WATCH['ug']}",
+        "severe_thinness": "بويىڭىزغا نىسبەتەن بەك ئورۇق. كېيىنكى بىر نەچچە ھەپتە ئىچىدە دوختۇرخانىغا كۆرۈنۈڭ.",
+        "underweight": f"بويىڭىزغا نىسبەتەن سەل ئورۇق. {_WATCH['ug']}",
+        "overweight": (
+            "بويىڭىزغا نىسبەتەن ئېغىرلىقىڭىز ساغلام چەكتىن يۇقىرى. "
+            "كۆپرەك ھەرىكەت قىلىش ۋە ساغلام يېمەك-ئىچمەك ياردەم بېرىدۇ."
+        ),
+        "obesity": (
+            "بويىڭىزغا نىسبەتەن ئېغىرلىقىڭىز ساغلام چەكتىن خېلى يۇقىرى. "
+            "كېيىنكى بىر نەچچە ھەپتە ئىچىدە دوختۇرخانىغا كۆرۈنۈڭ، ئۇلار ياردەم بېرەلەيدۇ."
+        ),
+        "severe_obesity": (
+            "بويىڭىزغا نىسبەتەن ئېغىرلىقىڭىز ساغلام چەكتىن ناھايىتى يۇقىرى. "
+            "كېيىنكى بىر نەچچە ھەپتە ئىچىدە دوختۇرخانىغا كۆرۈنۈڭ، ئۇلار ياردەم بېرەلەيدۇ."
+        ),
+        "child_thinness_severe": "ياش ۋە بويغا نىسبەتەن بەك ئورۇق. كېيىنكى بىر نەچچە ھەپتە ئىچىدە دوختۇرخانىغا كۆرۈنۈڭ.",
+        "child_thinness": (
+            "ياش ۋە بويغا نىسبەتەن ئورۇق. كېيىنكى بىر نەچچە ھەپتە ئىچىدە دوختۇرخانىغا بېرىپ ئۆسۈشنى تەكشۈرتۈڭ."
+        ),
+        "child_normal": "ياش ۋە بويغا نىسبەتەن ساغلام دائىرىدە.",
+        "child_overweight": f"ياش ۋە بويغا نىسبەتەن ئېغىرلىق ساغلام چەكتىن يۇقىرى. {_WATCH['ug']}",
+        "child_obesity": (
+            "ياش ۋە بويغا نىسبەتەن ئېغىرلىق ساغلام چەكتىن خېلى يۇقىرى. "
+            "كېيىنكى بىر نەچچە ھەپتە ئىچىدە دوختۇرخانىغا كۆرۈنۈڭ، ئۇلار ياردەم بېرەلەيدۇ."
+        ),
+        "not_classified_under_5": (
+            "بۇ يەردە باھالانمىدى: 5 ياشتىن كىچىك بالىلارنىڭ ئېغىرلىقىنى دوختۇرخانا ئۆسۈش جەدۋىلىدە باھالايدۇ."
+        ),
+        "waist_above": "ساغلام چەكتىن يۇقىرى. كۆپرەك ھەرىكەت قىلىش ۋە ساغلام يېمەك-ئىچمەك ياردەم بېرىدۇ.",
+        "waist_well_above": (
+            "ساغلام چەكتىن خېلى يۇقىرى. بۇ دىئابىت ۋە يۈرەك كېسىلى خەۋپىنى ئاشۇرىدۇ. "
+            "كېيىنكى بىر نەچچە ھەپتە ئىچىدە دوختۇرخانىغا كۆرۈنۈڭ."
+        ),
+        "very_low": "ناھايىتى تۆۋەن. ھازىرلا تاتلىق بىر نەرسە يەڭ ياكى ئىچىڭ، ئاندىن بۈگۈنلا دوختۇرخانىغا بېرىڭ.",
+        "low": "تۆۋەن. ھازىر بىر نەرسە يەڭ. يەنە شۇنداق بولسا، دوختۇرخانىغا كۆرۈنۈڭ.",
+        "impaired_fasting_glucose": (
+            "ساغلامدىن يۇقىرى. كېيىنكى بىر نەچچە ھەپتە ئىچىدە دوختۇرخانىغا بېرىپ قايتا تەكشۈرتۈڭ."
+        ),
+        "needs_test": (
+            "كۈتكەندىن يۇقىرى. كېيىنكى بىر نەچچە ھەپتە ئىچىدە دوختۇرخانىغا بېرىپ، "
+            "ئاچ قورساق قان قەنتى ياكى HbA1c تەكشۈرتۈڭ."
+        ),
+        "diabetes_range": (
+            "دىئابىت (قەنت كېسىلى) دائىرىسىدە. كېيىنكى بىر نەچچە ھەپتە ئىچىدە دوختۇرخانىغا بېرىپ جەزملەشتۈرۈڭ."
+        ),
+        "gestational_diabetes_range": (
+            "ھامىلدارلىق ئۈچۈن ساغلامدىن يۇقىرى. كېيىنكى بىر نەچچە ھەپتە ئىچىدە "
+            "تۇغۇت دوختۇرىڭىزغا ياكى ئانا-بالا دوختۇرخانىسىغا ئېيتىڭ."
+        ),
+        "very_high": "ناھايىتى يۇقىرى. بۈگۈنلا دوختۇرخانىغا بېرىڭ.",
+        "meter_high": "ئەسۋاب كۆرسىتەلمىگۈدەك دەرىجىدە يۇقىرى. بۈگۈنلا دوختۇرخانىغا بېرىڭ.",
+        "meter_low": (
+            "ئەسۋاب كۆرسىتەلمىگۈدەك دەرىجىدە تۆۋەن. ھازىرلا تاتلىق بىر نەرسە يەڭ ياكى ئىچىڭ، "
+            "ئاندىن بۈگۈنلا دوختۇرخانىغا بېرىڭ."
+        ),
+        "continue_care_diabetes": (
+            "ساغلام دائىرىدىن يۇقىرى. دىئابىت ئۈچۈن ھازىرقى داۋالىنىش ۋە تەكشۈرتۈشنى داۋاملاشتۇرۇڭ، "
+            "كېيىنكى قېتىم دوختۇرخانىغا بارغاندا بۇ خەتنى كۆرسىتىڭ."
+        ),
+        "prediabetes": (
+            "ساغلامدىن يۇقىرى، لېكىن دىئابىت دائىرىسىگە يەتمىگەن. "
+            "كېيىنكى بىر نەچچە ھەپتە ئىچىدە دوختۇرخانىغا بېرىپ مەسلىھەت ئېلىڭ."
+        ),
+        "borderline_high": f"سەل يۇقىرى. {_WATCH['ug']}",
+        "high": "يۇقىرى. كېيىنكى بىر نەچچە ھەپتە ئىچىدە دوختۇرخانىغا كۆرۈنۈڭ.",
+        "mild_impairment": f"كۆرۈش سەل ئاجىز. {_EYES['ug']}",
+        "moderate_impairment": f"كۆرۈش ئاجىز. {_EYES['ug']}",
+        "severe_impairment": f"كۆرۈش بەك ئاجىز. {_EYES['ug']}",
+        "blindness_range": f"كۆرۈش بەك ئاجىز، قارىغۇلۇق دائىرىسىدە. {_EYES['ug']}",
+        "rh_negative_pregnant": (
+            "Rh مەنپىي. تۇغۇت دوختۇرىڭىزغا Rh مەنپىي ئىكەنلىكىڭىزنى ئېيتىڭ: بۇ ھامىلدارلىقتا مۇھىم."
+        ),
+        "not_classified_child": (
+            "بۇ يەردە باھالانمىدى: چوڭلارنىڭ دائىرىسى بالىلارغا ماس كەلمەيدۇ. "
+            "بالىلارنىڭ قىممىتىنى دوختۇرخانا بالىلارغا خاس جەدۋەلدە باھالايدۇ."
+        ),
+        "not_classified_pregnancy": "بۇ يەردە باھالانمىدى: ئادەتتىكى ساغلام دائىرە ھامىلدارلىقتا ماس كەلمەيدۇ.",
+        "not_classified_sex": (
+            "بۇ يەردە باھالانمىدى: ساغلام دائىرە جىنسقا قاراپ ئوخشىمايدۇ، خاتىرىلەنگەن جىنس ئۈچۈن دائىرە يوق."
+        ),
+        "not_classified": "بۇ يەردە باھالانمىدى: سېلىشتۇرىدىغان ساغلام دائىرە يوق.",
+        "absent_refused": "ئۆز خاھىشى بويىچە ئۆلچەنمىدى.",
+        "absent_not_done": "بۇ قېتىم ئۆلچەنمىدى.",
+        "absent_unable": "بۇ قېتىم ئۆلچىگىلى بولمىدى.",
     },
     "es": {
-        "optimal": "En el rango saludable.",
         "normal": "En el rango saludable.",
+        "optimal": "En el rango saludable.",
         "desirable": "En el rango saludable.",
-        "high_normal": "En el límite alto del rango saludable: conviene repetirlo dentro de un año.",
-        "hypertension_grade_1": "Elevada. Acuda a una clínica en las próximas semanas.",
-        "hypertension_grade_2": "Alta. Acuda pronto a una clínica.",
-        "hypertension_grade_3": "Muy alta. Hoy le derivamos a una clínica.",
-        "underweight": "Por debajo del rango saludable para adultos.",
-        "overweight": "Por encima del rango saludable.",
-        "obesity": "Muy por encima del rango saludable: una clínica puede ayudarle.",
-        "increased_risk": "Por encima del rango saludable para su sexo.",
-        "substantially_increased_risk": "Muy por encima del rango saludable para su sexo.",
-        "low": "Bajo: coma algo ahora y acuda a una clínica si vuelve a pasar.",
-        "impaired_fasting_glucose": "Más alto de lo saludable: acuda a una clínica para repetirlo.",
-        "prediabetes": "Más alto de lo saludable: acuda a una clínica para recibir consejo.",
-        "diabetes_range": "En el rango de la diabetes: acuda a una clínica para confirmarlo.",
-        "borderline_high": "Algo alto: conviene repetirlo.",
-        "high": "Alto: acuda a una clínica.",
-        "not_classified_child": "Los valores de niños se leen en curvas de crecimiento en una clínica.",
+        "high_normal": f"En el límite alto del rango saludable. {_NO_CLINIC_NOW['es']} {_WATCH['es']}",
+        "hypotension": "Baja. Suele ser inofensiva. Si se marea o se desmaya, acuda a una clínica.",
+        "hypertension_grade_1": "Elevada. Acuda a una clínica en las próximas semanas para repetir la medición.",
+        "hypertension_grade_2": "Alta. Acuda a una clínica en las próximas semanas. El tratamiento ayuda.",
+        "hypertension_grade_3": (
+            "Muy alta. Acuda a una clínica dentro de una semana. Vaya hoy mismo si tiene dolor de pecho, "
+            "falta de aire, debilidad, dolor de cabeza fuerte o visión borrosa."
+        ),
+        "hypertension_grade_3_symptoms": "Muy alta, con señales de alarma. Vaya hoy a una clínica o a un hospital.",
+        "normal_pregnancy": "En el rango saludable para el embarazo.",
+        "hypertension_pregnancy": (
+            "Elevada para el embarazo. Acuda a su matrona o a su clínica de maternidad dentro de una semana. "
+            "Vaya hoy mismo si tiene dolor de cabeza, visión borrosa o hinchazón repentina."
+        ),
+        "severe_hypertension_pregnancy": "Muy alta para el embarazo. Vaya hoy a una maternidad o a un hospital.",
+        "continue_care_hypertension": (
+            "Por encima del rango saludable. Siga con el control de su presión y muestre esta carta "
+            "en su próxima consulta."
+        ),
+        "child_bp_normal": "En el rango saludable para la edad y la estatura.",
+        "child_bp_high_normal": (
+            f"En el límite alto del rango saludable para la edad y la estatura. {_NO_CLINIC_NOW['es']} {_WATCH['es']}"
+        ),
+        "child_bp_hypertension_stage_1": (
+            "Elevada para la edad y la estatura. Acuda a una clínica en las próximas semanas para repetir la medición."
+        ),
+        "child_bp_hypertension_stage_2": (
+            "Alta para la edad y la estatura. Acuda a una clínica dentro de una semana. Vaya hoy mismo si hay "
+            "dolor de cabeza fuerte, dolor de pecho, falta de aire o visión borrosa."
+        ),
+        "child_bp_not_classified_no_height": (
+            "No se puede valorar sin medir la estatura. Acuda a una clínica en las próximas semanas para una revisión."
+        ),
+        "child_bp_not_classified_age": "No se valora aquí: en los bebés, la presión la valora una clínica.",
+        "slow": "Lento. Suele ser inofensivo. Si se marea o se desmaya, acuda a una clínica.",
+        "fast": f"Rápido. Puede deberse a prisa, nervios, café o té fuerte. {_WATCH['es']}",
+        "severe_thinness": "Peso muy bajo para su estatura. Acuda a una clínica en las próximas semanas.",
+        "underweight": f"Peso algo bajo para su estatura. {_WATCH['es']}",
+        "overweight": "Peso por encima del saludable para su estatura. Moverse más y comer sano ayuda.",
+        "obesity": (
+            "Peso bastante por encima del saludable para su estatura. "
+            "Acuda a una clínica en las próximas semanas: allí pueden ayudarle."
+        ),
+        "severe_obesity": (
+            "Peso muy por encima del saludable para su estatura. "
+            "Acuda a una clínica en las próximas semanas: allí pueden ayudarle."
+        ),
+        "child_thinness_severe": "Peso muy bajo para la edad y la estatura. Acuda a una clínica en las próximas semanas.",
+        "child_thinness": (
+            "Peso bajo para la edad y la estatura. Acuda a una clínica en las próximas semanas "
+            "para revisar el crecimiento."
+        ),
+        "child_normal": "En el rango saludable para la edad y la estatura.",
+        "child_overweight": f"Peso por encima del saludable para la edad y la estatura. {_WATCH['es']}",
+        "child_obesity": (
+            "Peso bastante por encima del saludable para la edad y la estatura. "
+            "Acuda a una clínica en las próximas semanas: allí pueden ayudar."
+        ),
+        "not_classified_under_5": (
+            "No se valora aquí: en menores de 5 años, una clínica valora el peso con una curva de crecimiento."
+        ),
+        "waist_above": "Por encima de la medida saludable. Moverse más y comer sano ayuda.",
+        "waist_well_above": (
+            "Bastante por encima de la medida saludable. Esto aumenta el riesgo de diabetes y de enfermedades "
+            "del corazón. Acuda a una clínica en las próximas semanas."
+        ),
+        "very_low": "Valor muy bajo. Coma o beba algo con azúcar ahora y vaya hoy a una clínica.",
+        "low": "Valor bajo. Coma algo ahora. Si vuelve a pasar, acuda a una clínica.",
+        "impaired_fasting_glucose": (
+            "Más alto de lo saludable. Acuda a una clínica en las próximas semanas para repetir la prueba."
+        ),
+        "needs_test": (
+            "Más alto de lo esperado. Acuda a una clínica en las próximas semanas para una prueba de azúcar "
+            "en ayunas o de HbA1c."
+        ),
+        "diabetes_range": "En el rango de la diabetes. Acuda a una clínica en las próximas semanas para confirmarlo.",
+        "gestational_diabetes_range": (
+            "Más alto de lo saludable para el embarazo. Dígaselo a su matrona o a su clínica de maternidad "
+            "en las próximas semanas."
+        ),
+        "very_high": "Valor muy alto. Vaya hoy a una clínica o a un hospital.",
+        "meter_high": "Tan alto que el aparato no puede mostrarlo. Vaya hoy a una clínica o a un hospital.",
+        "meter_low": (
+            "Tan bajo que el aparato no puede mostrarlo. Coma o beba algo con azúcar ahora "
+            "y vaya hoy a una clínica o a un hospital."
+        ),
+        "continue_care_diabetes": (
+            "Por encima del rango saludable. Siga con el control de su diabetes y muestre esta carta "
+            "en su próxima consulta."
+        ),
+        "prediabetes": (
+            "Más alto de lo saludable, pero por debajo del rango de la diabetes. "
+            "Acuda a una clínica en las próximas semanas para recibir consejo."
+        ),
+        "borderline_high": f"Algo alto. {_WATCH['es']}",
+        "high": "Alto. Acuda a una clínica en las próximas semanas.",
+        "mild_impairment": f"Vista algo baja. {_EYES['es']}",
+        "moderate_impairment": f"Vista baja. {_EYES['es']}",
+        "severe_impairment": f"Vista muy baja. {_EYES['es']}",
+        "blindness_range": f"Vista muy baja, en el rango de la ceguera. {_EYES['es']}",
+        "rh_negative_pregnant": (
+            "Rh negativo. Dígale a su matrona que su sangre es Rh negativo: es importante en el embarazo."
+        ),
+        "not_classified_child": (
+            "No se valora aquí: los rangos de adultos no sirven para niños. "
+            "Una clínica lee los resultados de los niños en sus propias tablas."
+        ),
+        "not_classified_pregnancy": "No se valora aquí: el rango saludable habitual no sirve durante el embarazo.",
+        "not_classified_sex": (
+            "No se valora aquí: el rango saludable depende del sexo, y no hay uno para el sexo registrado."
+        ),
+        "not_classified": "No se valora aquí: no hay un rango saludable con el que compararlo.",
+        "absent_refused": "No se midió, por decisión propia.",
+        "absent_not_done": "No se midió en esta visita.",
+        "absent_unable": "No se pudo medir en esta visita.",
     },
 }
 
+# One sentence for the visit's most severe level. Person-neutral, so that it reads right in
+# a child's letter addressed to a parent.
 NEXT_STEP: dict[str, dict[str, str]] = {
     "en": {
-        "urgent": "Go to the clinic named by the staff today, with this letter.",
+        "neutral": "Nothing here needs action. Keep this letter safe.",
+        "fine": (
+            "No action is needed now. Keep this letter for the next health camp, "
+            "and see a clinic at any time if unwell."
+        ),
+        "watch": (
+            "No clinic visit is needed now. Have these results checked again at the next health camp "
+            "or a routine clinic visit, with this letter."
+        ),
+        "care": "Continue the care already in place, and show this letter at the next clinic visit.",
         "act": "See a clinic in the next few weeks, with this letter.",
-        "fine": "Come back to the next health camp, or to a clinic if you feel unwell.",
+        "soon": "See a clinic within a week, with this letter.",
+        "urgent": "Go to a clinic or hospital today, with this letter.",
     },
     "ar": {
-        "urgent": "اذهب اليوم إلى العيادة التي سمّاها لك الفريق، ومعك هذه الرسالة.",
-        "act": "راجع عيادة خلال الأسابيع القادمة، ومعك هذه الرسالة.",
-        "fine": "عُد إلى الفحص الصحي القادم، أو إلى عيادة إذا شعرت بتوعك.",
+        "neutral": "لا شيء هنا يحتاج إلى إجراء. يُنصح بالاحتفاظ بهذه الرسالة.",
+        "fine": (
+            "لا حاجة إلى أي إجراء الآن. يُنصح بالاحتفاظ بهذه الرسالة لحملة الفحص الصحي القادمة، "
+            "وبمراجعة عيادة في أي وقت عند الشعور بتوعك."
+        ),
+        "watch": (
+            "لا حاجة إلى عيادة الآن. يُنصح بإعادة فحص هذه النتائج في حملة الفحص الصحي القادمة "
+            "أو في زيارة عادية للعيادة، مع هذه الرسالة."
+        ),
+        "care": "يُنصح بمواصلة الرعاية الحالية، وعرض هذه الرسالة في الزيارة القادمة للعيادة.",
+        "act": "يُنصح بمراجعة عيادة خلال الأسابيع القادمة، مع هذه الرسالة.",
+        "soon": "يُنصح بمراجعة عيادة خلال أسبوع، مع هذه الرسالة.",
+        "urgent": "من المهم الذهاب إلى عيادة أو مستشفى اليوم، مع هذه الرسالة.",
     },
     "ug": {
-        "urgent": "بۈگۈن خادىملار ئېيتقان دوختۇرخانىغا بۇ خەت بىلەن بېرىڭ.",
-        "act": "كېيىنكى بىر نەچچە ھەپتە ئىچىدە بۇ خەت بىلەن دوختۇرخانىغا كۆرۈنۈڭ.",
-        "fine": "كېيىنكى سالامەتلىك تەكشۈرۈشكە كېلىڭ، ياكى ئۆزىڭىزنى ناچار ھېس قىلسىڭىز دوختۇرخانىغا بېرىڭ.",
+        "neutral": "بۇ يەردە قىلىدىغان ئىش يوق. بۇ خەتنى ساقلاپ قويۇڭ.",
+        "fine": (
+            "ھازىر ھېچ ئىش قىلىشنىڭ ھاجىتى يوق. بۇ خەتنى كېيىنكى سالامەتلىك تەكشۈرۈشكە ساقلاپ قويۇڭ. "
+            "ئاغرىپ قالسا، خالىغان ۋاقىتتا دوختۇرخانىغا كۆرۈنۈڭ."
+        ),
+        "watch": (
+            "ھازىر دوختۇرخانىغا بېرىشنىڭ ھاجىتى يوق. بۇ نەتىجىلەرنى كېيىنكى سالامەتلىك تەكشۈرۈشتە "
+            "ياكى دائىملىق دوختۇر كۆرۈشتە بۇ خەت بىلەن قايتا تەكشۈرتۈڭ."
+        ),
+        "care": "ھازىرقى داۋالىنىشنى داۋاملاشتۇرۇڭ، كېيىنكى قېتىم دوختۇرخانىغا بارغاندا بۇ خەتنى كۆرسىتىڭ.",
+        "act": "كېيىنكى بىر نەچچە ھەپتە ئىچىدە بۇ خەتنى ئېلىپ دوختۇرخانىغا كۆرۈنۈڭ.",
+        "soon": "بىر ھەپتە ئىچىدە بۇ خەتنى ئېلىپ دوختۇرخانىغا كۆرۈنۈڭ.",
+        "urgent": "بۈگۈنلا بۇ خەتنى ئېلىپ دوختۇرخانىغا بېرىڭ.",
     },
     "es": {
-        "urgent": "Vaya hoy a la clínica que le indicó el personal, con esta carta.",
+        "neutral": "No hay nada que hacer por ahora. Guarde esta carta.",
+        "fine": (
+            "No hace falta hacer nada ahora. Guarde esta carta para la próxima jornada de salud "
+            "y acuda a una clínica en cualquier momento si hay malestar."
+        ),
+        "watch": (
+            "No hace falta ir a una clínica ahora. Revise de nuevo estos resultados en la próxima jornada "
+            "de salud o en una consulta de rutina, con esta carta."
+        ),
+        "care": "Siga con el control que ya tiene y muestre esta carta en la próxima consulta.",
         "act": "Acuda a una clínica en las próximas semanas, con esta carta.",
-        "fine": "Vuelva a la próxima jornada de salud, o a una clínica si se siente mal.",
+        "soon": "Acuda a una clínica dentro de una semana, con esta carta.",
+        "urgent": "Vaya hoy a una clínica o a un hospital, con esta carta.",
+    },
+}
+
+# The letter's and the portal's own phrases. {placeholders} are filled by the caller and are
+# the same in every language; "when_*" are put into "referred" and "referred_no_clinic".
+LETTER: dict[str, dict[str, str]] = {
+    "en": {
+        "visit": "Your visit on {date} at {site}",
+        "contact": "Questions? Ask the staff at {site}, or the clinic named below.",
+        "referred": "We referred you to {clinic}. Go {when}, with this letter.",
+        "referred_no_clinic": (
+            "We referred you to a clinic; the staff will tell you which. Go {when}, with this letter."
+        ),
+        "when_urgent": "today",
+        "when_soon": "within a week",
+        "when_routine": "in the next few weeks",
+        "entered": "as measured: {value}",
+        "readings": "mean of the last {n} of {total} readings",
+        "one_reading": "one reading",
+        "earlier": "Earlier visits",
+        "not_shown": "Not shown here, because you did not agree to it or withdrew:",
+        "healthy_range": "Healthy range: {range}",
+        "picture": "{name}: your value {value}, {band}. {range}",
+        "purpose_screening": "measurements at the stations",
+        "purpose_blood_tests": "the finger-prick blood tests",
+    },
+    "ar": {
+        "visit": "زيارتك يوم {date} في {site}",
+        "contact": "هل لديك أسئلة؟ يمكن سؤال الفريق في {site}، أو العيادة المذكورة أدناه.",
+        "referred": "أحلناك إلى {clinic}. يُرجى الذهاب {when}، مع هذه الرسالة.",
+        "referred_no_clinic": "أحلناك إلى عيادة، وسيخبرك الفريق باسمها. يُرجى الذهاب {when}، مع هذه الرسالة.",
+        "when_urgent": "اليوم",
+        "when_soon": "خلال أسبوع",
+        "when_routine": "خلال الأسابيع القادمة",
+        "entered": "القيمة كما قيست: {value}",
+        "readings": "متوسط آخر القراءات ({n} من {total})",
+        "one_reading": "قراءة واحدة",
+        "earlier": "زيارات سابقة",
+        "not_shown": "لا يظهر هنا، لعدم الموافقة عليه أو لسحب الموافقة:",
+        "healthy_range": "المعدل الصحي: {range}",
+        "picture": "{name}: قيمتك {value}، {band}. {range}",
+        "purpose_screening": "القياسات في المحطات",
+        "purpose_blood_tests": "تحاليل الدم بوخز الإصبع",
+    },
+    "ug": {
+        # Uyghur case endings follow the word they join, so a placeholder never carries one.
+        "visit": "زىيارىتىڭىز: {date}، {site}",
+        "contact": (
+            "سوئالىڭىز بولسا، مۇنۇ يەردىكى خادىملاردىن سوراڭ: {site}. "
+            "ياكى تۆۋەندە ئاتى يېزىلغان دوختۇرخانىدىن سوراڭ."
+        ),
+        "referred": "سىزنى مۇنۇ دوختۇرخانىغا يوللىدۇق: {clinic}. {when} بۇ خەتنى ئېلىپ بېرىڭ.",
+        "referred_no_clinic": (
+            "سىزنى دوختۇرخانىغا يوللىدۇق؛ قايسى دوختۇرخانا ئىكەنلىكىنى خادىملار ئېيتىپ بېرىدۇ. "
+            "{when} بۇ خەتنى ئېلىپ بېرىڭ."
+        ),
+        "when_urgent": "بۈگۈن",
+        "when_soon": "بىر ھەپتە ئىچىدە",
+        "when_routine": "كېيىنكى بىر نەچچە ھەپتە ئىچىدە",
+        "entered": "ئۆلچەنگەن قىممەت: {value}",
+        "readings": "{total} قېتىملىق ئۆلچەشنىڭ ئاخىرقى {n} قېتىمىنىڭ ئوتتۇرىچە قىممىتى",
+        "one_reading": "بىر قېتىم ئۆلچەندى",
+        "earlier": "ئىلگىرىكى زىيارەتلەر",
+        "not_shown": "بۇ يەردە كۆرسىتىلمىدى، چۈنكى سىز قوشۇلمىغان ياكى قوشۇلۇشىڭىزنى قايتۇرۇۋالغان:",
+        "healthy_range": "ساغلام دائىرە: {range}",
+        "picture": "{name}: قىممىتىڭىز {value}، {band}. {range}",
+        "purpose_screening": "تەكشۈرۈش ئورۇنلىرىدىكى ئۆلچەشلەر",
+        "purpose_blood_tests": "بارماقتىن قان ئېلىپ قىلىنىدىغان تەكشۈرۈشلەر",
+    },
+    "es": {
+        "visit": "Su visita del {date} en {site}",
+        "contact": "¿Tiene preguntas? Pregunte al personal de {site} o a la clínica indicada abajo.",
+        "referred": "Le derivamos a {clinic}. Vaya {when}, con esta carta.",
+        "referred_no_clinic": "Le derivamos a una clínica; el personal le dirá a cuál. Vaya {when}, con esta carta.",
+        "when_urgent": "hoy",
+        "when_soon": "dentro de una semana",
+        "when_routine": "en las próximas semanas",
+        "entered": "tal como se midió: {value}",
+        "readings": "media de las últimas {n} de {total} mediciones",
+        "one_reading": "una sola medición",
+        "earlier": "Visitas anteriores",
+        "not_shown": "No se muestra aquí, porque usted no lo aceptó o lo retiró:",
+        "healthy_range": "Rango saludable: {range}",
+        "picture": "{name}: su valor {value}, {band}. {range}",
+        "purpose_screening": "las mediciones en los puestos",
+        "purpose_blood_tests": "los análisis de sangre con un pinchazo en el dedo",
     },
 }
 
@@ -477,6 +1004,7 @@ ACTS: dict[str, dict[str, str]] = {
         "referral.share": "shared results with a clinic",
         "participant.export_own_record": "gave you a copy of your record",
         "results.return": "gave you your results",
+        "results.letter": "printed your results letter",
         "results.follow_up": "checked whose results are still owed",
         "portal.sign_in": "signed in to this page",
         "portal.pin_set": "changed the PIN",
@@ -498,6 +1026,7 @@ ACTS: dict[str, dict[str, str]] = {
         "referral.share": "شارك نتائج مع عيادة",
         "participant.export_own_record": "أعطاك نسخة من سجلك",
         "results.return": "سلّمك نتائجك",
+        "results.letter": "طبع رسالة نتائجك",
         "results.follow_up": "تحقق ممن لم تصلهم نتائجهم بعد",
         "portal.sign_in": "سجّل الدخول إلى هذه الصفحة",
         "portal.pin_set": "غيّر الرقم السري",
@@ -519,6 +1048,7 @@ ACTS: dict[str, dict[str, str]] = {
         "referral.share": "نەتىجىنى دوختۇرخانا بىلەن ئورتاقلاشتى",
         "participant.export_own_record": "خاتىرىڭىزنىڭ نۇسخىسىنى بەردى",
         "results.return": "نەتىجىڭىزنى بەردى",
+        "results.letter": "نەتىجە خېتىڭىزنى باستى",
         "results.follow_up": "نەتىجىسى تېخى بېرىلمىگەنلەرنى تەكشۈردى",
         "portal.sign_in": "بۇ بەتكە كىردى",
         "portal.pin_set": "PIN نى ئۆزگەرتتى",
@@ -540,6 +1070,7 @@ ACTS: dict[str, dict[str, str]] = {
         "referral.share": "compartió resultados con una clínica",
         "participant.export_own_record": "le dio una copia de su expediente",
         "results.return": "le entregó sus resultados",
+        "results.letter": "imprimió su carta de resultados",
         "results.follow_up": "revisó a quién le faltan sus resultados",
         "portal.sign_in": "entró en esta página",
         "portal.pin_set": "cambió el PIN",

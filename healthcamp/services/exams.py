@@ -8,8 +8,8 @@ at that moment, and is audited either way.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
@@ -19,28 +19,31 @@ from healthcamp.access.errors import InvalidInput, NotFound
 from healthcamp.access.guard import (
     audit,
     check_consent,
+    consent_statuses,
     consented,
     deny,
     is_consented,
     require_role,
 )
 from healthcamp.access.identity_reads import limit_identity_reads
-from healthcamp.access.policy import own_or
+from healthcamp.access.policy import own_or, permitted
 from healthcamp.access.roles import Action, Purpose
 from healthcamp.access.staff import Actor
-from healthcamp.clinical import catalogue
-from healthcamp.consent.rules import age_on
+from healthcamp.clinical import catalogue, rules, visit
+from healthcamp.clinical.visit import Decision
+from healthcamp.consent.rules import ConsentStatus
 from healthcamp.exams.models import Encounter, Observation
 from healthcamp.registry.models import Participant, Site
 from healthcamp.services import erasure, identity, referrals
 from healthcamp.services.observations import (
     ObservationView,
+    Visit,
+    VisitResults,
+    by_visit,
+    decide_visit,
     observation_view,
-    per_visit,
     view_in,
 )
-
-ADULT_AGE = 18
 
 
 def encounter_start(
@@ -89,26 +92,24 @@ def encounter_start(
     return encounter.id
 
 
-def _bmi(encounter: Encounter) -> tuple[float, float] | None:
-    latest: dict[str, float] = {}
-    for code, value in (
-        encounter.observations.filter(code__in=("8302-2", "29463-7"))
-        .order_by("recorded_at")
-        .values_list("code", "value")
-    ):
-        if value is not None:
-            latest[code] = value
-    if len(latest) < 2:
-        return None
-    metres = latest["8302-2"] / 100
-    return round(latest["29463-7"] / (metres * metres), 1), metres
-
-
 def _when(at: datetime | None) -> datetime:
     now = timezone.now()
     if at is not None and at > now:
         raise InvalidInput({"at": "A visit cannot take place in the future."})
     return at or now
+
+
+@dataclass(frozen=True)
+class Recording:
+    """What recording a value did: the rows stored, and the visit's decision after it."""
+
+    made: list[ObservationView]
+    decision: Decision
+    referred: list[str]  # measure codes referred now, by the visit's decision
+
+    @property
+    def critical(self) -> bool:
+        return self.decision.level == "urgent"
 
 
 def observation_record(
@@ -119,8 +120,12 @@ def observation_record(
     value: Any,
     unit: str,
     at: datetime | None = None,
-) -> list[ObservationView]:
-    """Record a value; returns it classified, and the BMI when height and weight are in."""
+    confirmed: bool = False,
+) -> Recording:
+    """Record a value; the visit's decision (classification, urgency, referral) follows.
+
+    confirmed: the station read back a rare, extreme value and it stands.
+    """
     try:
         m = catalogue.measure(code)
     except catalogue.MeasureError as error:
@@ -138,40 +143,71 @@ def observation_record(
     participant = encounter.participant
     require_role(actor, Action.OBSERVATION_RECORD, purpose, [participant.id])
     born = identity.open_identity(participant).date_of_birth
-    adult = age_on(born, timezone.localdate()) >= ADULT_AGE
     try:
-        reading = catalogue.read(m, value, unit, sex=participant.sex, adult=adult)
+        reading = catalogue.read(m, value, unit, confirmed=confirmed)
+    except catalogue.NeedsConfirmation as question:
+        raise InvalidInput({"value": str(question), "confirm": "required"}) from None
     except catalogue.MeasureError as error:
         raise InvalidInput({"value": str(error)}) from None
     now = _when(at)
     with consented(actor, Action.OBSERVATION_RECORD, purpose, participant.id):
-        made = [_store(encounter, m, reading, actor, now)]
-        if m.key in ("height", "weight") and (bmi := _bmi(encounter)) is not None:
-            bmi_measure = catalogue.load()["39156-5"]
-            derived = catalogue.read(bmi_measure, bmi[0], "kg/m2", sex=participant.sex, adult=adult)
-            made.append(_store(encounter, bmi_measure, derived, actor, now))
+        stored = _store(encounter, m, reading, actor, now)
+        decision = _decision_now(actor, encounter, participant, born)
+        source = _label(stored, decision)
         audit(
             actor,
             Action.OBSERVATION_RECORD,
             purpose,
             "allowed",
             [participant.id],
-            # Which measures, never their values or classes: auditors read these bytes.
-            f"{', '.join(o.code for o in made)} in encounter {encounter_id}",
+            # Which measure, never its value or class: auditors read these bytes.
+            f"{m.code} in encounter {encounter_id}",
             site=encounter.site.name,
         )
-        for critical in (o for o in made if o.critical):
-            # A critical value refers the person urgently, on the spot.
+        referred = []
+        for measure_code, urgency in decision.refer:
+            if catalogue.measure(measure_code).purpose != purpose.value:
+                continue  # referred when its own purpose's values are recorded
+            result = decision.result(measure_code)
             referrals.refer(
                 actor=actor,
                 participant=participant,
-                measure_code=critical.code,
-                classification=critical.classification,
-                urgency="urgent",
+                measure_code=measure_code,
+                classification=result.finding.label if result else "",
+                urgency=urgency,
                 clinic=None,
                 purpose=purpose,
             )
-    return [observation_view(o) for o in made]
+            referred.append(measure_code)
+    return Recording([replace(observation_view(stored), source=source)], decision, referred)
+
+
+def _decision_now(
+    actor: Actor, encounter: Encounter, participant: Participant, born: date
+) -> Decision:
+    """The visit's decision from every value the person's consent lets the rules use."""
+    rows = [
+        observation_view(o)
+        for o in encounter.observations.filter(purpose__in=_consented(participant.id)).order_by(
+            "recorded_at", "pk"
+        )
+    ]
+    return decide_visit(
+        found=rows, sex=participant.sex, born=born, on=timezone.localdate(encounter.started_at)
+    )
+
+
+def _label(stored: Observation, decision: Decision) -> str:
+    """Keep the label and alarm the value had when recorded, for the record; returns the
+    source of the cut-offs it was read on."""
+    code = visit.BP if stored.code in (visit.SYSTOLIC, visit.DIASTOLIC) else stored.code
+    result = decision.result(code) or next((r for r in decision.context if r.code == code), None)
+    if result is not None:
+        stored.classification = result.finding.label[:40]
+        stored.critical = result.finding.level == "urgent"
+        stored.save(update_fields=["classification", "critical"])
+        return result.finding.source
+    return ""
 
 
 def _store(
@@ -188,26 +224,34 @@ def _store(
         value=reading.value,
         code_value=reading.code_value,
         unit=reading.unit,
-        original_value=reading.original_value,
+        original_value=reading.original_value[:32],
         original_unit=reading.original_unit,
-        classification=reading.classification,
-        critical=reading.critical,
+        classification="recorded",
+        critical=False,
+        comparator=reading.comparator,
+        absent_reason=reading.absent_reason,
         recorded_by_id=actor.staff_id,
         recorded_at=now,
     )
 
 
 def observations_of(
-    *, actor: Actor, participant_id: uuid.UUID, purpose: Purpose
+    *,
+    actor: Actor,
+    participant_id: uuid.UUID,
+    purpose: Purpose,
+    action: Action = Action.OBSERVATION_READ,
 ) -> list[ObservationView]:
-    """A participant's measurements collected for one purpose, oldest first."""
-    require_role(actor, Action.OBSERVATION_READ, purpose, [participant_id])
+    """A participant's measurements collected for one purpose, oldest first.
+
+    action: what the read is for (a station's read, or the results letter)."""
+    require_role(actor, action, purpose, [participant_id])
     if not Participant.objects.filter(pk=participant_id).exists():
         raise NotFound(f"No participant with id {participant_id}. Check it and try again.")
     collected = {"results_contact": ("screening", "blood_tests")}.get(
         purpose.value, (purpose.value,)
     )
-    with consented(actor, Action.OBSERVATION_READ, purpose, participant_id):
+    with consented(actor, action, purpose, participant_id):
         found = list(
             Observation.objects.filter(
                 encounter__participant_id=participant_id, purpose__in=collected
@@ -215,7 +259,7 @@ def observations_of(
         )
         audit(
             actor,
-            Action.OBSERVATION_READ,
+            action,
             purpose,
             "allowed",
             [participant_id],
@@ -224,11 +268,82 @@ def observations_of(
     return [observation_view(o) for o in found]
 
 
-@dataclass(frozen=True)
-class Visit:
-    id: uuid.UUID
-    started_at: datetime
-    site: str
+def visit_results(
+    *,
+    actor: Actor,
+    encounter_id: uuid.UUID,
+    purpose: Purpose,
+    participant_id: uuid.UUID | None = None,
+) -> VisitResults:
+    """One visit's values and decision, as the station shows them when it is reopened.
+
+    The decision reads every value the person's consent allows (pregnancy changes how a
+    glucose is read, whoever looks); the page shows only what this role may see.
+    participant_id: the person the page names, who must be the visit's.
+    """
+    encounter = (
+        Encounter.objects.select_related("participant", "site").filter(pk=encounter_id).first()
+    )
+    if (
+        encounter is None
+        or encounter.participant is None
+        or (participant_id is not None and encounter.participant_id != participant_id)
+    ):
+        raise NotFound(f"There is no encounter {encounter_id} for this person.")
+    participant = encounter.participant
+    require_role(actor, Action.OBSERVATION_READ, purpose, [participant.id])
+    born = identity.open_identity(participant).date_of_birth
+    with consented(actor, Action.OBSERVATION_READ, purpose, participant.id):
+        decision = _decision_now(actor, encounter, participant, born)
+        readable = _readable(actor, participant.id)
+        seen = tuple(r for r in decision.results if catalogue.measure(r.code).purpose in readable)
+        decision = replace(
+            decision,
+            results=seen,
+            context=tuple(
+                r for r in decision.context if catalogue.measure(r.code).purpose in readable
+            ),
+            level=max(
+                (r.finding.level for r in seen), key=rules.RANK.__getitem__, default="neutral"
+            ),
+        )
+        rows = [
+            observation_view(o)
+            for o in encounter.observations.filter(purpose__in=readable).order_by(
+                "recorded_at", "pk"
+            )
+        ]
+        audit(
+            actor,
+            Action.OBSERVATION_READ,
+            purpose,
+            "allowed",
+            [participant.id],
+            f"{len(rows)} observation(s) of encounter {encounter_id}",
+            site=encounter.site.name,
+        )
+    return VisitResults(
+        Visit(encounter.id, encounter.started_at, encounter.site.name), decision, tuple(rows)
+    )
+
+
+def _readable(actor: Actor, participant_id: uuid.UUID) -> list[str]:
+    """The purposes whose values this actor may see now (role and consent)."""
+    return [
+        p.value
+        for p in (Purpose.SCREENING, Purpose.BLOOD_TESTS)
+        if is_consented(actor, Action.OBSERVATION_READ, p, participant_id)
+    ]
+
+
+def _consented(participant_id: uuid.UUID) -> list[str]:
+    """Inside the act's transaction: the purposes whose values the person's consent lets
+    the rules use, whoever acts."""
+    return [
+        p.value
+        for p in (Purpose.SCREENING, Purpose.BLOOD_TESTS)
+        if consent_statuses([participant_id], p)[participant_id] is ConsentStatus.GRANTED
+    ]
 
 
 def visits(participant_id: uuid.UUID) -> list[Visit]:
@@ -298,44 +413,93 @@ class LetterData:
     language: str
     sex: str
     card_code: str
-    observations: list[ObservationView]
-    not_consented: list[str]
+    results: VisitResults  # the visit the letter is about
+    earlier: list[VisitResults]  # older visits, oldest first: shown only as a trend
+    referrals: list[referrals.ReferralView]  # open ones from this visit on, of shown purposes
+    not_consented: list[str]  # purposes whose values are not shown
 
 
-def letter_data(*, actor: Actor, participant_id: uuid.UUID) -> LetterData:
-    """Everything a results letter shows: the person's name and their latest values.
+def letter_data(
+    *, actor: Actor, participant_id: uuid.UUID, visit_id: uuid.UUID | None = None
+) -> LetterData:
+    """Everything a results letter shows for one visit (the newest by default).
 
-    Only what each purpose's consent allows; the letter says what was not measured.
+    Each purpose's values only while its consent holds: withdrawing one purpose hides
+    that purpose's values and nothing else, and the letter says what is not shown.
     """
     from healthcamp.services import participants
 
-    person = participants.participant_read(
-        actor=actor, purpose=Purpose.SCREENING, participant_id=participant_id
+    action = Action.RESULTS_LETTER
+    shown = [
+        p
+        for p in (Purpose.SCREENING, Purpose.BLOOD_TESTS)
+        if is_consented(actor, action, p, participant_id)
+    ]
+    # Refused, audited and explained when no section may be shown at all.
+    require_role(actor, action, (shown or [Purpose.SCREENING])[0], [participant_id])
+    if not shown:
+        raise deny(
+            actor,
+            action,
+            Purpose.SCREENING,
+            [participant_id],
+            "The person agrees to neither measurements nor blood tests now: no results to show.",
+        )
+    # The name on the letter is read as the desk reads it (registration), or as the
+    # station does for a clinician.
+    naming = (
+        Purpose.REGISTRATION
+        if permitted(role=actor.role, action=Action.READ, purpose=Purpose.REGISTRATION).allowed
+        else shown[0]
     )
-    shown: list[ObservationView] = []
-    skipped: list[str] = []
-    for purpose in (Purpose.SCREENING, Purpose.BLOOD_TESTS):
-        if is_consented(actor, Action.OBSERVATION_READ, purpose, participant_id):
-            shown += observations_of(actor=actor, participant_id=participant_id, purpose=purpose)
-        else:
-            skipped.append(purpose.value)
-    latest: dict[str, ObservationView] = {}
-    for observation in per_visit(shown, sex=person.sex):  # oldest first: the newest wins
-        latest[observation.code] = observation
+    person = participants.participant_read(
+        actor=actor, purpose=naming, participant_id=participant_id
+    )
+    found: list[ObservationView] = []
+    for purpose in shown:
+        found += observations_of(
+            actor=actor, participant_id=participant_id, purpose=purpose, action=action
+        )
+    language = person.preferred_language
+    every = by_visit(
+        [view_in(o, language) for o in found],
+        visits=visits(participant_id),
+        sex=person.sex,
+        born=person.date_of_birth,
+    )
+    if visit_id is not None:
+        chosen = next((i for i, v in enumerate(every) if v.visit.id == visit_id), None)
+        if chosen is None:
+            raise NotFound(f"Visit {visit_id} has no results this letter may show.")
+    elif every:
+        chosen = len(every) - 1
+    else:
+        raise NotFound("No results yet: record a measurement before printing the letter.")
+    results = every[chosen]
+    until = every[chosen + 1].visit.started_at if chosen + 1 < len(every) else None
     return LetterData(
         given_name=person.given_name,
         family_name=person.family_name,
-        language=person.preferred_language,
+        language=language,
         sex=person.sex,
         card_code=person.card_code,
-        observations=[view_in(o, person.preferred_language) for o in latest.values()],
-        not_consented=skipped,
+        results=results,
+        earlier=every[:chosen],
+        referrals=referrals.open_for_letter(
+            participant_id=participant_id,
+            purposes=[p.value for p in shown],
+            since=results.visit.started_at,
+            until=until,
+            language=language,
+        ),
+        not_consented=[p.value for p in (Purpose.SCREENING, Purpose.BLOOD_TESTS) if p not in shown],
     )
 
 
 def own_record_export(*, actor: Actor, participant_id: uuid.UUID) -> dict[str, Any]:
     """A participant's request for a copy of their record, carried out by a coordinator:
     everything held about them, as a FHIR R4 Bundle, for them to take."""
+    from healthcamp.audit.selectors import log_for_participant
     from healthcamp.exams.models import Referral
     from healthcamp.interop.fhir_bundle import record_bundle
     from healthcamp.services import consent
@@ -344,12 +508,14 @@ def own_record_export(*, actor: Actor, participant_id: uuid.UUID) -> dict[str, A
     require_role(actor, Action.EXPORT_OWN_RECORD, purpose, [participant_id])
     limit_identity_reads(actor, purpose, [participant_id], Action.EXPORT_OWN_RECORD)
     with transaction.atomic():
-        participant = Participant.objects.filter(pk=participant_id).first()
+        participant = (
+            Participant.objects.select_related("programme").filter(pk=participant_id).first()
+        )
         if participant is None:
             raise NotFound(f"No participant with id {participant_id}. Check it and try again.")
         born = identity.open_identity(participant).date_of_birth
-        encounters = [
-            (str(e.id), e.started_at, e.site.name)
+        found_visits = [
+            Visit(e.id, e.started_at, e.site.name)
             for e in Encounter.objects.filter(participant=participant).select_related("site")
         ]
         observations = [
@@ -369,13 +535,18 @@ def own_record_export(*, actor: Actor, participant_id: uuid.UUID) -> dict[str, A
             [participant_id],
             "copy of the record for the participant (FHIR Bundle)",
         )
+        log = log_for_participant(participant_id=participant_id.hex)
     consents = consent.consents_of(actor=actor, participant_id=participant_id)
     return record_bundle(
         participant_id=str(participant_id),
         sex=participant.sex,
         born=born,
-        encounters=encounters,
-        observations=observations,
+        programme=participant.programme.name,
+        visits=by_visit(observations, visits=found_visits, sex=participant.sex, born=born),
+        visits_without_values=[
+            v for v in found_visits if v.id not in {o.encounter_id for o in observations}
+        ],
         referrals=[referrals.referral_view(r) for r in referral_rows],
         consents=consents,
+        log=log,
     )

@@ -1,14 +1,16 @@
-"""Measurements as services show them: the view of one observation, and one value per
-measure and visit. Shared by exams, referrals and the portal (so neither of exams and
-referrals needs the other's helpers)."""
+"""Measurements as services show them: the view of one stored value, and the clinical
+decision for each visit. Shared by exams, referrals and the portal, so the station, the
+referral, the letter, the portal and the FHIR export all read the same decision.
+"""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from healthcamp.clinical import catalogue
+from healthcamp.clinical.visit import Decision, Recorded, age_in_months, decide
 from healthcamp.exams.models import Observation
 
 
@@ -28,11 +30,22 @@ class ObservationView:
     critical: bool
     source: str
     recorded_at: datetime
+    comparator: str = ""
+    absent_reason: str = ""
 
     @property
     def shown(self) -> str:
-        """The value as a person reads it: the coded value, or the number and its unit."""
-        return self.code_value or f"{self.value:g} {self.unit}"
+        """The value as a person reads it: rounded, in the unit people read."""
+        m = catalogue.measure(self.code)
+        if self.absent_reason:
+            return self.absent_reason.replace("_", " ")
+        if self.code_value or self.value is None:
+            answer = m.answer(self.code_value)
+            return answer.display if answer is not None else self.code_value
+        if self.comparator:
+            limit = f"{catalogue.shown_in(m, self.value)} {m.display_unit}"
+            return f"{self.original_value} ({self.comparator} {limit})"
+        return f"{catalogue.shown_in(m, self.value)} {m.display_unit}".strip()
 
 
 def observation_view(o: Observation, language: str = "en") -> ObservationView:
@@ -50,49 +63,72 @@ def observation_view(o: Observation, language: str = "en") -> ObservationView:
         original_unit=o.original_unit,
         classification=o.classification,
         critical=o.critical,
-        source=m.source,
+        source=_source_of(m, o.classification),
         recorded_at=o.recorded_at,
+        comparator=o.comparator,
+        absent_reason=o.absent_reason,
     )
 
 
-BLOOD_PRESSURE = ("8480-6", "8462-4")
-
-
-def per_visit(observations: list[ObservationView], *, sex: str) -> list[ObservationView]:
-    """One value per measure and visit, oldest first: the visit's newest, or for blood
-    pressure ESH's mean of the visit's last two readings."""
-    newest: dict[tuple[str, uuid.UUID], ObservationView] = {}
-    for o in observations:  # oldest first
-        newest[(o.code, o.encounter_id)] = o
-    values = [
-        office_blood_pressure(observations, o, sex=sex) if o.code in BLOOD_PRESSURE else o
-        for o in newest.values()
-    ]
-    return sorted(values, key=lambda o: o.recorded_at)
-
-
-def office_blood_pressure(
-    shown: list[ObservationView], newest: ObservationView, *, sex: str
-) -> ObservationView:
-    """ESH 2023: the office blood pressure is the mean of the last two of the readings
-    taken at one visit; one reading stands alone."""
-    readings = [
-        o.value
-        for o in shown
-        if o.code == newest.code and o.encounter_id == newest.encounter_id and o.value is not None
-    ]
-    if len(readings) < 2:
-        return newest
-    mean = round(sum(readings[-2:]) / 2, 1)
-    label, critical = catalogue.classify(catalogue.measure(newest.code), mean, sex=sex, adult=True)
-    return replace(
-        newest,
-        value=mean,
-        classification=label,
-        critical=critical or newest.critical,
-        original_value=f"mean of the last 2 of {len(readings)} readings",
-    )
+def _source_of(m: catalogue.Measure, label: str) -> str:
+    """The guideline whose label the stored value carries, when only one set of cut-offs
+    has that label (a woman's "normal" glucose may be fasting or random: then none)."""
+    sources = {b.source for b in m.bands for c in b.cuts if c.label == label}
+    return sources.pop() if len(sources) == 1 else ""
 
 
 def view_in(o: ObservationView, language: str) -> ObservationView:
     return replace(o, name=catalogue.measure(o.code).name(language))
+
+
+@dataclass(frozen=True)
+class Visit:
+    id: uuid.UUID
+    started_at: datetime
+    site: str
+
+
+@dataclass(frozen=True)
+class VisitResults:
+    """One visit and the one decision every page and export shows for it."""
+
+    visit: Visit
+    decision: Decision
+    observations: tuple[ObservationView, ...]  # what it was decided from, oldest first
+
+
+def recorded(o: ObservationView) -> Recorded:
+    return Recorded(
+        id=o.id,
+        code=o.code,
+        value=o.value,
+        code_value=o.code_value,
+        original_value=o.original_value,
+        original_unit=o.original_unit,
+        comparator=o.comparator,
+        absent_reason=o.absent_reason,
+        recorded_at=o.recorded_at,
+    )
+
+
+def decide_visit(*, found: list[ObservationView], sex: str, born: date, on: date) -> Decision:
+    """The decision for one visit's values (oldest first), for the person's age that day."""
+    return decide(sex=sex, age_months=age_in_months(born, on), rows=[recorded(o) for o in found])
+
+
+def by_visit(
+    found: list[ObservationView], *, visits: list[Visit], sex: str, born: date
+) -> list[VisitResults]:
+    """Each visit that has values, oldest first, with its decision."""
+    rows: dict[uuid.UUID, list[ObservationView]] = {}
+    for o in sorted(found, key=lambda o: (o.recorded_at, o.id)):
+        rows.setdefault(o.encounter_id, []).append(o)
+    return [
+        VisitResults(
+            v,
+            decide_visit(found=rows[v.id], sex=sex, born=born, on=v.started_at.date()),
+            tuple(rows[v.id]),
+        )
+        for v in sorted(visits, key=lambda v: v.started_at)
+        if v.id in rows
+    ]

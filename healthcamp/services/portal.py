@@ -49,7 +49,7 @@ from healthcamp.exams.models import Observation, Referral
 from healthcamp.registry import cardcode
 from healthcamp.registry.models import Participant
 from healthcamp.services import consent, exams, identity, observations, referrals
-from healthcamp.services.observations import ObservationView
+from healthcamp.services.observations import VisitResults
 
 WINDOW = timedelta(minutes=15)
 CARD_FAILURE_LIMIT = 5
@@ -358,8 +358,8 @@ class PortalRecord:
     sex: str
     card_code: str
     has_pin: bool
-    visits: list[exams.Visit]  # oldest first
-    observations: list[ObservationView]  # one per measure and visit, oldest first
+    visits: list[observations.Visit]  # oldest first
+    results: list[VisitResults]  # each visit's decision, oldest first
     consents: list[records.ConsentView]  # newest first
     referrals: list[referrals.ReferralView]
     log: list[LogLine]  # newest first, this view included
@@ -376,14 +376,16 @@ def portal_record(*, actor: Actor) -> PortalRecord:
         person = identity.open_identity(participant)
         language = participant.preferred_language
         visits = exams.visits(participant_id)
-        measured = observations.per_visit(
+        measured = observations.by_visit(
             [
                 observations.observation_view(o, language)
                 for o in Observation.objects.filter(encounter__participant=participant).order_by(
                     "recorded_at", "pk"
                 )
             ],
+            visits=visits,
             sex=participant.sex,
+            born=person.date_of_birth,
         )
         referral_views = [
             referrals.referral_view(r, language)
@@ -410,7 +412,7 @@ def portal_record(*, actor: Actor) -> PortalRecord:
         card_code=participant.card_code,
         has_pin=bool(participant.portal_pin),
         visits=visits,
-        observations=measured,
+        results=measured,
         consents=consents,
         referrals=referral_views,
         log=log,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,13 +25,11 @@ from healthcamp.access.guard import (
 from healthcamp.access.roles import Action, Purpose
 from healthcamp.access.staff import Actor
 from healthcamp.clinical import catalogue
+from healthcamp.clinical.visit import BP, DIASTOLIC, SYSTOLIC
 from healthcamp.consent.rules import ConsentStatus
-from healthcamp.exams.models import Clinic, Observation, Referral
+from healthcamp.exams.models import Clinic, Encounter, Observation, Referral
 from healthcamp.registry.models import Participant, Programme
 from healthcamp.services.programmes import clean_name
-
-if TYPE_CHECKING:
-    from healthcamp.services.observations import ObservationView
 
 URGENCIES = {u.value for u in Referral.Urgency}
 STATUSES = {s.value for s in Referral.Status}
@@ -131,6 +128,28 @@ def refer(
     return referral
 
 
+def open_for_letter(
+    *,
+    participant_id: uuid.UUID,
+    purposes: list[str],
+    since: datetime,
+    until: datetime | None,
+    language: str,
+) -> list[ReferralView]:
+    """Inside the letter's guarded read: the open referrals a visit made, for measures
+    whose purpose the letter may show. A letter names a referral only when one exists."""
+    found = Referral.objects.filter(
+        participant_id=participant_id, status=Referral.Status.OPEN, created_at__gte=since
+    ).select_related("clinic")
+    if until is not None:
+        found = found.filter(created_at__lt=until)
+    return [
+        referral_view(r, language)
+        for r in found.order_by("created_at")
+        if catalogue.measure(r.measure_code).purpose in purposes
+    ]
+
+
 def referral_create(
     *,
     actor: Actor,
@@ -141,7 +160,8 @@ def referral_create(
 ) -> ReferralView:
     """A clinician refers the person for a measure recorded today."""
     try:
-        m = catalogue.measure(measure_code)
+        # A blood pressure is referred as its panel, never as one of its two numbers.
+        m = catalogue.measure(BP if measure_code in (SYSTOLIC, DIASTOLIC) else measure_code)
     except catalogue.MeasureError as error:
         raise InvalidInput({"measure_code": str(error)}) from None
     purpose = Purpose(m.purpose)
@@ -174,8 +194,9 @@ def _refer_for_latest(
 ) -> Referral:
     """The referral for the measure's latest result (inside the consented transaction)."""
     m, measure_code, participant_id = measure, measure.code, participant.id
+    codes = (SYSTOLIC, DIASTOLIC) if measure_code == BP else (measure_code,)
     observation = (
-        Observation.objects.filter(encounter__participant_id=participant_id, code=measure_code)
+        Observation.objects.filter(encounter__participant_id=participant_id, code__in=codes)
         .order_by("-recorded_at")
         .first()
     )
@@ -195,7 +216,7 @@ def _refer_for_latest(
         actor=actor,
         participant=participant,
         measure_code=measure_code,
-        classification=observation.classification,
+        classification=observation.classification,  # the visit's label when it was recorded
         urgency=urgency,
         clinic=clinic,
         purpose=purpose,
@@ -270,6 +291,19 @@ class NoteReferral:
 
 
 @dataclass(frozen=True)
+class NoteResult:
+    """The referred measure at one visit, as the visit's decision reads it."""
+
+    when: datetime
+    name: str
+    shown: str
+    note: str  # e.g. the mean of the last two readings
+    label: str
+    level: str
+    source: str
+
+
+@dataclass(frozen=True)
 class ClinicNote:
     """What the named clinic receives. Without referral_sharing consent: the referral
     alone - no name, no result, not even what it is for - and the person decides what
@@ -281,7 +315,7 @@ class ClinicNote:
     family_name: str = ""
     date_of_birth: date | None = None
     sex: str = ""
-    results: tuple[ObservationView, ...] = ()
+    results: tuple[NoteResult, ...] = ()  # the referred measure at each visit, oldest first
 
 
 def referral_note(*, actor: Actor, referral_id: uuid.UUID) -> ClinicNote:
@@ -308,18 +342,35 @@ def referral_note(*, actor: Actor, referral_id: uuid.UUID) -> ClinicNote:
             audit(actor, Action.REFERRAL_SHARE, purpose, "denied", [pid], decision.reason)
             return ClinicNote(referral=bare, shared=False)
         person = identity.open_identity(referral.participant)
-        codes = (
-            observations.BLOOD_PRESSURE
-            if referral.measure_code in observations.BLOOD_PRESSURE
-            else (referral.measure_code,)
-        )
-        found = Observation.objects.filter(encounter__participant_id=pid, code__in=codes).order_by(
-            "recorded_at", "pk"
-        )
+        # Every value of the referral's purpose, so the decision reads each visit as
+        # the letter does (fasting hours, pregnancy); the note shows the referred measure.
+        purpose_of = catalogue.measure(referral.measure_code).purpose
+        found = [
+            observations.observation_view(o)
+            for o in Observation.objects.filter(
+                encounter__participant_id=pid, purpose=purpose_of
+            ).order_by("recorded_at", "pk")
+        ]
+        visits = [
+            observations.Visit(e.id, e.started_at, e.site.name)
+            for e in Encounter.objects.filter(participant_id=pid).select_related("site")
+        ]
+        name = catalogue.measure(referral.measure_code).name("en")
         results = tuple(
-            observations.per_visit(
-                [observations.observation_view(o) for o in found], sex=referral.participant.sex
+            NoteResult(
+                v.visit.started_at,
+                name,
+                r.shown,
+                r.note,
+                r.finding.label,
+                r.finding.level,
+                r.finding.source,
             )
+            for v in observations.by_visit(
+                found, visits=visits, sex=referral.participant.sex, born=person.date_of_birth
+            )
+            for r in v.decision.results
+            if r.code == referral.measure_code
         )
         audit(
             actor,

@@ -17,11 +17,9 @@ from healthcamp.access.roles import Purpose
 from healthcamp.access.staff import Actor, staff_directory
 from healthcamp.consent import records
 from healthcamp.purposes import CONSENT_PURPOSES
-from healthcamp.registry.cardcode import display as cardcode_display
 from healthcamp.services import consent, erasure, participants, programmes
 from healthcamp.web.charts import consent_rates_chart
 from healthcamp.web.forms import show_errors
-from healthcamp.web.views import _qr_svg as _qr
 from healthcamp.web.views import staff_view
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -330,35 +328,21 @@ def erase(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> Http
 @staff_view
 def letter(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> HttpResponse:
     """The results letter: HTML to look at, or a PDF (A4 or US Letter) to print or send."""
-    from django.http import HttpResponse as Response
-    from django.template.loader import render_to_string
-
-    from healthcamp.results import letters
+    from healthcamp.results import letter_page
     from healthcamp.services import exams
 
-    data = exams.letter_data(actor=actor, participant_id=participant_id)
-    lines = letters.letter_lines(data.observations, data.sex, language=data.language)
-    paper = "letter" if request.GET.get("paper") == "letter" else "A4"
-    portal_url = request.build_absolute_uri(reverse("web:portal"))
-    context = {
-        "letter": data,
-        "w": letters.words(data.language),
-        "rtl": records.is_rtl(data.language),
-        "lines": lines,
-        "next_step": letters.next_step(lines, data.language),
-        "paper": paper,
-        "card": cardcode_display(data.card_code),
-        # The letter's QR opens the portal with the card code filled in.
-        # The card after "#": a fragment stays on the phone, out of every server log.
-        "qr": _qr(f"{portal_url}?lang={data.language}#card={data.card_code}"),
-        "portal_url": portal_url,
-    }
-    html = render_to_string("web/letter.html", context)
-    if request.GET.get("format") == "pdf":
-        # The PDF carries its own styles: WeasyPrint fetches nothing.
-        html = render_to_string("web/letter.html", {**context, "inline_css": letters.css()})
-        body = letters.pdf(html)
-        response = Response(body, content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="results-{data.card_code}.pdf"'
-        return response
-    return Response(html)
+    visit = request.GET.get("visit")
+    try:
+        visit_id = uuid.UUID(visit) if visit else None
+    except ValueError:
+        raise InvalidInput({"visit": "That is not a visit id."}) from None
+    data = exams.letter_data(actor=actor, participant_id=participant_id, visit_id=visit_id)
+    fmt = "pdf" if request.GET.get("format") == "pdf" else "html"
+    paper = "letter" if request.GET.get("paper") == "letter" else "a4"
+    done = letter_page.render(
+        data, fmt=fmt, paper=paper, portal_url=request.build_absolute_uri(reverse("web:portal"))
+    )
+    response = HttpResponse(done.body, content_type=done.content_type)
+    if fmt == "pdf":
+        response["Content-Disposition"] = f'inline; filename="{done.filename}"'
+    return response

@@ -31,6 +31,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from healthcamp.access.errors import AccessError, InvalidInput, NotFound, VaultUnavailable
 from healthcamp.access.staff import Actor, participant_actor
+from healthcamp.clinical import catalogue, visit
 from healthcamp.results import letters, trends
 from healthcamp.results.words import (
     ACTS,
@@ -248,35 +249,43 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 class MeasureHistory:
     name: str
     latest: letters.LetterLine
-    picture: str  # a trend when there are two values or more, else the range picture
+    picture: str  # a trend when there are two visits or more, else the range picture
     description: str
     values: list[tuple[datetime, str]]
 
 
 def _histories(record: portal.PortalRecord) -> list[MeasureHistory]:
-    by_code: dict[str, list[Any]] = {}
-    for observation in record.observations:  # oldest first
-        by_code.setdefault(observation.code, []).append(observation)
+    """Each measure: the newest visit's line (its decision), and earlier visits as a trend."""
+    by_code: dict[str, list[tuple[datetime, Any, Any]]] = {}
+    for seen in record.results:  # oldest first
+        lines = letters.letter_lines(seen.decision, language=record.language, pictures=False)
+        for result, line in zip(seen.decision.results, lines, strict=True):
+            by_code.setdefault(result.code, []).append((seen.visit.started_at, result, line))
     histories = []
-    for seen in by_code.values():
-        newest = seen[-1]
-        line = letters.letter_lines([newest], record.sex, language=record.language, pictures=False)[
-            0
+    for seen_values in by_code.values():
+        _, newest, line = seen_values[-1]
+        drawn = letters.picture_bands(newest, record.results[-1].decision.person)
+        points = [
+            (at, r.value) for at, r, _ in seen_values if r.value is not None and not r.comparator
         ]
-        points = [(o.recorded_at, o.value) for o in seen if o.value is not None]
+        picture = ""
         if len(points) >= 2:
-            picture = trends.trend_picture(newest.code, points, record.sex)
-        elif points:
-            picture = letters.range_picture(newest.code, points[0][1], record.sex)
-        else:
-            picture = ""
+            picture = trends.trend_picture(drawn[0] if drawn else None, points)
+        elif drawn is not None:
+            bands, value = drawn
+            m = catalogue.measure(visit.SYSTOLIC if newest.code == visit.BP else newest.code)
+            assert m.plausible is not None  # noqa: S101 - picture_bands checked it
+            picture = letters.range_picture(bands, value, m.plausible)
         histories.append(
             MeasureHistory(
-                name=newest.name,
+                name=line.name,
                 latest=line,
                 picture=picture,
-                description=trends.describe(newest.name, newest.unit, points) if points else "",
-                values=[(o.recorded_at, o.shown) for o in reversed(seen)],
+                # A trend is told as every visit's value; a single value as its band.
+                description=trends.describe(line.name, [(at, r.shown) for at, r, _ in seen_values])
+                if len(points) >= 2 or not line.picture_text
+                else line.picture_text,
+                values=[(at, r.shown) for at, r, _ in reversed(seen_values)],
             )
         )
     return histories

@@ -1,47 +1,466 @@
-"""The station page: start an encounter, type measurements fast, see them classified."""
+"""The station page: start a visit, type what was measured, see the visit's decision.
+
+The fields come from the catalogue (healthcamp/clinical/catalogues): every measure the
+actor's role may record, in the catalogue's order, except those computed from others
+(BMI, the blood pressure panel). Blood pressure is typed as readings, a systolic and
+diastolic pair per row, because the office protocol (ESH 2023) works on readings.
+
+What the values mean is never decided here: the page shows the decision the services
+return (services/exams.py, clinical/visit.py), in words a nurse reads at a glance.
+"""
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from healthcamp.access.errors import InvalidInput
-from healthcamp.access.roles import Purpose, Role
+from healthcamp.access.errors import AccessDenied, InvalidInput, NotFound
+from healthcamp.access.policy import permitted
+from healthcamp.access.roles import Action, Purpose, Role
 from healthcamp.access.staff import Actor
-from healthcamp.results.letters import tone
-from healthcamp.services import exams, observations, participants, programmes
+from healthcamp.clinical import catalogue, rules
+from healthcamp.clinical.visit import BP, DIASTOLIC, SYSTOLIC, Decision, Result, age_in_months
+from healthcamp.services import exams, participants, programmes
+from healthcamp.services.observations import ObservationView
 from healthcamp.web.views import staff_view
 
-# (field name, LOINC code, label, units offered, purpose)
-FIELDS: list[tuple[str, str, str, tuple[str, ...], Purpose]] = [
-    ("systolic_1", "8480-6", "Systolic, reading 1", ("mm[Hg]",), Purpose.SCREENING),
-    ("diastolic_1", "8462-4", "Diastolic, reading 1", ("mm[Hg]",), Purpose.SCREENING),
-    ("systolic_2", "8480-6", "Systolic, reading 2", ("mm[Hg]",), Purpose.SCREENING),
-    ("diastolic_2", "8462-4", "Diastolic, reading 2", ("mm[Hg]",), Purpose.SCREENING),
-    ("systolic_3", "8480-6", "Systolic, reading 3", ("mm[Hg]",), Purpose.SCREENING),
-    ("diastolic_3", "8462-4", "Diastolic, reading 3", ("mm[Hg]",), Purpose.SCREENING),
-    ("height", "8302-2", "Height", ("cm", "m"), Purpose.SCREENING),
-    ("weight", "29463-7", "Weight", ("kg",), Purpose.SCREENING),
-    ("waist", "8280-0", "Waist", ("cm",), Purpose.SCREENING),
-    ("fasting_glucose", "1558-6", "Glucose, fasting", ("mmol/L", "mg/dL"), Purpose.BLOOD_TESTS),
-    ("random_glucose", "2339-0", "Glucose, random", ("mmol/L", "mg/dL"), Purpose.BLOOD_TESTS),
-    ("hba1c", "4548-4", "HbA1c", ("%",), Purpose.BLOOD_TESTS),
-    ("cholesterol", "2093-3", "Total cholesterol", ("mmol/L", "mg/dL"), Purpose.BLOOD_TESTS),
-]
-CODED = [
-    ("abo", "883-9", "Blood group (ABO)", ("A", "B", "AB", "O")),
-    ("rh", "10331-7", "Rh factor", ("positive", "negative")),
-]
+# ---- words -------------------------------------------------------------------------------
+
+# What each label of the catalogue and the rules means, for staff. A label missing here
+# is shown as words (underscores to spaces), never as a code.
+LABELS: dict[str, str] = {
+    # blood pressure (ESH 2023; NICE NG133 in pregnancy)
+    "hypotension": "Low blood pressure",
+    "optimal": "Optimal",
+    "normal": "Normal",
+    "high_normal": "High-normal (ESH)",
+    "hypertension_grade_1": "Grade 1 hypertension (ESH)",
+    "hypertension_grade_2": "Grade 2 hypertension (ESH)",
+    "hypertension_grade_3": "Grade 3 hypertension (ESH)",
+    "normal_pregnancy": "Normal for pregnancy",
+    "hypertension_pregnancy": "High blood pressure in pregnancy (NICE)",
+    "severe_hypertension_pregnancy": "Severe high blood pressure in pregnancy (NICE)",
+    # children (AAP 2017 blood pressure, WHO growth references)
+    "child_normal": "Normal for age",
+    "child_high_normal": "High-normal for age",
+    "child_hypertension_stage_1": "Stage 1 hypertension for age",
+    "child_hypertension_stage_2": "Stage 2 hypertension for age",
+    "child_not_classified_no_height": "Not classified: a child's blood pressure needs the height",
+    "child_not_classified_age": "Not classified at this age",
+    "child_thinness_severe": "Severe thinness for age",
+    "child_thinness": "Thinness for age",
+    "child_overweight": "Overweight for age",
+    "child_obesity": "Obesity for age",
+    # pulse
+    "slow": "Slow pulse",
+    "fast": "Fast pulse",
+    # body mass index (WHO)
+    "severe_thinness": "Severe thinness",
+    "underweight": "Underweight",
+    "overweight": "Overweight",
+    "obesity": "Obesity",
+    "severe_obesity": "Severe obesity",
+    # waist
+    "waist_above": "Increased risk (waist)",
+    "waist_well_above": "Substantially increased risk (waist)",
+    # glucose, HbA1c
+    "very_low": "Very low",
+    "low": "Low",
+    "impaired_fasting_glucose": "Impaired fasting glucose",
+    "gestational_diabetes_range": "In the range of diabetes in pregnancy",
+    "diabetes_range": "In the diabetes range",
+    "needs_test": "Raised: needs a fasting test or HbA1c",
+    "very_high": "Very high",
+    "prediabetes": "Prediabetes range",
+    "meter_high": "Above what the meter shows (HI)",
+    "meter_low": "Below what the meter shows (LO)",
+    # cholesterol
+    "desirable": "Desirable",
+    "borderline_high": "Borderline high",
+    "high": "High",
+    # eyesight (WHO ICD-11 categories of distance vision)
+    "mild_impairment": "Mild vision impairment",
+    "moderate_impairment": "Moderate vision impairment",
+    "severe_impairment": "Severe vision impairment",
+    "blindness_range": "In the range of blindness",
+    # blood group and other records
+    "recorded": "Recorded",
+    "rh_negative_pregnant": "Rh negative in pregnancy: tell her midwife or clinic",
+    "absent": "Not measured",
+    "not_classified": "No healthy range applies",
+    "not_classified_pregnancy": "No range applies in pregnancy",
+    "not_classified_child": "No adult range applies at this age",
+    "not_classified_sex": "No range applies",
+    "not_classified_under_5": "Not classified under 5 years",
+}
+# Advice that changes the words of a label.
+ADVICE: dict[str, str] = {
+    "hypertension_grade_3_symptoms": "Grade 3 hypertension (ESH) with symptoms",
+}
+# Each advice level, in words: colour never says it alone.
+LEVELS: dict[str, str] = {
+    "neutral": "Recorded",
+    "fine": "Healthy range",
+    "watch": "Watch: give advice",
+    "care": "Already in care: continue treatment",
+    "act": "Act: advise a clinic check-up",
+    "soon": "Refer within a week",
+    "urgent": "URGENT: act now",
+}
+# What the station still has to do, as instructions; the measure that answers each one.
+PROMPTS: dict[str, tuple[str, str]] = {
+    "second_bp_reading": (
+        "Take a second blood pressure reading, 1 to 2 minutes after the first.",
+        SYSTOLIC,
+    ),
+    "third_bp_reading": (
+        "Take a third reading: the first two differ by more than 10 mmHg.",
+        SYSTOLIC,
+    ),
+    "bp_symptom_check": (
+        "Reading of 180/110 or more: let the person rest 5 minutes, measure again, and ask "
+        "about chest pain, breathlessness, weakness, severe headache or blurred vision; "
+        "record the answer below.",
+        "hc-bp-symptoms",
+    ),
+    "ask_fasting_hours": (
+        "Ask how many hours since the person last ate or had a sweet drink, and record it "
+        "below: it decides which glucose range applies.",
+        "87527-8",
+    ),
+    "ask_pregnancy": (
+        "Ask whether she is pregnant and record the answer below: pregnancy changes the "
+        "blood pressure and glucose ranges.",
+        "82810-3",
+    ),
+    "complete_bp_pair": (
+        "A blood pressure reading has only one of its two numbers: record the reading "
+        "again, systolic and diastolic together.",
+        SYSTOLIC,
+    ),
+    "measure_height": (
+        "Measure the child's height: a child's blood pressure is read against children of "
+        "the same age, sex and height.",
+        "8302-2",
+    ),
+}
+# Units as people read them, where the catalogue's display unit does not say it.
+UNIT_WORDS: dict[str, str] = {
+    "mm[Hg]": "mmHg",
+    "/min": "beats a minute",  # the station's words; the letter prints /min
+    "kg/m2": "kg/m²",
+    "[lb_av]": "lb",
+    "{logMAR}": "logMAR",
+    "snellen": "Snellen (6/12)",
+    "h": "hours",
+}
+# Instead of a value: why there is none; a meter's display beyond its range.
+INSTEAD: dict[str, str] = {
+    "refused": "Refused",
+    "not_done": "Not done",
+    "unable": "Unable to measure",
+}
+METER: dict[str, str] = {"HI": "Meter shows HI", "LO": "Meter shows LO"}
+READINGS = 3  # blood pressure rows offered (ESH 2023: two, a third if they differ)
+MAX_READINGS = 9  # rows a form may post
 
 
-def _fields_for(actor: Actor) -> list[tuple[str, str, str, tuple[str, ...], Purpose]]:
-    if actor.role == Role.LAB:
-        return [f for f in FIELDS if f[4] == Purpose.BLOOD_TESTS]
-    return FIELDS
+def words(label: str) -> str:
+    return LABELS.get(label) or label.replace("_", " ").capitalize()
+
+
+def unit_words(m: catalogue.Measure, unit: str) -> str:
+    if unit in UNIT_WORDS:
+        return UNIT_WORDS[unit]
+    return m.display_unit if unit == m.unit and m.display_unit else unit
+
+
+def _humane(message: str, m: catalogue.Measure) -> str:
+    """The catalogue's messages name UCUM codes; staff read the units they know."""
+    for unit in (*m.units, *catalogue.SNELLEN_UNITS):
+        human = unit_words(m, unit)
+        if human != unit:
+            message = re.sub(rf"(?<![\w\[{{/]){re.escape(unit)}(?![\w\]}}])", human, message)
+    return message.replace("'snellen'", "Snellen")
+
+
+# ---- the fields ----------------------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    """One input of the form (a number with its unit, or a coded answer)."""
+
+    name: str
+    code: str
+    label: str
+    kind: str  # number, coded
+    units: list[tuple[str, str]] = field(default_factory=list)  # (UCUM, as people read it)
+    unit: str = ""
+    answers: list[tuple[str, str]] = field(default_factory=list)
+    instead_choices: list[tuple[str, str]] = field(default_factory=list)
+    hint: str = ""
+    value: str = ""
+    instead: str = ""
+    error: str = ""
+    confirm: bool = False  # the value is rare: "Yes, I read it right"
+    recorded: str = ""
+    autofocus: bool = False
+    inputmode: str = "decimal"
+    short: str = ""  # the visible label where its group says the rest (a reading's row)
+
+    @property
+    def id(self) -> str:
+        return f"id_{self.name}"
+
+    @property
+    def describedby(self) -> str:
+        """The error first, then the hint and what is already recorded."""
+        ids = [
+            f"{self.id}_error" if self.error else "",
+            f"{self.id}_hint" if self.hint else "",
+            f"{self.id}_recorded" if self.recorded else "",
+        ]
+        return " ".join(i for i in ids if i)
+
+    @property
+    def unit_label(self) -> str:
+        return dict(self.units).get(self.unit, "")
+
+
+@dataclass
+class Row:
+    """One blood pressure reading: a systolic and diastolic pair."""
+
+    number: int
+    systolic: Entry
+    diastolic: Entry
+    instead: str = ""
+    instead_choices: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def instead_name(self) -> str:
+        return f"bp_{self.number}_instead"
+
+    @property
+    def error(self) -> str:
+        return self.systolic.error or self.diastolic.error
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    entries: list[Entry] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)  # blood pressure only
+    recorded_rows: list[str] = field(default_factory=list)
+    symptoms: Entry | None = None  # blood pressure only: asked after a reading >= 180/110
+    show_symptoms: bool = False
+
+
+def _fields_for(actor: Actor) -> list[catalogue.Measure]:
+    """The measures this role may record (the lab: blood tests only), in the catalogue's
+    order; computed ones (BMI, the blood pressure panel) are never typed."""
+    return [
+        m
+        for m in catalogue.load().values()
+        if not m.derived
+        and m.kind != "panel"
+        and permitted(
+            role=actor.role, action=Action.OBSERVATION_RECORD, purpose=Purpose(m.purpose)
+        ).allowed
+    ]
+
+
+def _asked(m: catalogue.Measure, sex: str, months: int) -> bool:
+    """A question the catalogue asks only of some people (pregnancy: women 15-49)."""
+    return not m.asked or rules.matches(m.asked, rules.Person(sex=sex, age_months=months))
+
+
+def _entry(m: catalogue.Measure, name: str, label: str) -> Entry:
+    if m.kind == "coded":
+        extra = (
+            {"refused": "Refused to answer", "not_done": "Not asked"}
+            if m.role == "context"
+            else INSTEAD
+        )
+        return Entry(
+            name,
+            m.code,
+            label,
+            "coded",
+            answers=[(a.code, a.display) for a in m.answers] + list(extra.items()),
+        )
+    units = list(m.units)
+    if m.kind == "acuity":
+        units = [*catalogue.SNELLEN_UNITS, *units]  # charts give 6/12; logMAR charts too
+    hint = ""
+    instead = list(INSTEAD.items())
+    if m.meter is not None:
+        instead += list(METER.items())
+        hint = "Type the number, or HI or LO as the meter shows."
+    if m.kind == "acuity":
+        hint = "Snellen as a fraction such as 6/12, or logMAR such as 0.3."
+    return Entry(
+        name,
+        m.code,
+        label,
+        "number",
+        units=[(u, unit_words(m, u)) for u in units],
+        unit=units[0],
+        instead_choices=instead,
+        hint=hint,
+        inputmode="text" if m.kind == "acuity" else "decimal",
+    )
+
+
+def _row(number: int) -> Row:
+    sm, dm = catalogue.measure(SYSTOLIC), catalogue.measure(DIASTOLIC)
+    systolic = _entry(sm, f"systolic_{number}", f"Systolic, reading {number}")
+    diastolic = _entry(dm, f"diastolic_{number}", f"Diastolic, reading {number}")
+    systolic.short, diastolic.short = "Systolic", "Diastolic"
+    systolic.inputmode = diastolic.inputmode = "numeric"
+    return Row(number, systolic, diastolic, instead_choices=list(INSTEAD.items()))
+
+
+def _layout(measures: list[catalogue.Measure], sex: str, months: int) -> list[Section]:
+    """Questions first (they change which ranges apply), then blood pressure, then the
+    other measurements with the questions that belong to them, then blood tests."""
+    questions = Section("questions", "Ask first")
+    pressure = Section("blood_pressure", "Blood pressure")
+    measured = Section("screening", "Measurements")
+    blood = Section("blood_tests", "Blood tests")
+    previous: catalogue.Measure | None = None  # the result a context question follows
+    for m in measures:
+        follows = previous is not None and previous.purpose == m.purpose
+        previous = m if m.role == "result" else previous if m.role == "context" else None
+        if not _asked(m, sex, months):
+            continue
+        entry = _entry(m, m.key, m.name("en"))
+        if m.part_of == BP:
+            previous = None  # typed as readings, below
+        elif m.code == "hc-bp-symptoms":
+            pressure.symptoms = entry
+        elif m.role == "context" and not follows:
+            questions.entries.append(entry)
+            previous = None
+        else:
+            # A question right after a result belongs to it (fasting hours to glucose,
+            # glasses to eyesight).
+            (blood if m.purpose == Purpose.BLOOD_TESTS else measured).entries.append(entry)
+    if any(m.part_of == BP for m in measures):
+        pressure.rows = [_row(n) for n in range(1, READINGS + 1)]
+    return [s for s in (questions, pressure, measured, blood) if s.entries or s.rows]
+
+
+# ---- what was recorded ---------------------------------------------------------------------
+
+
+def shown(o: ObservationView) -> str:
+    """A stored value in words: rounded, in the unit people read, answers by name."""
+    m = catalogue.measure(o.code)
+    if o.absent_reason:
+        return INSTEAD.get(o.absent_reason, words(o.absent_reason))
+    if m.kind == "coded":
+        answer = m.answer(o.code_value)
+        return answer.display if answer else words(o.code_value)
+    if o.value is None:
+        return ""
+    value = f"{catalogue.shown_in(m, o.value)} {unit_words(m, m.unit)}".strip()
+    if o.comparator:
+        return f"{o.original_value} ({o.comparator} {value})"
+    if o.original_unit and o.original_unit != m.unit:
+        return f"{value} (typed {o.original_value} {unit_words(m, o.original_unit)})"
+    return value
+
+
+def _pairs(found: Iterable[ObservationView]) -> list[tuple[ObservationView, ObservationView]]:
+    """Readings as the protocol pairs them: the n-th systolic with the n-th diastolic."""
+    rows = list(found)
+    return list(
+        zip(
+            [o for o in rows if o.code == SYSTOLIC],
+            [o for o in rows if o.code == DIASTOLIC],
+            strict=False,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ResultLine:
+    name: str
+    shown: str
+    entered: str
+    note: str
+    meaning: str
+    level: str
+    level_words: str
+    final: bool
+
+
+def _result_shown(r: Result) -> str:
+    m = catalogue.measure(r.code)
+    if r.absent_reason:
+        return INSTEAD.get(r.absent_reason, words(r.absent_reason))
+    if m.kind == "coded":
+        answer = m.answer(r.code_value or r.shown)
+        return answer.display if answer else words(r.shown)
+    if m.kind == "acuity" and not m.display_unit and r.shown:
+        return f"{r.shown} logMAR"
+    return r.shown
+
+
+def _meaning(r: Result) -> str:
+    """The label in words; nothing where there is no range to be in (weight, blood group)."""
+    if r.finding.label in ("not_classified", "recorded") and not r.finding.advice:
+        return ""
+    return ADVICE.get(r.finding.advice) or words(r.finding.label)
+
+
+def _lines(decision: Decision) -> list[ResultLine]:
+    lines = []
+    for r in decision.results:
+        m = catalogue.measure(r.code)
+        entered = r.entered
+        for unit in (m.unit, *m.conversions):
+            entered = entered.replace(f" {unit}", f" {unit_words(m, unit)}") if entered else ""
+        lines.append(
+            ResultLine(
+                name=m.name("en"),
+                shown=_result_shown(r),
+                entered=entered,
+                note=r.note,
+                meaning=_meaning(r),
+                level=r.finding.level,
+                level_words=LEVELS.get(r.finding.level, words(r.finding.level)),
+                final=r.final,
+            )
+        )
+    return lines
+
+
+def _alarm(r: Result, referred: set[str]) -> str:
+    name = catalogue.measure(r.code).name("en")
+    meaning = _meaning(r) or "urgent"
+    said = f"{name} {_result_shown(r)}: {meaning[:1].lower()}{meaning[1:]} — act now"
+    if r.code in referred:
+        return f"{said}; an urgent referral is open."
+    return f"{said}: tell the person, keep them here and arrange care today; refer urgently."
+
+
+def _soon(r: Result) -> str:
+    name = catalogue.measure(r.code).name("en")
+    return f"{name} {_result_shown(r)}: {_meaning(r)} — refer within a week."
+
+
+# ---- the views -----------------------------------------------------------------------------
 
 
 @require_http_methods(["GET", "POST"])
@@ -69,14 +488,135 @@ def start(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> Http
     return render(
         request,
         "web/station_start.html",
-        {
-            "actor": actor,
-            "p": person,
-            "sites": sites,
-            "error": error,
-        },
+        {"actor": actor, "p": person, "sites": sites, "error": error},
         status=422 if error else 200,
     )
+
+
+class _Recorder:
+    """Records what one form posted, field by field; keeps what failed, and why."""
+
+    def __init__(self, actor: Actor, encounter_id: uuid.UUID) -> None:
+        self.actor, self.encounter_id = actor, encounter_id
+        self.referred: set[str] = set()
+        self.count = 0
+        self.refused: dict[str, str] = {}  # purpose -> why the person's consent stops it
+
+    def record(self, entry: Entry, value: str, unit: str, *, confirmed: bool = False) -> bool:
+        m = catalogue.measure(entry.code)
+        if m.purpose in self.refused:  # asked once; the door said no for this purpose
+            entry.error = self.refused[m.purpose]
+            return False
+        try:
+            done = exams.observation_record(
+                actor=self.actor,
+                encounter_id=self.encounter_id,
+                code=entry.code,
+                value=value,
+                unit=unit,
+                confirmed=confirmed,
+            )
+        except InvalidInput as problem:
+            errors = dict(problem.errors)
+            entry.confirm = errors.pop("confirm", "") == "required"
+            entry.error = _humane(" ".join(errors.values()), m)
+            return False
+        except AccessDenied as denied:
+            # Consent withdrawn (or never given) for this purpose: the other values stand.
+            why = str(denied)
+            for purpose in Purpose:
+                why = why.replace(purpose.value, purpose.value.replace("_", " "))
+            self.refused[m.purpose] = f"Not recorded: {why}"
+            entry.error = self.refused[m.purpose]
+            return False
+        self.count += len(done.made)
+        self.referred.update(done.referred)
+        return True
+
+
+def _typed(post: Any, entry: Entry) -> None:
+    """What was typed into one field, kept for the page shown back."""
+    entry.value = post.get(entry.name, "").strip()[:40]
+    if entry.kind == "number":
+        chosen = post.get(f"{entry.name}_unit", "")
+        if chosen in dict(entry.units):
+            entry.unit = chosen
+        entry.instead = post.get(f"{entry.name}_instead", "")
+
+
+def _record_entry(recorder: _Recorder, post: Any, entry: Entry) -> None:
+    _typed(post, entry)
+    if entry.kind == "coded":
+        if entry.value and recorder.record(entry, entry.value, ""):
+            entry.value = ""
+        return
+    if entry.value and entry.instead:
+        chosen = dict(entry.instead_choices).get(entry.instead, entry.instead)
+        entry.error = f"Type a value or choose “{chosen}”, not both."
+        return
+    value = entry.value or entry.instead
+    if not value:
+        return
+    confirmed = post.get(f"{entry.name}_confirm") == "yes"
+    if recorder.record(entry, value, entry.unit, confirmed=confirmed):
+        entry.value, entry.instead = "", ""
+
+
+def _record_readings(recorder: _Recorder, post: Any) -> list[Row]:
+    """Blood pressure rows in order; a row with a problem stops the rows after it, so the
+    readings keep their order (the protocol compares the first two)."""
+    kept: list[Row] = []
+    for number in range(1, MAX_READINGS + 1):
+        row = _row(number)
+        _typed(post, row.systolic)
+        _typed(post, row.diastolic)
+        row.instead = post.get(row.instead_name, "")
+        if row.instead not in ("", *INSTEAD):
+            row.instead = ""
+        s, d = row.systolic, row.diastolic
+        if not (s.value or d.value or row.instead):
+            continue
+        if kept:
+            s.error = f"Not recorded yet: correct reading {kept[0].number} first."
+            kept.append(row)
+            continue
+        if row.instead and (s.value or d.value):
+            s.error = f"Type reading {number}, or say why it was not taken, not both."
+        elif row.instead:
+            for entry in (s, d):
+                recorder.record(entry, row.instead, catalogue.measure(entry.code).unit)
+            continue
+        elif not s.value:
+            s.error = f"Type the systolic (top) number of reading {number} too."
+        elif not d.value:
+            d.error = f"Type the diastolic (bottom) number of reading {number} too."
+        else:
+            _check_pair(s, d)
+        if s.error or d.error:
+            kept.append(row)
+            continue
+        # Both checked: recorded together, so a pair is never split by a typing slip.
+        if recorder.record(s, s.value, s.unit) and recorder.record(d, d.value, d.unit):
+            continue
+        kept.append(row)
+    return kept
+
+
+def _check_pair(s: Entry, d: Entry) -> None:
+    values = []
+    for entry in (s, d):
+        m = catalogue.measure(entry.code)
+        try:
+            reading = catalogue.read(m, entry.value, entry.unit)
+        except catalogue.MeasureError as error:
+            entry.error = _humane(str(error), m)
+        else:
+            values.append(reading.value)
+    if len(values) == 2 and None not in values and values[0] <= values[1]:  # type: ignore[operator]
+        s.error = (
+            "The systolic (top) number must be higher than the diastolic (bottom) one: "
+            "check the two boxes are not swapped."
+        )
 
 
 @require_http_methods(["GET", "POST"])
@@ -88,45 +628,123 @@ def station(
     person = participants.participant_read(
         actor=actor, purpose=purpose, participant_id=participant_id
     )
-    errors: dict[str, str] = {}
-    recorded: list[observations.ObservationView] = []
-    if request.method == "POST":
-        entries = [
-            (name, code, request.POST.get(name, "").strip(), request.POST.get(f"{name}_unit", ""))
-            for name, code, _label, _units, _p in _fields_for(actor)
-        ]
-        entries += [
-            (name, code, request.POST.get(name, "").strip(), "")
-            for name, code, _label, _values in CODED
-        ]
-        for name, code, value, unit in entries:
-            if not value:
-                continue
-            try:
-                recorded += exams.observation_record(
-                    actor=actor, encounter_id=encounter_id, code=code, value=value, unit=unit
-                )
-            except InvalidInput as problem:
-                errors[name] = " ".join(problem.errors.values())
+    # The encounter must be this person's: the page names them over its values.
+    visit = next(
+        (
+            v
+            for v in exams.visits_of(actor=actor, participant_id=participant_id, purpose=purpose)
+            if v.id == encounter_id
+        ),
+        None,
+    )
+    if visit is None:
+        raise NotFound(f"There is no visit {encounter_id} for this person.")
+    measures = _fields_for(actor)
+    months = age_in_months(person.date_of_birth, visit.started_at.date())
+    sections = _layout(measures, person.sex, months)
+    entries = [e for s in sections for e in s.entries]
+    pressure = next((s for s in sections if s.key == "blood_pressure"), None)
+    recorder = _Recorder(actor, encounter_id)
+    posted = request.method == "POST"
+    kept_rows: list[Row] = []
+    if posted:
+        symptoms = [pressure.symptoms] if pressure and pressure.symptoms else []
+        told = {m.code for m in measures if m.role == "context"}
+        # What the person tells us first: it chooses the ranges the values are read with.
+        for entry in [e for e in [*entries, *symptoms] if e.code in told]:
+            _record_entry(recorder, request.POST, entry)
+        if pressure is not None:
+            kept_rows = _record_readings(recorder, request.POST)
+        for entry in [e for e in entries if e.code not in told]:
+            _record_entry(recorder, request.POST, entry)
+    after = exams.visit_results(
+        actor=actor, encounter_id=encounter_id, purpose=purpose, participant_id=participant_id
+    )
+    decision = after.decision
+    latest = {o.code: o for o in after.observations}
+    for entry in [*entries, *([pressure.symptoms] if pressure and pressure.symptoms else [])]:
+        if entry.code in latest:
+            entry.recorded = shown(latest[entry.code])
+    if pressure is not None:
+        pairs = _pairs(after.observations)
+        pressure.recorded_rows = [_reading(n, s, d) for n, (s, d) in enumerate(pairs, start=1)]
+        offered = max(READINGS - len(pairs), 1)
+        fresh = [_row(n) for n in range(len(pairs) + 1, len(pairs) + 1 + offered)]
+        # Rows typed but not recorded come back, renumbered after what was recorded.
+        rows = [_renumbered(r, n) for n, r in enumerate(kept_rows, start=len(pairs) + 1)] or fresh
+        pressure.rows = rows
+        if pressure.symptoms is not None:
+            pressure.show_symptoms = "bp_symptom_check" in decision.prompts or bool(
+                pressure.symptoms.recorded or pressure.symptoms.error
+            )
+    recordable = {m.code for m in measures}
+    prompts = [
+        {"text": PROMPTS[p][0], "target": _target(PROMPTS[p][1], sections)}
+        if p in PROMPTS
+        else {"text": words(p), "target": ""}
+        for p in decision.prompts
+        if p not in PROMPTS or PROMPTS[p][1] in recordable
+    ]
+    ordered = [
+        e
+        for s in sections
+        for e in (
+            *(e for r in s.rows for e in (r.systolic, r.diastolic)),
+            *([s.symptoms] if s.symptoms and s.show_symptoms else []),
+            *s.entries,
+        )
+    ]
+    wrong = [e for e in ordered if e.error]
+    # Focus the first field in error; on a new visit, the first field. Once there are
+    # results, none: the page opens at its top, where the alarm and the prompts are.
+    fresh_visit = not after.observations
+    first = wrong[0] if wrong else (ordered[0] if ordered and fresh_visit else None)
+    if first is not None:
+        first.autofocus = True
+    urgent = [r for r in decision.results if r.finding.level == "urgent"]
+    soon = [r for r in decision.results if r.finding.level == "soon"]
     context: dict[str, Any] = {
         "actor": actor,
         "p": person,
         "encounter_id": encounter_id,
-        "fields": [
-            {
-                "name": name,
-                "label": label,
-                "units": units,
-                "error": errors.get(name, ""),
-                "value": request.POST.get(name, "") if errors.get(name) else "",
-            }
-            for name, _code, label, units, _p in _fields_for(actor)
-        ],
-        "coded": [
-            {"name": name, "label": label, "values": values, "error": errors.get(name, "")}
-            for name, _code, label, values in CODED
-        ],
-        "recorded": [(o, tone(o.classification, o.critical)) for o in recorded],
-        "critical": any(o.critical for o in recorded),
+        "visit": after.visit,
+        "sections": sections,
+        "errors": wrong,
+        "posted": posted,
+        "count": recorder.count,
+        "results": _lines(decision),
+        "level": decision.level,
+        "level_words": LEVELS.get(decision.level, words(decision.level)),
+        "prompts": prompts,
+        "urgent": [_alarm(r, recorder.referred) for r in urgent],
+        "soon": [_soon(r) for r in soon],
     }
-    return render(request, "web/station.html", context, status=422 if errors else 200)
+    return render(request, "web/station.html", context, status=422 if wrong else 200)
+
+
+def _reading(number: int, s: ObservationView, d: ObservationView) -> str:
+    if s.absent_reason and d.absent_reason:
+        return f"Reading {number}: not taken ({shown(s).lower()})"
+    systolic = shown(s).removesuffix(f" {unit_words(catalogue.measure(SYSTOLIC), 'mm[Hg]')}")
+    return f"Reading {number}: {systolic}/{shown(d)}"
+
+
+def _renumbered(row: Row, number: int) -> Row:
+    fresh = _row(number)
+    for old, new in ((row.systolic, fresh.systolic), (row.diastolic, fresh.diastolic)):
+        new.value, new.unit, new.error = old.value, old.unit, old.error
+    fresh.instead = row.instead
+    return fresh
+
+
+def _target(code: str, sections: list[Section]) -> str:
+    """The id of the field that answers a prompt, for a link to it."""
+    for s in sections:
+        if code == SYSTOLIC and s.rows:
+            return s.rows[0].systolic.id
+        if s.symptoms is not None and s.symptoms.code == code:
+            return s.symptoms.id
+        for e in s.entries:
+            if e.code == code:
+                return e.id
+    return ""
