@@ -299,3 +299,28 @@ def test_the_letter_api_serves_html_and_pdf_with_the_page_rules(
     assert "format" in {d["field"] for d in bad.json()["detail"]}
     unknown_visit = api_as(clinician).get(f"/participants/{person}/letter", visit=str(uuid.uuid4()))
     assert unknown_visit.status_code == 404
+
+
+def test_withdrawing_screening_leaves_the_participant_page_and_the_station_for_blood_tests(
+    api_as, clinician, programme, person, registrar
+) -> None:
+    _visit(
+        api_as, clinician, programme, person, [("8480-6", 150, "mm[Hg]"), ("8462-4", 95, "mm[Hg]")]
+    )
+    blood = _visit(api_as, clinician, programme, person, [("14743-9", 5.4, "mmol/L")])
+    current = consent.consents_of(actor=registrar.actor, participant_id=uuid.UUID(person))[0]
+    consent.consent_withdraw(
+        actor=registrar.actor,
+        participant_id=uuid.UUID(person),
+        consent_id=current.id,
+        purposes=["screening"],
+        erase=False,
+    )
+    client = _login(clinician)
+    page = client.get(f"/participants/{person}/")
+    assert page.status_code == 200
+    station = client.get(f"/participants/{person}/station/{blood['encounter_id']}/")
+    assert station.status_code == 200
+    text = station.content.decode()
+    assert "5.4 mmol/L" in text
+    assert "150" not in text.split("Results of this visit")[-1].split("</section>")[0]

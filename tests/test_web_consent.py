@@ -143,6 +143,16 @@ def test_withdrawal_from_the_page_takes_effect_at_once(
         f"/participants/{person.id}/consent/withdraw/", {"purposes": ["screening"], "erase": "no"}
     )
     assert done.status_code == 302
+    # Withdrawing one purpose hides that purpose and nothing else (issue 9): the person
+    # still agrees to blood tests, so the clinician reads them for that purpose ...
+    still = client.get(f"/participants/{person.id}/")
+    assert still.status_code == 200
+    assert "withdrawn" in still.content.decode()
+    # ... and once both measuring purposes are withdrawn, the page is refused at once.
+    client.post(
+        f"/participants/{person.id}/consent/withdraw/",
+        {"purposes": ["blood_tests"], "erase": "no"},
+    )
     refused = client.get(f"/participants/{person.id}/")
     assert refused.status_code == 403
     assert "withdrew consent for screening" in refused.content.decode()

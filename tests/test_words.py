@@ -106,6 +106,7 @@ def test_letter_placeholders_are_the_ones_the_callers_fill() -> None:
     assert {key: names for key, names in filled_in.items() if names} == {
         "visit": ["date", "site"],
         "contact": ["site"],
+        "contact_site": ["site"],
         "referred": ["clinic", "when"],
         "referred_no_clinic": ["when"],
         "entered": ["value"],

@@ -55,6 +55,9 @@ class BandSet:
     unit: str
     source: str
     cuts: tuple[Cut, ...]
+    # Whether a reviewer has read the cited table and page in the published text itself
+    # (not a summary of it); docs/clinical-rules.md lists the ones still to check.
+    citation_checked: bool = False
 
     @property
     def when(self) -> dict[str, Any]:
@@ -151,7 +154,13 @@ def _band_set(raw: dict[str, Any]) -> BandSet:
         raise ValueError(f"Bands of {raw.get('source')!r} must rise and end open-ended.")
     if not raw.get("source"):
         raise ValueError("Every set of cut-offs names its source.")
-    return BandSet(tuple(raw.get("when", {}).items()), raw["unit"], raw["source"], cuts)
+    return BandSet(
+        tuple(raw.get("when", {}).items()),
+        raw["unit"],
+        raw["source"],
+        cuts,
+        bool(raw.get("citation_checked", False)),
+    )
 
 
 def _measure(m: dict[str, Any]) -> Measure:

@@ -41,7 +41,8 @@ def context(
         "rtl": is_rtl(language),
         "lines": letters.letter_lines(data.results.decision, language=language, pictures=pictures),
         "visit_line": said["visit"].format(date=f"{visit.started_at:%Y-%m-%d}", site=visit.site),
-        "contact": said["contact"].format(site=visit.site),
+        # "the clinic named below" only when a referral names one
+        "contact": said["contact" if data.referrals else "contact_site"].format(site=visit.site),
         "next_step": letters.next_step(data.results.decision, language),
         "next_tone": letters.tone(data.results.decision.level),
         "referrals": [letters.referral_sentence(r, language) for r in data.referrals],

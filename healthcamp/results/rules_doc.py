@@ -49,7 +49,8 @@ def _range(cuts: tuple[Cut, ...], i: int, unit: str) -> str:
 
 
 def _band_table(bands: BandSet) -> Iterator[str]:
-    yield f"*{_when(bands.when)}*, in {bands.unit} — {bands.source}"
+    checked = "" if bands.citation_checked else " (table and page not yet checked in the text)"
+    yield f"*{_when(bands.when)}*, in {bands.unit} — {bands.source}{checked}"
     yield ""
     yield "| Range | Label | Level | HL7 flag |"
     yield "|---|---|---|---|"

@@ -568,6 +568,7 @@ LETTER: dict[str, dict[str, str]] = {
     "en": {
         "visit": "Your visit on {date} at {site}",
         "contact": "Questions? Ask the staff at {site}, or the clinic named below.",
+        "contact_site": "Questions? Ask the staff at {site}.",
         "referred": "We referred you to {clinic}. Go {when}, with this letter.",
         "referred_no_clinic": (
             "We referred you to a clinic; the staff will tell you which. Go {when}, with this letter."
@@ -588,6 +589,7 @@ LETTER: dict[str, dict[str, str]] = {
     "ar": {
         "visit": "زيارتك يوم {date} في {site}",
         "contact": "هل لديك أسئلة؟ يمكن سؤال الفريق في {site}، أو العيادة المذكورة أدناه.",
+        "contact_site": "هل لديك أسئلة؟ يمكن سؤال الفريق في {site}.",
         "referred": "أحلناك إلى {clinic}. يُرجى الذهاب {when}، مع هذه الرسالة.",
         "referred_no_clinic": "أحلناك إلى عيادة، وسيخبرك الفريق باسمها. يُرجى الذهاب {when}، مع هذه الرسالة.",
         "when_urgent": "اليوم",
@@ -610,6 +612,7 @@ LETTER: dict[str, dict[str, str]] = {
             "سوئالىڭىز بولسا، مۇنۇ يەردىكى خادىملاردىن سوراڭ: {site}. "
             "ياكى تۆۋەندە ئاتى يېزىلغان دوختۇرخانىدىن سوراڭ."
         ),
+        "contact_site": "سوئالىڭىز بولسا، بۇ يەردىكى خادىملاردىن سوراڭ: {site}.",
         "referred": "سىزنى مۇنۇ دوختۇرخانىغا يوللىدۇق: {clinic}. {when} بۇ خەتنى ئېلىپ بېرىڭ.",
         "referred_no_clinic": (
             "سىزنى دوختۇرخانىغا يوللىدۇق؛ قايسى دوختۇرخانا ئىكەنلىكىنى خادىملار ئېيتىپ بېرىدۇ. "
@@ -631,6 +634,7 @@ LETTER: dict[str, dict[str, str]] = {
     "es": {
         "visit": "Su visita del {date} en {site}",
         "contact": "¿Tiene preguntas? Pregunte al personal de {site} o a la clínica indicada abajo.",
+        "contact_site": "¿Tiene preguntas? Pregunte al personal de {site}.",
         "referred": "Le derivamos a {clinic}. Vaya {when}, con esta carta.",
         "referred_no_clinic": "Le derivamos a una clínica; el personal le dirá a cuál. Vaya {when}, con esta carta.",
         "when_urgent": "hoy",

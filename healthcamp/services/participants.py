@@ -22,13 +22,14 @@ from healthcamp.access.guard import (
     check_consent,
     deny,
     hold,
+    is_consented,
     member_programmes,
     require_role,
     split_by_consent,
 )
 from healthcamp.access.identity_reads import limit_identity_reads
-from healthcamp.access.policy import needs_consent
-from healthcamp.access.roles import PURPOSE_VALUES, Action, Purpose
+from healthcamp.access.policy import default_purpose, needs_consent
+from healthcamp.access.roles import PURPOSE_VALUES, Action, Purpose, Role
 from healthcamp.access.staff import Actor
 from healthcamp.audit import chain
 from healthcamp.audit.selectors import LogLine, log_for_participant
@@ -373,6 +374,23 @@ def participant_search(
             "by name and date of birth",
         )
     return found
+
+
+def purpose_for(*, actor: Actor, participant_id: uuid.UUID) -> Purpose:
+    """The purpose a staff page reads this person for: the role's own, or for a clinician
+    the first measuring purpose the person still agrees to, so withdrawing measurements
+    alone leaves their blood tests readable (and the other way round)."""
+    purpose = default_purpose(actor.role)
+    if actor.role is not Role.CLINICIAN:
+        return purpose
+    return next(
+        (
+            p
+            for p in (Purpose.SCREENING, Purpose.BLOOD_TESTS)
+            if is_consented(actor, Action.READ, p, participant_id)
+        ),
+        purpose,
+    )
 
 
 def participant_with_log(

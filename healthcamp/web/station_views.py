@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from healthcamp.access.errors import AccessDenied, InvalidInput, NotFound
 from healthcamp.access.policy import permitted
-from healthcamp.access.roles import Action, Purpose, Role
+from healthcamp.access.roles import Action, Purpose
 from healthcamp.access.staff import Actor
 from healthcamp.clinical import catalogue, rules
 from healthcamp.clinical.visit import BP, DIASTOLIC, SYSTOLIC, Decision, Result, age_in_months
@@ -467,7 +467,9 @@ def _soon(r: Result) -> str:
 @staff_view
 def start(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> HttpResponse:
     person = participants.participant_read(
-        actor=actor, purpose=Purpose.SCREENING, participant_id=participant_id
+        actor=actor,
+        purpose=participants.purpose_for(actor=actor, participant_id=participant_id),
+        participant_id=participant_id,
     )
     sites = next(
         (p.sites for p in programmes.programmes(actor=actor) if p.id == person.programme_id), ()
@@ -624,7 +626,7 @@ def _check_pair(s: Entry, d: Entry) -> None:
 def station(
     request: HttpRequest, actor: Actor, participant_id: uuid.UUID, encounter_id: uuid.UUID
 ) -> HttpResponse:
-    purpose = Purpose.BLOOD_TESTS if actor.role == Role.LAB else Purpose.SCREENING
+    purpose = participants.purpose_for(actor=actor, participant_id=participant_id)
     person = participants.participant_read(
         actor=actor, purpose=purpose, participant_id=participant_id
     )

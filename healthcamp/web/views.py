@@ -176,7 +176,7 @@ def _qr_svg(text: str) -> str:
 @require_GET
 @staff_view
 def participant(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> HttpResponse:
-    purpose = default_purpose(actor.role)
+    purpose = participants.purpose_for(actor=actor, participant_id=participant_id)
     record, log = participants.participant_with_log(
         actor=actor, purpose=purpose, participant_id=participant_id
     )
