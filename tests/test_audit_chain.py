@@ -104,7 +104,8 @@ def test_swapping_two_entries_is_caught() -> None:
 
 
 def test_inserting_an_entry_is_caught() -> None:
-    """A forged entry in the middle cannot carry the hash the next entry points to."""
+    """A forged entry in the middle carries no MAC (the key is outside the database), and
+    cannot carry the hash the next entry points to: it is named itself."""
     _append(6, subjects=())
     for seq in range(6, 3, -1):
         _sql("UPDATE audit_entry SET seq = %s WHERE seq = %s", [seq + 1, seq])
@@ -114,7 +115,7 @@ def test_inserting_an_entry_is_caught() -> None:
         "INSERT INTO audit_entry (seq, prev_hash, hash, body) VALUES (4, %s, %s, %s)",
         [prev, hashlib.sha256(prev + body).digest(), body],
     )
-    assert chain.verify().first_bad_seq == 5
+    assert chain.verify().first_bad_seq == 4
 
 
 def test_truncating_the_newest_entries_is_caught_by_the_head_file() -> None:
@@ -163,12 +164,13 @@ def test_changing_who_an_entry_names_is_caught() -> None:
     assert "participants indexed" in result.problem
 
 
-def test_missing_head_file_is_a_warning_not_a_pass_in_silence(settings: Any) -> None:
+def test_missing_head_file_fails_verification(settings: Any) -> None:
+    """Deleting the head file must not turn a check into a pass (issue 14)."""
     _append(3)
     settings.AUDIT_HEAD_FILE.unlink()
     result = chain.verify()
-    assert result.ok
-    assert "could not be detected" in result.warning
+    assert not result.ok
+    assert "is missing" in result.problem
 
 
 def test_garbled_head_file_is_reported(settings: Any) -> None:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,10 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
+from healthcamp.audit import signing
+
+log = logging.getLogger(__name__)
+
 GENESIS = bytes(32)
 
 
@@ -30,6 +35,9 @@ GENESIS = bytes(32)
 class Head:
     seq: int
     hash: bytes
+    # The hash before this entry: lets the head file check that a new head continues
+    # the one it holds without reading the database (None: unknown, check by reading).
+    prev: bytes | None = None
 
 
 def encode(*, subjects: Iterable[str], fields: dict[str, Any]) -> bytes:
@@ -63,11 +71,14 @@ def _body_parts(subject_ids: list[str], fields: dict[str, Any]) -> tuple[bytes, 
 
 @dataclass(frozen=True)
 class Entry:
-    """An entry about to be appended: its canonical bytes split around its sequence number."""
+    """An entry about to be appended: its canonical bytes split around its sequence number,
+    and a MAC of them under a key kept outside the database, so that no one who can only
+    write to the database can add an entry the application did not write."""
 
     subjects: list[str]
     pre: bytes
     post: bytes
+    mac: bytes
 
     def body(self, seq: int) -> bytes:
         return self.pre + str(seq).encode("ascii") + self.post
@@ -97,7 +108,7 @@ def entry(
         "detail": detail,
     }
     pre, post = _body_parts(subject_ids, fields)
-    return Entry(subject_ids, pre, post)
+    return Entry(subject_ids, pre, post, signing.entry_mac(pre=pre, post=post))
 
 
 def pg_append_sql(target_sql: str | None = None) -> str:
@@ -113,14 +124,14 @@ def pg_append_sql(target_sql: str | None = None) -> str:
     target = f"target AS ({target_sql}),\n" if target_sql else ""
     condition = "AND EXISTS (SELECT 1 FROM target)" if target_sql else ""
     result = (
-        "SELECT target.*, entry.seq AS audit_seq, entry.hash AS audit_hash "
-        "FROM target LEFT JOIN entry ON TRUE"
+        "SELECT target.*, entry.seq AS audit_seq, entry.hash AS audit_hash, "
+        "entry.prev_hash AS audit_prev FROM target LEFT JOIN entry ON TRUE"
         if target_sql
-        else "SELECT seq, hash FROM entry"
+        else "SELECT seq, hash, prev_hash FROM entry"
     )
     # Only fixed text and the ORM's own compiled query are spliced in; values are parameters.
     return f"""
-WITH {target}parts AS (SELECT %s::bytea AS pre, %s::bytea AS post),
+WITH {target}parts AS (SELECT %s::bytea AS pre, %s::bytea AS post, %s::bytea AS mac),
 head AS (
     UPDATE audit_head
     SET seq = seq + 1,
@@ -128,11 +139,11 @@ head AS (
         hash = sha256(hash || parts.pre || convert_to((seq + 1)::text, 'UTF8') || parts.post)
     FROM parts
     WHERE id = 1 {condition}
-    RETURNING seq, prev, hash, parts.pre, parts.post
+    RETURNING seq, prev, hash, parts.pre, parts.post, parts.mac
 ), entry AS (
-    INSERT INTO audit_entry (seq, prev_hash, hash, body)
-    SELECT seq, prev, hash, pre || convert_to(seq::text, 'UTF8') || post FROM head
-    RETURNING seq, hash
+    INSERT INTO audit_entry (seq, prev_hash, hash, body, mac)
+    SELECT seq, prev, hash, pre || convert_to(seq::text, 'UTF8') || post, mac FROM head
+    RETURNING seq, hash, prev_hash
 ), subjects AS (
     INSERT INTO audit_subject (seq, participant_id)
     SELECT entry.seq, s FROM entry, unnest(%s::uuid[]) AS s
@@ -142,7 +153,7 @@ head AS (
 
 
 def pg_append_params(new: Entry) -> list[Any]:
-    return [new.pre, new.post, new.subjects]
+    return [new.pre, new.post, new.mac, new.subjects]
 
 
 def pg_start_head() -> None:
@@ -201,7 +212,7 @@ def append(
                 pg_start_head()
                 cursor.execute(_PG_APPEND, pg_append_params(new))
                 row = cursor.fetchone()
-            seq, digest = row[0], bytes(row[1])
+            seq, digest, prev = row[0], bytes(row[1]), bytes(row[2])
         else:
             # Every SQLite write transaction is BEGIN IMMEDIATE (see settings): writers
             # are already serialised, so reading the newest entry is safe.
@@ -211,9 +222,11 @@ def append(
             seq = last_seq + 1
             body = new.body(seq)
             digest = hashlib.sha256(last_hash + body).digest()
+            prev = last_hash
             cursor.execute(
-                "INSERT INTO audit_entry (seq, prev_hash, hash, body) VALUES (%s, %s, %s, %s)",
-                [seq, last_hash, digest, body],
+                "INSERT INTO audit_entry (seq, prev_hash, hash, body, mac) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                [seq, last_hash, digest, body, new.mac],
             )
             if len(new.subjects) == 1:  # the common case: one statement, not a batch
                 cursor.execute(
@@ -225,7 +238,7 @@ def append(
                     "INSERT INTO audit_subject (seq, participant_id) VALUES (%s, %s)",
                     [(seq, pid) for pid in new.subjects],
                 )
-    return appended(Head(seq=seq, hash=digest))
+    return appended(Head(seq=seq, hash=digest, prev=prev))
 
 
 def head_file() -> Path:
@@ -238,6 +251,11 @@ def read_head_file(path: Path | None = None) -> Head | None:
         text = path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
         return None
+    except (OSError, UnicodeDecodeError) as error:
+        reason = "is not ASCII text" if isinstance(error, UnicodeDecodeError) else str(error)
+        raise AuditHeadFileError(
+            f"The audit head file {path} cannot be read ({reason}); it may have been tampered with."
+        ) from None
     try:
         seq_text, hash_text = text.split()
         return Head(seq=int(seq_text), hash=bytes.fromhex(hash_text))
@@ -274,16 +292,44 @@ def _head_fd(path: Path) -> int:
 
 
 def write_head_file(head: Head) -> None:
-    """Record the newest head outside the database; never move it backwards."""
+    """Record the newest head outside the database; never move it backwards, and never
+    past a history that does not continue the one it holds: an entry rewritten in the
+    database (and the hashes after it recomputed) keeps the file where it was, so
+    `audit verify` goes on failing instead of healing with the next request."""
     fd = _head_fd(head_file())
     fcntl.flock(fd, fcntl.LOCK_EX)
     try:
         current = os.pread(fd, 128, 0).split()
-        if current and current[0].isdigit() and int(current[0]) >= head.seq:
-            return
+        if current and current[0].isdigit():
+            held = int(current[0])
+            if held >= head.seq:
+                return
+            if not _continues(held, current[1:2], head):
+                log.error(
+                    "The audit log no longer continues entry %s recorded in %s: the head "
+                    "file is left there as evidence; run `healthcamp audit verify`.",
+                    held,
+                    head_file(),
+                )
+                return
         os.pwrite(fd, _HEAD_RECORD.format(seq=head.seq, hash=head.hash.hex()).encode("ascii"), 0)
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _continues(held: int, held_hash: list[bytes], head: Head) -> bool:
+    """Whether the database still holds the entry the head file names, unchanged."""
+    if not held_hash:
+        return False
+    try:
+        expected = bytes.fromhex(held_hash[0].decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        return False
+    if held == head.seq - 1 and head.prev is not None:
+        return head.prev == expected  # the common case: no read needed
+    if held == 0:
+        return True
+    return _hash_at(held) == expected
 
 
 def replace_head_file(head: Head) -> None:
@@ -344,6 +390,11 @@ def _database_head() -> Head | None:
     return Head(row[0], bytes(row[1])) if row else None
 
 
+def _stored_as_bytes(*columns: object) -> bool:
+    # A column rewritten as text (SQLite keeps what it is given) is tampering, not a crash.
+    return all(isinstance(c, (bytes, memoryview)) for c in columns)
+
+
 def _scan_chain(index: dict[int, bytes] | None) -> tuple[int, bytes, Verification | None]:
     """The hot loop: stored bytes in, hashes compared; (entries, last hash, failure).
 
@@ -355,10 +406,19 @@ def _scan_chain(index: dict[int, bytes] | None) -> tuple[int, bytes, Verificatio
     prev = GENESIS
     connection.ensure_connection()
     cursor = connection.connection.cursor()  # the driver's own cursor: no per-row wrapper
-    pop = index.pop if index is not None else None
+    pop: Callable[[int, bytes], bytes] | None = index.pop if index is not None else None
+    mac_ok = signing.mac_check()
     try:
-        cursor.execute("SELECT seq, prev_hash, hash, body FROM audit_entry ORDER BY seq")
-        for seq, prev_hash, stored, body in cursor:
+        cursor.execute("SELECT seq, prev_hash, hash, body, mac FROM audit_entry ORDER BY seq")
+        for seq, prev_hash, stored, body, mac in cursor:
+            if not _stored_as_bytes(body, mac):
+                return (
+                    expected - 1,
+                    prev,
+                    Verification(
+                        expected - 1, seq, f"entry {seq} is not stored as bytes: it was rewritten"
+                    ),
+                )
             if seq != expected or prev_hash != prev or sha256(prev + body).digest() != stored:
                 if seq != expected:
                     what = "is missing" if seq > expected else "is out of order"
@@ -371,6 +431,16 @@ def _scan_chain(index: dict[int, bytes] | None) -> tuple[int, bytes, Verificatio
                     expected - 1,
                     prev,
                     Verification(expected - 1, seq, f"entry {seq} was altered, inserted or moved"),
+                )
+            if not mac_ok(bytes(body), seq, bytes(mac)):
+                return (
+                    expected - 1,
+                    prev,
+                    Verification(
+                        expected - 1,
+                        seq,
+                        f"entry {seq} was not written by healthcamp (its MAC does not match)",
+                    ),
                 )
             if pop is not None and pop(seq, b"") != body[: body.index(b"\n")]:
                 return (
@@ -444,6 +514,8 @@ def verify(
     elif check_head_file and count:
         return Verification(
             count,
-            warning=f"No head file at {head_file()}: a log cut short could not be detected.",
+            count,
+            f"the head file {head_file()} is missing: a log cut short could not be detected "
+            "(restore it from a copy, or compare with a published checkpoint)",
         )
     return Verification(count)

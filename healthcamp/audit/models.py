@@ -15,6 +15,9 @@ class AuditEntry(models.Model):
     prev_hash = models.BinaryField(max_length=32)
     hash = models.BinaryField(max_length=32)
     body = models.BinaryField()
+    # HMAC of the body (without its seq) under a key outside the database: an entry
+    # written by anyone but the application does not carry one.
+    mac = models.BinaryField(max_length=32, default=b"", db_default=b"")
 
     class Meta:
         db_table = "audit_entry"
@@ -70,3 +73,55 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit head at {self.seq}"
+
+
+class AuditTile(models.Model):
+    """Up to 256 hashes of one level of the log's Merkle tree (level 0: the leaves), the
+    tree's perfect subtrees only; written when a checkpoint is issued, so appending an
+    entry costs nothing more. Any proof reads O(log n) tiles."""
+
+    pk = models.CompositePrimaryKey("level", "index")
+    level = models.SmallIntegerField()
+    index = models.BigIntegerField()
+    hashes = models.BinaryField()  # 32 bytes per node, in order; the last tile may be partial
+
+    class Meta:
+        db_table = "audit_tile"
+
+    def __str__(self) -> str:
+        return f"audit tile {self.level}/{self.index}"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed statement of the log's size and root hash (C2SP tlog-checkpoint)."""
+
+    size = models.BigIntegerField(primary_key=True)
+    root = models.BinaryField(max_length=32)
+    note = models.TextField()  # the signed note, exactly as published
+    issued_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "audit_checkpoint"
+
+    def __str__(self) -> str:
+        return f"audit checkpoint at {self.size}"
+
+
+class AuditCosignature(models.Model):
+    """A witness's cosignature on a checkpoint (C2SP tlog-cosignature), shown beside it."""
+
+    checkpoint = models.ForeignKey(
+        AuditCheckpoint, on_delete=models.CASCADE, related_name="cosignatures", db_column="size"
+    )
+    witness = models.CharField(max_length=200)
+    line = models.TextField()  # the signature line, "— name base64"
+    received_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "audit_cosignature"
+        constraints = [
+            models.UniqueConstraint(fields=["checkpoint", "witness"], name="one_cosignature_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.witness} on {self.checkpoint_id}"

@@ -281,7 +281,9 @@ def _read_and_audit_in_one_statement(
         found = list(Participant.objects.raw(sql, params))
     if found:
         extra = found[0].__dict__
-        chain.appended(chain.Head(extra["audit_seq"], bytes(extra["audit_hash"])))
+        chain.appended(
+            chain.Head(extra["audit_seq"], bytes(extra["audit_hash"]), bytes(extra["audit_prev"]))
+        )
     return found
 
 

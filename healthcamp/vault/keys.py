@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
 from healthcamp.lib.durable import fsync_dir
+from healthcamp.lib.key_files import write_private
 
 log = logging.getLogger(__name__)
 
@@ -92,26 +93,8 @@ def _new_key_text() -> bytes:
 
 
 def _write_private(path: Path, *, replace: bool) -> None:
-    """Put a new key at path in one step: a complete, fsynced file or nothing.
-
-    Without replace, an existing file wins (FileExistsError): two processes making the
-    same key at once end up with one key, never with two.
-    """
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        try:
-            os.write(fd, _new_key_text())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if replace:
-            os.replace(temporary, path)
-        else:
-            os.link(temporary, path)  # fails if the file exists: never overwrites a key
-    finally:
-        temporary.unlink(missing_ok=True)
-    fsync_dir(path.parent)
+    """A new key at path in one step (see lib.key_files)."""
+    write_private(path, _new_key_text(), replace=replace)
 
 
 def remove_stale_temporaries(home: Path) -> None:
