@@ -1097,6 +1097,6 @@ case(
     (PREGNANT, (RH, "negative", "")),
     RH,
     "rh_negative_pregnant",
-    "watch",
+    "care",  # tell the midwife at the next antenatal visit, as the next step says
     age_months=25 * 12,
 )

@@ -185,10 +185,10 @@ def test_who_gets_which_bands(v: tuple[str, int, list[Recorded]]) -> None:
         result = d.result(code)
         if result is None:
             continue
-        # The one exception by design: Rh negative in pregnancy is "watch" (tell the
+        # The one exception by design: Rh negative in pregnancy is "care" (tell the
         # midwife, NICE NG201 1.2.21); it is never referred.
         exception = code == RH and result.code_value == "negative" and person.pregnant is True
-        assert result.finding.level == ("watch" if exception else "neutral")
+        assert result.finding.level == ("care" if exception else "neutral")
         assert code not in dict(d.refer)
     for code in (WAIST, CHOL):
         result = d.result(code)

@@ -63,7 +63,8 @@ def test_a_coordinator_erases_on_request(
 
     ledger = apps.get_model("registry", "ErasureRecord").objects.get()
     assert (ledger.pseudonym, ledger.reason) == (pseudonym, "participant_request")
-    assert chain.verify().ok  # the log keeps its entries and stays verifiable
+    # The head file follows on commit, which a test's own transaction never reaches.
+    assert chain.verify(check_head_file=False).ok  # the log keeps its entries, verifiable
     assert (
         log_for_participant(participant_id=gone["id"].replace("-", ""))[0].action
         == "participant.erase"
@@ -129,7 +130,7 @@ def test_withdrawing_everything_with_erasure_erases_the_person(
         == 404
     )
     assert apps.get_model("registry", "ErasureRecord").objects.get().reason == "consent_withdrawn"
-    assert chain.verify().ok
+    assert chain.verify(check_head_file=False).ok
 
 
 def test_erasing_twice_is_a_clear_404(api_as, coordinator, registrar, programme) -> None:

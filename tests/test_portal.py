@@ -546,3 +546,25 @@ def test_each_portal_page_has_its_own_title(person) -> None:
     titles = [re.search(r"<title>(.*?)</title>", page).group(1) for page in (signing_in, record)]
     assert titles[0].startswith("Sign in")
     assert titles[0] != titles[1]
+
+
+def test_a_withdrawn_purpose_is_hidden_in_the_portal_and_said_so(
+    registrar, clinician, programme, document
+) -> None:
+    """As the letter (issue 9): withdrawing measurements hides them and nothing else."""
+    person = _person(registrar, programme, document, language="en")
+    _visit(clinician, programme, person.id, [*_readings((150, 95)), ("14743-9", 5.4, "mmol/L")])
+    current = consent.consents_of(actor=registrar.actor, participant_id=person.id)[0]
+    consent.consent_withdraw(
+        actor=registrar.actor,
+        participant_id=person.id,
+        consent_id=current.id,
+        purposes=["screening"],
+        erase=False,
+    )
+    client = Client()
+    _sign_in(client, person.card_code)
+    html = client.get("/me/record/").content.decode()
+    assert "5.4 mmol/L" in html
+    assert "150/95" not in html
+    assert "measurements at the stations" in html

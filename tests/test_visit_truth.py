@@ -324,3 +324,187 @@ def test_withdrawing_screening_leaves_the_participant_page_and_the_station_for_b
     text = station.content.decode()
     assert "5.4 mmol/L" in text
     assert "150" not in text.split("Results of this visit")[-1].split("</section>")[0]
+
+
+# ---- a second read of the change (helper review): each finding, as a test ------------
+
+
+def _referral_rows(pid: str) -> list[tuple[str, str, str]]:
+    rows = apps.get_model("exams", "Referral").objects.filter(participant_id=pid)
+    return sorted(rows.values_list("measure_code", "urgency", "status"))
+
+
+def test_a_calmer_repeat_reading_closes_the_referral_the_visit_made(
+    api_as, clinician, programme, person
+) -> None:
+    _visit(
+        api_as,
+        clinician,
+        programme,
+        person,
+        [
+            ("8480-6", 186, "mm[Hg]"),
+            ("8462-4", 112, "mm[Hg]"),
+            ("hc-bp-symptoms", "yes", ""),
+            ("8480-6", 150, "mm[Hg]"),
+            ("8462-4", 92, "mm[Hg]"),
+        ],
+    )
+    # The office mean is 168/102 (grade 2): the urgent referral "for today" is closed.
+    assert _referral_rows(person) == [("85354-9", "urgent", "closed")]
+    html = _letter(clinician, person)
+    assert "We referred you" not in html
+    assert "See a clinic in the next few weeks" in html
+
+
+def test_a_recheck_of_a_low_glucose_closes_its_referral(
+    api_as, clinician, programme, person
+) -> None:
+    _visit(
+        api_as,
+        clinician,
+        programme,
+        person,
+        [("14743-9", 2.5, "mmol/L"), ("14743-9", 5.5, "mmol/L")],
+    )
+    assert _referral_rows(person) == [("14743-9", "urgent", "closed")]
+    assert "We referred you" not in _letter(clinician, person)
+
+
+def test_a_clinicians_routine_referral_is_raised_never_lowered(
+    api_as, clinician, programme, person
+) -> None:
+    _visit(
+        api_as, clinician, programme, person, [("8480-6", 150, "mm[Hg]"), ("8462-4", 95, "mm[Hg]")]
+    )
+    made = api_as(clinician).post(
+        f"/participants/{person}/referrals", {"measure_code": "85354-9", "urgency": "routine"}
+    )
+    assert made.status_code == 201
+    _visit(
+        api_as,
+        clinician,
+        programme,
+        person,
+        [
+            ("8480-6", 189, "mm[Hg]"),
+            ("8462-4", 111, "mm[Hg]"),
+            ("8480-6", 188, "mm[Hg]"),
+            ("8462-4", 110, "mm[Hg]"),
+            ("hc-bp-symptoms", "no", ""),
+        ],
+    )
+    assert _referral_rows(person) == [("85354-9", "soon", "open")]
+    html = _letter(clinician, person)
+    assert "See a clinic within a week" in html
+    assert "Go within a week" in html
+
+
+def test_the_newest_letter_names_a_referral_still_open_from_an_earlier_visit(
+    api_as, clinician, programme, person
+) -> None:
+    _visit(
+        api_as,
+        clinician,
+        programme,
+        person,
+        [("8480-6", 190, "mm[Hg]"), ("8462-4", 115, "mm[Hg]"), ("hc-bp-symptoms", "yes", "")],
+    )
+    _visit(api_as, clinician, programme, person, [("29463-7", 70, "kg")])
+    html = _letter(clinician, person)
+    assert "We referred you" in html
+    assert "Go to a clinic or hospital today" in html  # the next step agrees with it
+
+
+@pytest.mark.parametrize(
+    ("values", "shown", "label"),
+    [
+        (
+            [
+                ("8480-6", 139, "mm[Hg]"),
+                ("8462-4", 85, "mm[Hg]"),
+                ("8480-6", 140, "mm[Hg]"),
+                ("8462-4", 85, "mm[Hg]"),
+            ],
+            "140/85 mmHg",
+            "hypertension_grade_1",
+        ),
+        ([("4548-4", 47, "mmol/mol")], "47 mmol/mol", "prediabetes"),
+        ([("35200-5", 5.18, "mmol/L")], "5.2 mmol/L", "borderline_high"),
+        ([("14743-9", 7.75, "mmol/L")], "7.8 mmol/L", "needs_test"),
+    ],
+)
+def test_what_is_shown_is_what_was_classified(
+    api_as, clinician, programme, person, values, shown: str, label: str
+) -> None:
+    done = _visit(api_as, clinician, programme, person, values)
+    result = done["results"][0]
+    assert (result["shown"], result["label"]) == (shown, label)
+
+
+def test_a_lone_systolic_does_not_shift_the_readings_after_it(
+    api_as, clinician, programme, person
+) -> None:
+    done = _visit(
+        api_as,
+        clinician,
+        programme,
+        person,
+        [
+            ("8480-6", 190, "mm[Hg]"),
+            ("8480-6", 120, "mm[Hg]"),
+            ("8462-4", 78, "mm[Hg]"),
+            ("8480-6", 122, "mm[Hg]"),
+            ("8462-4", 76, "mm[Hg]"),
+        ],
+    )
+    bp = next(r for r in done["results"] if r["code"] == "85354-9")
+    assert bp["shown"] == "121/77 mmHg"
+    assert "complete_bp_pair" in done["prompts"]
+
+
+def test_the_blood_pressure_picture_draws_the_number_that_set_the_category(
+    api_as, clinician, programme, person
+) -> None:
+    _visit(
+        api_as,
+        clinician,
+        programme,
+        person,
+        [
+            ("8480-6", 118, "mm[Hg]"),
+            ("8462-4", 96, "mm[Hg]"),
+            ("8480-6", 118, "mm[Hg]"),
+            ("8462-4", 96, "mm[Hg]"),
+        ],
+    )
+    html = _letter(clinician, person)
+    assert "Healthy range: 90-130 mmHg" not in html  # the systolic's, which says "optimal"
+    assert "Healthy range: &lt; 85 mmHg" in html  # the diastolic's, which says "raised"
+
+
+def test_the_lab_is_not_told_a_visits_blood_pressure(
+    api_as, clinician, lab, programme, person
+) -> None:
+    done = _visit(
+        api_as,
+        clinician,
+        programme,
+        person,
+        [
+            ("8480-6", 199, "mm[Hg]"),
+            ("8462-4", 119, "mm[Hg]"),
+            ("8480-6", 198, "mm[Hg]"),
+            ("8462-4", 118, "mm[Hg]"),
+        ],
+    )
+    answer = api_as(lab).post(
+        f"/encounters/{done['encounter_id']}/observations",
+        {"code": "14743-9", "value": 5.0, "unit": "mmol/L"},
+    )
+    assert answer.status_code == 201
+    body = answer.json()
+    assert [r["code"] for r in body["results"]] == ["14743-9"]
+    assert body["critical"] is False
+    assert "mmHg" not in answer.content.decode()
+    assert "85354-9" not in answer.content.decode()

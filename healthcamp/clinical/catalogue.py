@@ -108,6 +108,7 @@ class Measure:
     asked: dict[str, Any]
     derived: bool
     part_of: str
+    unit_precision: dict[str, int] = field(default_factory=dict)
     source: str = ""
     sources: tuple[str, ...] = field(default=())
 
@@ -187,6 +188,7 @@ def _measure(m: dict[str, Any]) -> Measure:
         asked=m.get("asked", {}),
         derived=m.get("derived", False),
         part_of=m.get("part_of", ""),
+        unit_precision=m.get("unit_precision", {}),
         source=m.get("source", ""),
         sources=sources,
     )
@@ -217,6 +219,8 @@ SNELLEN_UNITS = ("snellen",)  # 6/12, 20/40: any numerator/denominator pair
 
 
 def _number(raw: str) -> float:
+    if "_" in raw:  # Decimal reads "1_000" as 1000: a typing slip, not a value
+        raise MeasureError(f"{raw!r} is not a number.")
     try:
         number = float(Decimal(raw.strip().replace(",", ".")))
     except (InvalidOperation, ValueError):
@@ -252,7 +256,7 @@ def read(m: Measure, raw_value: str | float, unit: str, *, confirmed: bool = Fal
         if match is None:
             raise MeasureError(f"{m.name('en')} is one of {', '.join(m.coded)}, not {text!r}.")
         return Reading(None, match, "", text, unit)
-    if text.upper() in METER:
+    if text.upper() in METER and unit in m.units:
         if m.meter is None:
             raise MeasureError(f"{m.name('en')} has no meter with a HI/LO display; type the value.")
         low, high = m.meter
@@ -279,6 +283,12 @@ def read(m: Measure, raw_value: str | float, unit: str, *, confirmed: bool = Fal
             "care today."
         )
     return Reading(round(converted, 4), "", m.unit, text, unit)
+
+
+def precision_in(m: Measure, unit: str) -> int:
+    """Decimals a value is read and shown with in a unit: the catalogue's per-unit
+    precision, else the measure's own."""
+    return m.unit_precision.get(unit, m.precision)
 
 
 def shown_in(m: Measure, value: float) -> str:

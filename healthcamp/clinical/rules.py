@@ -8,7 +8,8 @@ so no conversion can move it across a boundary.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal
 
 from healthcamp.clinical import catalogue, children
 from healthcamp.clinical.catalogue import BandSet, Measure
@@ -31,6 +32,9 @@ class Person:
     diagnosed: frozenset[str] = field(default_factory=frozenset)
     height_cm: float | None = None
     bp_symptoms: bool | None = None  # asked when a reading is >= 180/110
+    # Fasting said but never confirmed (values recorded before fasting hours were asked):
+    # a glucose is read on both the fasting and the random cut-offs.
+    fasting_unconfirmed: bool = False
 
     @property
     def age_years(self) -> float:
@@ -52,7 +56,10 @@ class Finding:
     reference_unit: str = ""
 
 
-NEUTRAL = Finding("not_classified", "neutral", "", "", "")
+def rounded(value: float, places: int) -> float:
+    """Half up, as people round: the value classified is the value shown."""
+    step = Decimal(1).scaleb(-places)
+    return float(Decimal(str(value)).quantize(step, rounding=ROUND_HALF_UP))
 
 
 def matches(when: dict[str, object], person: Person) -> bool:
@@ -134,12 +141,14 @@ def classify(m: Measure, reading: catalogue.Reading, person: Person) -> Finding:
     if bands is None:
         reason = _why_not(m, person) if m.bands else "not_classified"
         return Finding(reason, "neutral", "", reason if m.bands else "", "")
+    if person.fasting_unconfirmed and any("fasting" in b.when for b in m.bands):
+        return _fasting_unconfirmed(m, reading, person)
     value = (
         catalogue.entered_number(m, reading.original_value, reading.original_unit)
         if bands.unit == reading.original_unit and bands.unit != m.unit
         else reading.value
     )
-    cut = bands.label_of(value)
+    cut = bands.label_of(rounded(value, catalogue.precision_in(m, bands.unit)))
     finding = Finding(
         cut.label,
         cut.level,
@@ -150,6 +159,15 @@ def classify(m: Measure, reading: catalogue.Reading, person: Person) -> Finding:
         bands.unit,
     )
     return in_care(m.code, finding, person)
+
+
+def _fasting_unconfirmed(m: Measure, reading: catalogue.Reading, person: Person) -> Finding:
+    """Read on both sets of cut-offs; where they disagree, the honest answer is a test."""
+    fasting = classify(m, reading, replace(person, fasting_unconfirmed=False, fasting_hours=24))
+    random = classify(m, reading, replace(person, fasting_unconfirmed=False, fasting_hours=0))
+    if fasting.label == random.label:
+        return random
+    return replace(random, label="needs_test", level="act", flag="H", advice="needs_test")
 
 
 def in_care(code: str, finding: Finding, person: Person) -> Finding:
@@ -171,7 +189,8 @@ def in_care(code: str, finding: Finding, person: Person) -> Finding:
 def _coded(m: Measure, answer: str, person: Person) -> Finding:
     # Blood group is a fact for the person's records: never a reason to go anywhere.
     if m.key == "rh" and answer == "negative" and person.pregnant is True:
-        return Finding("rh_negative_pregnant", "watch", "", "rh_negative_pregnant", m.source)
+        # "care": tell the midwife at the next antenatal visit, as the next step says.
+        return Finding("rh_negative_pregnant", "care", "", "rh_negative_pregnant", m.source)
     return Finding("recorded", "neutral", "", "", "")
 
 
@@ -195,7 +214,3 @@ def _child_bmi(bmi: float, person: Person) -> Finding | None:
         "obesity": ("act", "HH"),
     }[found.label]
     return Finding(f"child_{found.label}", level, flag, f"child_{found.label}", found.source)
-
-
-def worse(a: Finding, b: Finding) -> Finding:
-    return b if RANK[b.level] > RANK[a.level] else a

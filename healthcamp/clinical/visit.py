@@ -10,9 +10,10 @@ mean of the last two, and the category is the higher of systolic and diastolic.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from healthcamp.clinical import catalogue, children, rules
 from healthcamp.clinical.rules import Finding, Person
@@ -106,6 +107,7 @@ def person_at_visit(*, sex: str, age_months: int, rows: list[Recorded]) -> Perso
         age_months=age_months,
         pregnant={"pregnant": True, "not_pregnant": False}.get(pregnancy),
         fasting_hours=fasting.value if fasting is not None else None,
+        fasting_unconfirmed=fasting is not None and fasting.absent_reason == "unconfirmed",
         diagnosed=frozenset(
             c
             for c, code in (("hypertension", "hc-dx-htn"), ("diabetes", "hc-dx-dm"))
@@ -145,19 +147,54 @@ def _single(m: catalogue.Measure, row: Recorded, person: Person) -> Result:
         return Result(
             m.code, m.key, row.value, (), shown, "", finding, (row.id,), comparator=row.comparator
         )
-    converted = row.original_unit not in ("", m.unit)
-    entered = f"{row.original_value} {row.original_unit}" if converted else ""
     if m.kind == "acuity" and row.original_unit in catalogue.SNELLEN_UNITS:
-        entered = row.original_value
-    return Result(m.code, m.key, row.value, (), _shown(m, row.value), entered, finding, (row.id,))
+        shown = _shown(m, row.value)
+        return Result(m.code, m.key, row.value, (), shown, row.original_value, finding, (row.id,))
+    # Shown in the unit its cut-offs were read in, rounded as they were read: a value typed
+    # as 47 mmol/mol shows as 47 mmol/mol (below 48), never as "6.5 %".
+    unit = finding.reference_unit or m.unit
+    if unit != m.unit:
+        number = catalogue.entered_number(m, row.original_value, row.original_unit)
+        places = catalogue.precision_in(m, unit)
+        shown = f"{rules.rounded(number, places):.{places}f} {unit}"
+        entered = _shown(m, row.value)  # the same value in the unit stored and exported
+    else:
+        shown = _shown(m, rules.rounded(row.value, m.precision))
+        converted = row.original_unit not in ("", m.unit)
+        entered = f"{row.original_value} {row.original_unit}" if converted else ""
+    return Result(m.code, m.key, row.value, (), shown, entered, finding, (row.id,))
+
+
+R = TypeVar("R")
+
+
+def bp_pairs(rows: Iterable[R], *, code: Callable[[R], str]) -> tuple[list[tuple[R, R]], int]:
+    """Readings as taken: each diastolic with the systolic recorded just before it.
+
+    A systolic followed by another systolic, or a diastolic with none before it, stands
+    alone (returned as the count of lone numbers) and never shifts the later pairs.
+    """
+    pairs: list[tuple[R, R]] = []
+    pending: R | None = None
+    lone = 0
+    for row in rows:
+        if code(row) == SYSTOLIC:
+            lone += pending is not None
+            pending = row
+        elif code(row) == DIASTOLIC:
+            if pending is None:
+                lone += 1
+            else:
+                pairs.append((pending, row))
+                pending = None
+    return pairs, lone + (pending is not None)
 
 
 def _blood_pressure(rows: list[Recorded], person: Person) -> tuple[Result | None, list[str]]:
-    systolic = [r for r in rows if r.code == SYSTOLIC and r.value is not None]
-    diastolic = [r for r in rows if r.code == DIASTOLIC and r.value is not None]
-    pairs = list(zip(systolic, diastolic, strict=False))
+    valued = [r for r in rows if r.code in (SYSTOLIC, DIASTOLIC) and r.value is not None]
+    pairs, lone = bp_pairs(valued, code=lambda r: r.code)
     prompts = []
-    if len(systolic) != len(diastolic):
+    if lone:
         prompts.append("complete_bp_pair")  # a reading is its two numbers together
     if not pairs:
         return None, prompts
@@ -169,8 +206,10 @@ def _blood_pressure(rows: list[Recorded], person: Person) -> tuple[Result | None
         if abs(s1.value - s2.value) > BP_REPEAT_GAP or abs(d1.value - d2.value) > BP_REPEAT_GAP:  # type: ignore[operator]
             prompts.append("third_bp_reading")
     last = pairs[-2:]
-    sys_value = round(sum(s.value for s, _ in last) / len(last), 1)  # type: ignore[misc]
-    dia_value = round(sum(d.value for _, d in last) / len(last), 1)  # type: ignore[misc]
+    # Rounded as shown (whole mmHg, half up) before it is classified: 139.5 reads and
+    # shows as 140, never "140" on the letter with the category of 139.
+    sys_value = rules.rounded(sum(s.value for s, _ in last) / len(last), 0)  # type: ignore[misc]
+    dia_value = rules.rounded(sum(d.value for _, d in last) / len(last), 0)  # type: ignore[misc]
     severe = any(
         s.value >= SEVERE[0] or d.value >= SEVERE[1]  # type: ignore[operator]
         for s, d in pairs
@@ -247,7 +286,7 @@ def _bp_finding(systolic: float, diastolic: float, person: Person) -> Finding:
         for code, value in ((SYSTOLIC, systolic), (DIASTOLIC, diastolic))
     ]
     # ESH: the higher category of the two; the order of the bands breaks ties of level.
-    finding = max(parts, key=_severity)
+    finding = max(parts, key=severity)
     if finding.label == "hypertension_grade_3":
         if person.bp_symptoms is True:
             return replace(finding, level="urgent", advice="hypertension_grade_3_symptoms")
@@ -255,7 +294,8 @@ def _bp_finding(systolic: float, diastolic: float, person: Person) -> Finding:
     return rules.in_care(BP, finding, person)
 
 
-def _severity(finding: Finding) -> tuple[int, int]:
+def severity(finding: Finding) -> tuple[int, int]:
+    """For blood pressure: the level, then the band's place (ESH: the higher category)."""
     order = [c.label for b in catalogue.measure(SYSTOLIC).bands for c in b.cuts]
     return rules.RANK[finding.level], order.index(finding.label) if finding.label in order else -1
 

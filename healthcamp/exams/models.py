@@ -109,6 +109,12 @@ class Referral(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    # Made by a visit's decision (not by a clinician): it follows that decision, raised,
+    # lowered or closed as the visit's values change, so the letter never disagrees.
+    encounter = models.ForeignKey(
+        Encounter, on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals"
+    )
+    by_rules = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from healthcamp.clinical import catalogue, rules
 from healthcamp.clinical.catalogue import Measure
 from healthcamp.clinical.rules import Finding
-from healthcamp.clinical.visit import BMI, BP, DIASTOLIC, SYSTOLIC, Decision, Result
+from healthcamp.clinical.visit import BMI, BP, DIASTOLIC, SYSTOLIC, Decision, Result, bp_pairs
 from healthcamp.interop import fhir_terms as t
 
 
@@ -277,22 +277,11 @@ def _office(
 def _blood_pressure(ctx: _Visit, results: dict[str, str]) -> list[Entry]:
     systolic = [o for o in ctx.rows if o.code == SYSTOLIC]
     diastolic = [o for o in ctx.rows if o.code == DIASTOLIC]
-    # Paired as the decision pairs them (clinical.visit): the n-th systolic with the n-th
-    # diastolic; refused or skipped ones pair among themselves, the rest stand alone.
-    valued = list(
-        zip(
-            [o for o in systolic if o.value is not None],
-            [o for o in diastolic if o.value is not None],
-            strict=False,
-        )
-    )
-    absent = list(
-        zip(
-            [o for o in systolic if o.value is None],
-            [o for o in diastolic if o.value is None],
-            strict=False,
-        )
-    )
+    # Paired as the decision pairs them (clinical.visit.bp_pairs); refused or skipped
+    # ones pair among themselves, the rest stand alone.
+    both = [o for o in ctx.rows if o.code in (SYSTOLIC, DIASTOLIC)]
+    valued = bp_pairs([o for o in both if o.value is not None], code=lambda o: o.code)[0]
+    absent = bp_pairs([o for o in both if o.value is None], code=lambda o: o.code)[0]
     paired = {o.id for pair in valued + absent for o in pair}
     entries: list[Entry] = []
     readings: list[tuple[tuple[Row, Row], str]] = []

@@ -43,8 +43,8 @@ def context(
         "visit_line": said["visit"].format(date=f"{visit.started_at:%Y-%m-%d}", site=visit.site),
         # "the clinic named below" only when a referral names one
         "contact": said["contact" if data.referrals else "contact_site"].format(site=visit.site),
-        "next_step": letters.next_step(data.results.decision, language),
-        "next_tone": letters.tone(data.results.decision.level),
+        "next_step": letters.next_step(data.results.decision, language, data.referrals),
+        "next_tone": letters.tone(letters.step_level(data.results.decision, data.referrals)),
         "referrals": [letters.referral_sentence(r, language) for r in data.referrals],
         "earlier": _earlier(data, language),
         "not_shown": [said[f"purpose_{p}"] for p in data.not_consented],

@@ -6,6 +6,7 @@ import base64
 import functools
 import io
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,9 @@ import matplotlib
 matplotlib.use("Agg")
 from matplotlib.figure import Figure
 
-from healthcamp.clinical import catalogue, rules
+from healthcamp.clinical import catalogue, rules, visit
 from healthcamp.clinical.rules import Person
-from healthcamp.clinical.visit import BP, SYSTOLIC, Decision, Result
+from healthcamp.clinical.visit import BP, Decision, Result
 from healthcamp.results.words import LETTER, MEANING, NEXT_STEP, pick
 
 # The tone a level is drawn in; words always say the same, so colour is never the only cue.
@@ -87,17 +88,43 @@ def tone(level: str) -> str:
     return TONE.get(level, "neutral")
 
 
-def picture_bands(result: Result, person: Person) -> tuple[catalogue.BandSet, float] | None:
+@dataclass(frozen=True)
+class Drawn:
+    """What a result's picture draws: the cut-offs it was read on and its value on them."""
+
+    bands: catalogue.BandSet
+    value: float
+    measure: catalogue.Measure  # blood pressure: the number that set its category
+
+    @property
+    def plausible(self) -> tuple[float, float]:
+        assert self.measure.plausible is not None  # noqa: S101 - picture_bands checked it
+        return self.measure.plausible
+
+
+def picture_bands(result: Result, person: Person) -> Drawn | None:
     """The cut-offs the result was read on, and where the value sits on them: only a
     band the catalogue draws (no adult bands for a child read on growth charts)."""
-    code, value = (SYSTOLIC, result.value) if result.code == BP else (result.code, result.value)
+    code, value = result.code, result.value
+    if result.code == BP:
+        # The number that set the category (ESH: the higher of the two) is the one drawn.
+        code, value = max(
+            result.components,
+            key=lambda c: visit.severity(
+                rules.classify(
+                    catalogue.measure(c[0]),
+                    catalogue.Reading(c[1], "", "mm[Hg]", str(c[1]), "mm[Hg]"),
+                    person,
+                )
+            ),
+        )
     if value is None or result.comparator:
         return None
     m = catalogue.measure(code)
     bands = rules.band_set(m, person, m.unit)
     if bands is None or m.plausible is None or result.finding.source != bands.source:
         return None
-    return bands, value
+    return Drawn(bands, value, m)
 
 
 def range_picture(bands: catalogue.BandSet, value: float, plausible: tuple[float, float]) -> str:
@@ -201,10 +228,7 @@ def letter_lines(
         drawn = picture_bands(result, decision.person)
         picture = picture_text = ""
         if drawn is not None:
-            bands, value = drawn
-            shown_on = catalogue.measure(SYSTOLIC if result.code == BP else result.code)
-            unit = shown_on.display_unit
-            healthy = _range_words(bands, unit)
+            healthy = _range_words(drawn.bands, drawn.measure.display_unit)
             picture_text = (
                 said["picture"]
                 .format(
@@ -216,8 +240,7 @@ def letter_lines(
                 .strip()
             )
             if pictures:
-                assert shown_on.plausible is not None  # noqa: S101 - picture_bands checked it
-                picture = range_picture(bands, value, shown_on.plausible)
+                picture = range_picture(drawn.bands, drawn.value, drawn.plausible)
         note = result.note
         if result.code == BP and note:
             readings = len(result.from_ids) // 2
@@ -243,9 +266,19 @@ def letter_lines(
     return lines
 
 
-def next_step(decision: Decision, language: str = "en") -> str:
-    """The one thing to do: the visit's most severe level, as every row agrees."""
-    return pick(NEXT_STEP, language)[decision.level]
+URGENCY_LEVEL = {"urgent": "urgent", "soon": "soon", "routine": "act"}
+
+
+def step_level(decision: Decision, referrals: Sequence[Any] = ()) -> str:
+    """The visit's most severe level, or an open referral's if it is more pressing (a
+    clinician's judgement), so the next step never contradicts the referral beneath it."""
+    levels = [decision.level, *(URGENCY_LEVEL.get(r.urgency, "act") for r in referrals)]
+    return max(levels, key=rules.RANK.__getitem__)
+
+
+def next_step(decision: Decision, language: str = "en", referrals: Sequence[Any] = ()) -> str:
+    """The one thing to do, as every row and every referral named agree."""
+    return pick(NEXT_STEP, language)[step_level(decision, referrals)]
 
 
 def referral_sentence(referral: Any, language: str) -> str:

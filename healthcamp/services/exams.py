@@ -177,9 +177,34 @@ def observation_record(
                 urgency=urgency,
                 clinic=None,
                 purpose=purpose,
+                encounter=encounter,
+                by_rules=True,
             )
             referred.append(measure_code)
-    return Recording([replace(observation_view(stored), source=source)], decision, referred)
+        # A calmer repeat reading or a recheck: what this visit referred and no longer
+        # warrants is closed, so the letter never names a referral its values contradict.
+        referrals.settle(
+            actor=actor,
+            participant=participant,
+            encounter=encounter,
+            wanted={code for code, _ in decision.refer},
+            purpose=purpose,
+        )
+        readable = _readable(actor, participant.id)
+    seen = _as_seen(decision, readable)
+    return Recording([replace(observation_view(stored), source=source)], seen, referred)
+
+
+def _as_seen(decision: Decision, readable: list[str]) -> Decision:
+    """The decision as this actor may see it: only results of purposes it may read (a
+    lab never sees a visit's blood pressure)."""
+    seen = tuple(r for r in decision.results if catalogue.measure(r.code).purpose in readable)
+    return replace(
+        decision,
+        results=seen,
+        context=tuple(r for r in decision.context if catalogue.measure(r.code).purpose in readable),
+        level=max((r.finding.level for r in seen), key=rules.RANK.__getitem__, default="neutral"),
+    )
 
 
 def _decision_now(
@@ -296,17 +321,7 @@ def visit_results(
     with consented(actor, Action.OBSERVATION_READ, purpose, participant.id):
         decision = _decision_now(actor, encounter, participant, born)
         readable = _readable(actor, participant.id)
-        seen = tuple(r for r in decision.results if catalogue.measure(r.code).purpose in readable)
-        decision = replace(
-            decision,
-            results=seen,
-            context=tuple(
-                r for r in decision.context if catalogue.measure(r.code).purpose in readable
-            ),
-            level=max(
-                (r.finding.level for r in seen), key=rules.RANK.__getitem__, default="neutral"
-            ),
-        )
+        decision = _as_seen(decision, readable)
         rows = [
             observation_view(o)
             for o in encounter.observations.filter(purpose__in=readable).order_by(
@@ -488,7 +503,7 @@ def letter_data(
         referrals=referrals.open_for_letter(
             participant_id=participant_id,
             purposes=[p.value for p in shown],
-            since=results.visit.started_at,
+            since=None if until is None else results.visit.started_at,
             until=until,
             language=language,
         ),

@@ -9,6 +9,8 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from django.utils import timezone
+
 from healthcamp.clinical import catalogue
 from healthcamp.clinical.visit import Decision, Recorded, age_in_months, decide
 from healthcamp.exams.models import Observation
@@ -126,7 +128,7 @@ def by_visit(
     return [
         VisitResults(
             v,
-            decide_visit(found=rows[v.id], sex=sex, born=born, on=v.started_at.date()),
+            decide_visit(found=rows[v.id], sex=sex, born=born, on=timezone.localdate(v.started_at)),
             tuple(rows[v.id]),
         )
         for v in sorted(visits, key=lambda v: v.started_at)

@@ -39,12 +39,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from healthcamp.access.errors import InvalidInput, NotFound
-from healthcamp.access.guard import audit, require_role
+from healthcamp.access.guard import audit, consent_statuses, require_role
 from healthcamp.access.models import PortalFailure
 from healthcamp.access.roles import Action, Purpose, Role
 from healthcamp.access.staff import Actor, participant_actor
 from healthcamp.audit.selectors import LogLine, log_for_participant
 from healthcamp.consent import records
+from healthcamp.consent.rules import ConsentStatus
 from healthcamp.exams.models import Observation, Referral
 from healthcamp.registry import cardcode
 from healthcamp.registry.models import Participant
@@ -360,6 +361,7 @@ class PortalRecord:
     has_pin: bool
     visits: list[observations.Visit]  # oldest first
     results: list[VisitResults]  # each visit's decision, oldest first
+    not_shown: list[str]  # measuring purposes withdrawn or refused: their values hidden
     consents: list[records.ConsentView]  # newest first
     referrals: list[referrals.ReferralView]
     log: list[LogLine]  # newest first, this view included
@@ -376,12 +378,19 @@ def portal_record(*, actor: Actor) -> PortalRecord:
         person = identity.open_identity(participant)
         language = participant.preferred_language
         visits = exams.visits(participant_id)
+        # As the letter: a purpose withdrawn hides its values here too, and the page says so
+        # (the person's copy of everything held is the FHIR download).
+        shown = [
+            p.value
+            for p in (Purpose.SCREENING, Purpose.BLOOD_TESTS)
+            if consent_statuses([participant_id], p)[participant_id] is ConsentStatus.GRANTED
+        ]
         measured = observations.by_visit(
             [
                 observations.observation_view(o, language)
-                for o in Observation.objects.filter(encounter__participant=participant).order_by(
-                    "recorded_at", "pk"
-                )
+                for o in Observation.objects.filter(
+                    encounter__participant=participant, purpose__in=shown
+                ).order_by("recorded_at", "pk")
             ],
             visits=visits,
             sex=participant.sex,
@@ -413,6 +422,9 @@ def portal_record(*, actor: Actor) -> PortalRecord:
         has_pin=bool(participant.portal_pin),
         visits=visits,
         results=measured,
+        not_shown=[
+            p.value for p in (Purpose.SCREENING, Purpose.BLOOD_TESTS) if p.value not in shown
+        ],
         consents=consents,
         referrals=referral_views,
         log=log,

@@ -83,6 +83,9 @@ def clinic_create(*, actor: Actor, programme_id: int, name: str) -> tuple[int, s
     return clinic.pk, clinic.name
 
 
+PRESSING = {"routine": 0, "soon": 1, "urgent": 2}
+
+
 def refer(
     *,
     actor: Actor,
@@ -92,16 +95,31 @@ def refer(
     urgency: str,
     clinic: Clinic | None,
     purpose: Purpose,
+    encounter: Encounter | None = None,
+    by_rules: bool = False,
 ) -> Referral:
-    """Inside the caller's transaction: one open referral per person and measure."""
+    """Inside the caller's transaction: one open referral per person and measure.
+
+    An open referral is made more pressing when asked; one the visit's decision made
+    (by_rules) follows that decision both ways, while a clinician's is never lowered.
+    """
     existing = Referral.objects.filter(
         participant=participant, measure_code=measure_code, status=Referral.Status.OPEN
     ).first()
     if existing is not None:
-        if urgency == Referral.Urgency.URGENT and existing.urgency != urgency:
+        follows = (
+            by_rules
+            and existing.by_rules
+            and existing.encounter_id == getattr(encounter, "pk", None)
+        )
+        if urgency != existing.urgency and (
+            follows or PRESSING[urgency] > PRESSING[existing.urgency]
+        ):
             existing.urgency = urgency
+            existing.classification = classification or existing.classification
             existing.updated_at = timezone.now()
-            existing.save(update_fields=["urgency", "updated_at"])
+            existing.save(update_fields=["urgency", "classification", "updated_at"])
+            _audit_change(actor, existing, purpose, f"now {urgency}")
         return existing
     now = timezone.now()
     clinic = (
@@ -116,6 +134,8 @@ def refer(
         classification=classification,
         created_at=now,
         updated_at=now,
+        encounter=encounter,
+        by_rules=by_rules,
     )
     audit(
         actor,
@@ -128,19 +148,58 @@ def refer(
     return referral
 
 
+def settle(
+    *,
+    actor: Actor,
+    participant: Participant,
+    encounter: Encounter,
+    wanted: set[str],
+    purpose: Purpose,
+) -> list[str]:
+    """Inside the caller's transaction: close the referrals this visit's decision made
+    that it no longer warrants (a calmer repeat reading, a recheck). Returns their codes."""
+    closed = []
+    for referral in Referral.objects.filter(
+        encounter=encounter, by_rules=True, status=Referral.Status.OPEN
+    ).exclude(measure_code__in=wanted):
+        if catalogue.measure(referral.measure_code).purpose != purpose.value:
+            continue
+        referral.status = Referral.Status.CLOSED
+        referral.updated_at = timezone.now()
+        referral.save(update_fields=["status", "updated_at"])
+        _audit_change(actor, referral, purpose, "closed: the visit's values no longer need it")
+        closed.append(referral.measure_code)
+    return closed
+
+
+def _audit_change(actor: Actor, referral: Referral, purpose: Purpose, what: str) -> None:
+    audit(
+        actor,
+        Action.REFERRAL_CREATE,
+        purpose,
+        "allowed",
+        [referral.participant_id],
+        f"referral {referral.id}: {referral.measure_code} {what}",
+    )
+
+
 def open_for_letter(
     *,
     participant_id: uuid.UUID,
     purposes: list[str],
-    since: datetime,
+    since: datetime | None,
     until: datetime | None,
     language: str,
 ) -> list[ReferralView]:
-    """Inside the letter's guarded read: the open referrals a visit made, for measures
-    whose purpose the letter may show. A letter names a referral only when one exists."""
+    """Inside the letter's guarded read: the open referrals the letter names, for measures
+    whose purpose it may show: every open one on the newest visit's letter (one may have
+    been opened at an earlier visit and still stand), those opened in its time on an older
+    visit's. A letter names a referral only when one exists."""
     found = Referral.objects.filter(
-        participant_id=participant_id, status=Referral.Status.OPEN, created_at__gte=since
+        participant_id=participant_id, status=Referral.Status.OPEN
     ).select_related("clinic")
+    if since is not None:
+        found = found.filter(created_at__gte=since)
     if until is not None:
         found = found.filter(created_at__lt=until)
     return [
@@ -342,13 +401,17 @@ def referral_note(*, actor: Actor, referral_id: uuid.UUID) -> ClinicNote:
             audit(actor, Action.REFERRAL_SHARE, purpose, "denied", [pid], decision.reason)
             return ClinicNote(referral=bare, shared=False)
         person = identity.open_identity(referral.participant)
-        # Every value of the referral's purpose, so the decision reads each visit as
-        # the letter does (fasting hours, pregnancy); the note shows the referred measure.
-        purpose_of = catalogue.measure(referral.measure_code).purpose
+        # Every value the person's consent lets the rules use, so the decision reads each
+        # visit as the letter does (fasting, pregnancy); the note shows the referred measure.
+        consented = [
+            p.value
+            for p in (Purpose.SCREENING, Purpose.BLOOD_TESTS)
+            if consent_statuses([pid], p)[pid] is ConsentStatus.GRANTED
+        ]
         found = [
             observations.observation_view(o)
             for o in Observation.objects.filter(
-                encounter__participant_id=pid, purpose=purpose_of
+                encounter__participant_id=pid, purpose__in=consented
             ).order_by("recorded_at", "pk")
         ]
         visits = [

@@ -31,12 +31,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from healthcamp.access.errors import AccessError, InvalidInput, NotFound, VaultUnavailable
 from healthcamp.access.staff import Actor, participant_actor
-from healthcamp.clinical import catalogue, visit
+from healthcamp.clinical import visit
 from healthcamp.results import letters, trends
 from healthcamp.results.words import (
     ACTS,
     LANGUAGE_NAMES,
     LANGUAGES,
+    LETTER,
     PORTAL,
     PURPOSES,
     ROLES,
@@ -265,17 +266,18 @@ def _histories(record: portal.PortalRecord) -> list[MeasureHistory]:
     for seen_values in by_code.values():
         _, newest, line = seen_values[-1]
         drawn = letters.picture_bands(newest, record.results[-1].decision.person)
+        # Blood pressure is drawn as the number that set its category (drawn.measure).
+        component = drawn.measure.code if drawn and newest.code == visit.BP else None
         points = [
-            (at, r.value) for at, r, _ in seen_values if r.value is not None and not r.comparator
+            (at, dict(r.components).get(component, r.value) if component else r.value)
+            for at, r, _ in seen_values
+            if r.value is not None and not r.comparator
         ]
         picture = ""
         if len(points) >= 2:
-            picture = trends.trend_picture(drawn[0] if drawn else None, points)
+            picture = trends.trend_picture(drawn.bands if drawn else None, points)
         elif drawn is not None:
-            bands, value = drawn
-            m = catalogue.measure(visit.SYSTOLIC if newest.code == visit.BP else newest.code)
-            assert m.plausible is not None  # noqa: S101 - picture_bands checked it
-            picture = letters.range_picture(bands, value, m.plausible)
+            picture = letters.range_picture(drawn.bands, drawn.value, drawn.plausible)
         histories.append(
             MeasureHistory(
                 name=line.name,
@@ -330,6 +332,8 @@ def record(request: HttpRequest, actor: Actor) -> HttpResponse:
         data.language,
         record=data,
         histories=_histories(data),
+        said=pick(LETTER, data.language),
+        not_shown=[pick(LETTER, data.language)[f"purpose_{p}"] for p in data.not_shown],
         consent_rows=consent_rows,
         withdrawable=[row for row in consent_rows if row[2] == "agreed"],
         referrals=[

@@ -26,7 +26,15 @@ from healthcamp.access.policy import permitted
 from healthcamp.access.roles import Action, Purpose
 from healthcamp.access.staff import Actor
 from healthcamp.clinical import catalogue, rules
-from healthcamp.clinical.visit import BP, DIASTOLIC, SYSTOLIC, Decision, Result, age_in_months
+from healthcamp.clinical.visit import (
+    BP,
+    DIASTOLIC,
+    SYSTOLIC,
+    Decision,
+    Result,
+    age_in_months,
+    bp_pairs,
+)
 from healthcamp.services import exams, participants, programmes
 from healthcamp.services.observations import ObservationView
 from healthcamp.web.views import staff_view
@@ -382,15 +390,8 @@ def shown(o: ObservationView) -> str:
 
 
 def _pairs(found: Iterable[ObservationView]) -> list[tuple[ObservationView, ObservationView]]:
-    """Readings as the protocol pairs them: the n-th systolic with the n-th diastolic."""
-    rows = list(found)
-    return list(
-        zip(
-            [o for o in rows if o.code == SYSTOLIC],
-            [o for o in rows if o.code == DIASTOLIC],
-            strict=False,
-        )
-    )
+    """Readings as the rules pair them (clinical.visit.bp_pairs)."""
+    return bp_pairs(found, code=lambda o: o.code)[0]
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 
 Codes move to what is stored (LOINC's property, specimen and method):
 - fasting 1558-6 and random 2339-0 (mass, serum/plasma) -> 14743-9, glucose in mmol/L
-  in capillary blood by glucometer (whether the person fasted was never recorded, so
-  old values read as random ones);
+  in capillary blood by glucometer; a visit that used the fasting box gets a fasting-hours
+  row marked "unconfirmed" (it was never asked), so its glucose is read on both sets of
+  cut-offs;
 - 2093-3 (mass, serum/plasma, held in mmol/L) -> 35200-5, cholesterol in blood, mg/dL;
 - 8280-0 (waist at the umbilicus) -> 56115-9 (midway between rib and iliac crest, the
   WHO protocol the stations follow);
@@ -28,6 +29,23 @@ MG_PER_MMOL_CHOLESTEROL = 38.67
 def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
     Observation = apps.get_model("exams", "Observation")
     Referral = apps.get_model("exams", "Referral")
+    # The fasting box was never confirmed: such a visit gets a fasting-hours row saying so,
+    # and its glucose is read on both the fasting and the random cut-offs (a disagreement
+    # reads "needs a fasting glucose or HbA1c test", never "healthy").
+    for o in Observation.objects.filter(code="1558-6").order_by("recorded_at"):
+        if not Observation.objects.filter(encounter_id=o.encounter_id, code="87527-8").exists():
+            Observation.objects.create(
+                encounter_id=o.encounter_id,
+                code="87527-8",
+                purpose=o.purpose,
+                value=None,
+                unit="h",
+                original_value="",
+                classification="recorded",
+                absent_reason="unconfirmed",
+                recorded_by_id=o.recorded_by_id,
+                recorded_at=o.recorded_at,
+            )
     Observation.objects.filter(code__in=("1558-6", "2339-0")).update(code="14743-9")
     Observation.objects.filter(code="8280-0").update(code="56115-9")
     for o in Observation.objects.filter(code="2093-3"):
