@@ -217,12 +217,42 @@ def staff_token_add_command(*, name: str, label: str) -> int:
     return 0
 
 
+def audit_command(args: argparse.Namespace) -> int:
+    """The transparency log: verify, checkpoint, public-key, prove, consistency."""
+    import json
+
+    from healthcamp.audit import note, tree
+
+    if args.audit_command == "verify":
+        return audit_verify()
+    try:
+        if args.audit_command == "checkpoint":
+            print(tree.issue().note, end="")
+        elif args.audit_command == "public-key":
+            print(tree.public_key())
+        elif args.audit_command == "prove":
+            print(json.dumps(tree.proof_of(seq=args.seq), indent=2))
+        else:
+            if args.old_size < 1:
+                print(
+                    "A consistency proof starts from a checkpoint of at least 1 entry: the "
+                    "empty log is extended by every log, and there is nothing to prove.",
+                    file=sys.stderr,
+                )
+                return 1
+            print(json.dumps(tree.consistency_of(first=args.old_size, second=args.new_size)))
+    except (LookupError, ValueError, note.NoteError) as error:
+        print(str(error).strip("'\""), file=sys.stderr)
+        return 1
+    return 0
+
+
 def audit_verify() -> int:
     from healthcamp.audit.chain import AuditHeadFileError, verify
 
     try:
         result = verify()
-    except AuditHeadFileError as error:
+    except (AuditHeadFileError, OSError, ValueError) as error:
         print(f"FAILED: {error}", file=sys.stderr)
         return 1
     if result.warning:
@@ -399,7 +429,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = commands.add_parser("audit", help="the tamper-evident audit log")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
-    audit_commands.add_parser("verify", help="recompute the hash chain and compare the head")
+    audit_commands.add_parser(
+        "verify", help="recompute the chain and the Merkle tree; compare every checkpoint"
+    )
+    audit_commands.add_parser("checkpoint", help="sign a checkpoint of the log now and print it")
+    audit_commands.add_parser("public-key", help="print the key that checks the checkpoints")
+    p = audit_commands.add_parser("prove", help="an entry's inclusion proof, as JSON")
+    p.add_argument("seq", type=int)
+    p = audit_commands.add_parser("consistency", help="a proof that one checkpoint extends another")
+    p.add_argument("old_size", type=int)
+    p.add_argument("new_size", type=int)
     return parser
 
 
@@ -451,7 +490,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "staff":
         return staff(args)
     if args.command == "audit":
-        return audit_verify()
+        return audit_command(args)
     if args.command == "backup":
         return backup_command(path=args.file)
     if args.command == "restore":

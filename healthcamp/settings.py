@@ -227,6 +227,12 @@ WHITENOISE_USE_FINDERS = True  # served straight from the apps: no collectstatic
 
 # Where the newest audit head is mirrored outside the database (see README).
 AUDIT_HEAD_FILE = HOME / "audit-head"
+AUDIT_CHECKPOINT_FILE = HOME / "audit-checkpoint"
+# The audit log's signed checkpoints (audit/tree.py): its name in every checkpoint (a
+# programme sets its own, e.g. "riverside.example.org/audit"), and how often one is signed.
+AUDIT_ORIGIN = os.environ.get("HEALTHCAMP_AUDIT_ORIGIN", "healthcamp.local/audit")
+AUDIT_CHECKPOINT_EVERY = envint("HEALTHCAMP_AUDIT_CHECKPOINT_EVERY", 1000)
+AUDIT_CHECKPOINT_SECONDS = envint("HEALTHCAMP_AUDIT_CHECKPOINT_SECONDS", 300)
 
 LOGGING = {
     "version": 1,

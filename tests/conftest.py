@@ -20,6 +20,12 @@ from healthcamp.services import programmes
 def _isolated_settings(settings: Any, tmp_path: Any) -> None:
     # Each test keeps its own audit head file; fast hashing for test passwords.
     settings.AUDIT_HEAD_FILE = tmp_path / "audit-head"
+    settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoint"
+    # Checkpoints are signed when a test asks (tests/test_audit_tree.py), not on a timer.
+    settings.AUDIT_CHECKPOINT_EVERY = settings.AUDIT_CHECKPOINT_SECONDS = 10**9
+    from healthcamp.audit import tree
+
+    tree.forget_last_checkpoint()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Page tests log in with a password only; tests/test_two_factor.py turns the code on.
     settings.STAFF_TWO_FACTOR = False

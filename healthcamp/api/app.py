@@ -350,3 +350,41 @@ def audit_verification(request: HttpRequest) -> dict[str, Any]:
         "problem": result.problem,
         "warning": result.warning,
     }
+
+
+@api.get("/audit/checkpoint", auth=None, response={200: None, **ERRORS}, tags=["audit"])
+def audit_checkpoint(request: HttpRequest) -> HttpResponse:
+    """Public: the newest signed checkpoint of the audit log (C2SP tlog-checkpoint, a
+    signed note: origin, size, base64 root hash, Ed25519 signature). It names no one; a
+    programme publishes its key (`healthcamp audit public-key`) so anyone can check it."""
+    return HttpResponse(auditing.audit_checkpoint(), content_type="text/plain; charset=utf-8")
+
+
+class ConsistencyOut(Schema):
+    first: int
+    second: int
+    proof: list[str]
+    first_checkpoint: str
+    second_checkpoint: str
+
+
+@api.get("/audit/consistency", auth=None, response={200: ConsistencyOut, **ERRORS}, tags=["audit"])
+def audit_consistency(request: HttpRequest, first: int, second: int) -> dict[str, object]:
+    """Public: the RFC 9162 proof that the checkpoint of size `second` extends the one of
+    size `first` (both issued checkpoints); proof hashes in base64."""
+    return auditing.audit_consistency(first=first, second=second)
+
+
+class ProofOut(Schema):
+    entry: str
+    index: int
+    tree_size: int
+    proof: list[str]
+    checkpoint: str
+
+
+@api.get("/audit/entries/{seq}/proof", response={200: ProofOut, **ERRORS}, tags=["audit"])
+def audit_proof(request: HttpRequest, seq: int) -> dict[str, object]:
+    """The auditor: an entry's bytes (base64) and its inclusion proof in the newest
+    checkpoint, checkable with tools/verify_audit_log.py and nothing of healthcamp."""
+    return auditing.audit_proof(actor=acting(request), seq=seq)

@@ -175,8 +175,15 @@ _PG_APPEND = pg_append_sql()
 
 
 def appended(head: Head) -> Head:
-    """Mirror a new head to the head file once its transaction has committed."""
-    transaction.on_commit(lambda: write_head_file(head))
+    """Mirror a new head to the head file once its transaction has committed, and sign a
+    checkpoint of the tree when one is due."""
+    from healthcamp.audit import tree
+
+    def after_commit() -> None:
+        write_head_file(head)
+        tree.maybe_issue(head.seq)
+
+    transaction.on_commit(after_commit)
     return head
 
 
@@ -395,7 +402,9 @@ def _stored_as_bytes(*columns: object) -> bool:
     return all(isinstance(c, (bytes, memoryview)) for c in columns)
 
 
-def _scan_chain(index: dict[int, bytes] | None) -> tuple[int, bytes, Verification | None]:
+def _scan_chain(
+    index: dict[int, bytes] | None, roots: dict[int, bytes] | None = None
+) -> tuple[int, bytes, Verification | None]:
     """The hot loop: stored bytes in, hashes compared; (entries, last hash, failure).
 
     With an index (seq -> subjects), each entry's subject prefix must match it, and
@@ -408,6 +417,11 @@ def _scan_chain(index: dict[int, bytes] | None) -> tuple[int, bytes, Verificatio
     cursor = connection.connection.cursor()  # the driver's own cursor: no per-row wrapper
     pop: Callable[[int, bytes], bytes] | None = index.pop if index is not None else None
     mac_ok = signing.mac_check()
+    # The Merkle tree, as a stack of perfect subtrees (a binary counter): its root is
+    # checked at each size a signed checkpoint names.
+    roots = roots or {}
+    stack: list[tuple[int, bytes]] = []
+    leaf_prefix, node_prefix = b"\x00", b"\x01"
     try:
         cursor.execute("SELECT seq, prev_hash, hash, body, mac FROM audit_entry ORDER BY seq")
         for seq, prev_hash, stored, body, mac in cursor:
@@ -451,6 +465,24 @@ def _scan_chain(index: dict[int, bytes] | None) -> tuple[int, bytes, Verificatio
                     ),
                 )
             prev = stored
+            if roots:
+                level, digest = 0, sha256(leaf_prefix + body).digest()
+                while stack and stack[-1][0] == level:
+                    digest = sha256(node_prefix + stack.pop()[1] + digest).digest()
+                    level += 1
+                stack.append((level, digest))
+                want = roots.get(seq)
+                if want is not None and _fold(stack) != want:
+                    return (
+                        seq,
+                        prev,
+                        Verification(
+                            seq,
+                            seq,
+                            f"the first {seq} entries no longer hash to the root of the signed "
+                            "checkpoint at that size: history was rewritten",
+                        ),
+                    )
             expected += 1
     finally:
         cursor.close()
@@ -466,6 +498,58 @@ def _scan_chain(index: dict[int, bytes] | None) -> tuple[int, bytes, Verificatio
             ),
         )
     return expected - 1, prev, None
+
+
+def _signed_roots(*, check_file: bool) -> tuple[dict[int, bytes], Any, str]:
+    """The roots every signed checkpoint names (the database's and the one kept outside
+    it), each signature checked: (roots by size, the outside checkpoint, a problem)."""
+    from healthcamp.audit import note, tree
+    from healthcamp.audit.models import AuditCheckpoint
+
+    verifier = tree.signer().verifier
+    roots: dict[int, bytes] = {}
+    for size, text in AuditCheckpoint.objects.values_list("size", "note"):
+        try:
+            checkpoint, _ = note.open_checkpoint(note=text, verifier=verifier)
+        except note.NoteError:
+            return {}, None, f"the checkpoint at {size} in the database is not signed by this log"
+        if checkpoint.size != size:
+            return {}, None, f"the checkpoint stored at {size} names size {checkpoint.size}"
+        roots[size] = checkpoint.root
+    outside = None
+    if check_file:
+        try:
+            outside = tree.read_checkpoint_file()
+        except note.NoteError as error:
+            return {}, None, str(error)
+        if outside is None and roots:
+            return (
+                {},
+                None,
+                (
+                    f"the checkpoint file {tree.checkpoint_file()} is missing: restore it from a "
+                    "copy, or compare with a published checkpoint"
+                ),
+            )
+        if outside is not None:
+            if roots.get(outside.size, outside.root) != outside.root:
+                return (
+                    {},
+                    None,
+                    (
+                        f"the database's checkpoint at {outside.size} differs from the one kept "
+                        "outside it: the log forked"
+                    ),
+                )
+            roots[outside.size] = outside.root
+    return roots, outside, ""
+
+
+def _fold(stack: list[tuple[int, bytes]]) -> bytes:
+    digest = stack[-1][1]
+    for _, left in reversed(stack[:-1]):
+        digest = hashlib.sha256(b"\x01" + left + digest).digest()
+    return digest
 
 
 def _hash_at(seq: int) -> bytes | None:
@@ -485,9 +569,19 @@ def verify(
     """
     if check_head_file and head is None:
         head = read_head_file()
-    count, last_hash, failure = _scan_chain(_subject_index() if check_index else None)
+    roots, outside, problem = _signed_roots(check_file=check_head_file)
+    if problem:
+        return Verification(0, 1, problem)
+    count, last_hash, failure = _scan_chain(_subject_index() if check_index else None, roots)
     if failure is not None:
         return failure
+    if outside is not None and count < outside.size:
+        return Verification(
+            count,
+            count + 1,
+            f"entries {count + 1} to {outside.size} are missing: the log was cut short below "
+            "the signed checkpoint kept outside the database",
+        )
     db_head = _database_head()
     if db_head is not None and (db_head.seq, db_head.hash) != (count, last_hash):
         first = min(db_head.seq, count) + 1 if db_head.seq != count else count

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from healthcamp.access.errors import InvalidInput
+from healthcamp.access.errors import InvalidInput, NotFound
 from healthcamp.access.guard import audit, require_role
 from healthcamp.access.roles import Action, Purpose, Role
 from healthcamp.access.staff import Actor
@@ -71,3 +71,40 @@ def record_unauthenticated(*, what: str) -> None:
     """A request without a valid staff token: logged (never the token it carried)."""
     with transaction.atomic():
         audit(_NOBODY, Action.AUTHENTICATE, Purpose.AUDIT, "denied", detail=what[:200])
+
+
+def audit_checkpoint() -> str:
+    """The newest signed checkpoint (public: a size and a hash name no one). The first is
+    signed on demand; after that they follow the log (audit/tree.py)."""
+    from healthcamp.audit import tree
+
+    newest = tree.latest()
+    return (newest or tree.issue()).note
+
+
+def audit_consistency(*, first: int, second: int) -> dict[str, object]:
+    """Public: the proof that the checkpoint at `second` extends the one at `first`."""
+    from healthcamp.audit import tree
+
+    if first < 1:
+        raise InvalidInput({"first": "first is the size of a checkpoint, at least 1."})
+    if second < first:
+        raise InvalidInput({"second": "second is at least first."})
+    try:
+        return tree.consistency_of(first=first, second=second)
+    except LookupError as error:
+        raise NotFound(str(error)) from None
+
+
+def audit_proof(*, actor: Actor, seq: int) -> dict[str, object]:
+    """The auditor: an entry's bytes and its inclusion proof in the newest checkpoint."""
+    from healthcamp.audit import tree
+
+    require_role(actor, Action.AUDIT_READ, Purpose.AUDIT)
+    with transaction.atomic():
+        try:
+            proof = tree.proof_of(seq=seq)
+        except LookupError as error:
+            raise NotFound(str(error)) from None
+        audit(actor, Action.AUDIT_READ, Purpose.AUDIT, "allowed", detail=f"proof of entry {seq}")
+    return proof
