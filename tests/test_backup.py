@@ -58,6 +58,13 @@ for pid in sys.argv[1:]:
 print(json.dumps(out))
 """
 
+LAST_ENTRY = """
+import django
+django.setup()
+from healthcamp.audit.models import AuditEntry
+print(bytes(AuditEntry.objects.order_by("-seq").values_list("body", flat=True)[0]).decode())
+"""
+
 
 def _env(home: Path) -> dict[str, str]:
     env = {
@@ -121,6 +128,31 @@ def test_restore_drill(tmp_path: Path) -> None:
     assert after == {erin: None, frank: "Frank", gita: "Gita"}
     verify = _cli(home, "audit", "verify")
     assert verify.returncode == 0, verify.stderr
+
+
+@pytest.mark.cli
+def test_a_restore_is_an_event_in_the_log_not_a_silent_rewrite(tmp_path: Path) -> None:
+    """Issue 14: take a backup, do some reads, restore: the reads' absence is recorded —
+    the log says which backup came back and how far it went back, and the checkpoint
+    signed over the lost history is kept aside as evidence (a witness reports the fork)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    erin, _frank, _gita = json.loads(_py(home, SETUP))
+    snapshot = tmp_path / "before.hcbackup"
+    assert _cli(home, "backup", str(snapshot)).returncode == 0
+    for _ in range(3):
+        _py(home, CHECK, erin)  # reads that the restore will take out of the database
+    assert _cli(home, "audit", "checkpoint").returncode == 0
+    assert _cli(home, "restore", str(snapshot), "--yes").returncode == 0
+    assert _cli(home, "audit", "verify").returncode == 0
+    kept = list(home.glob("audit-checkpoint.before-restore-*"))
+    assert len(kept) == 1
+    newest = _cli(home, "audit", "prove", "1")
+    assert newest.returncode == 0, newest.stderr
+    log = _py(home, LAST_ENTRY)
+    assert "audit.restore" in log
+    assert "restored the backup taken at" in log
+    assert kept[0].name in log
 
 
 @pytest.mark.cli

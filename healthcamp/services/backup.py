@@ -367,10 +367,13 @@ def _erase_in_memory(image: bytes, erased: set[str]) -> tuple[bytes, int, chain.
         connections.close_all()
         config = connections[DEFAULT_DB_ALIAS].settings_dict
         live_name, head_file = config["NAME"], django_settings.AUDIT_HEAD_FILE
+        live_checkpoint = django_settings.AUDIT_CHECKPOINT_FILE
         # The erasures' audit entries are the restored chain's; the real head file is
-        # pointed at it only once that chain is the database.
+        # pointed at it only once that chain is the database (and no checkpoint of the
+        # scratch copy reaches the real checkpoint file).
         scratch = Path(django_settings.HOME) / f".restore-head-{secrets.token_hex(4)}"
         config["NAME"], django_settings.AUDIT_HEAD_FILE = uri, scratch
+        django_settings.AUDIT_CHECKPOINT_FILE = scratch.with_suffix(".checkpoint")
         try:
             with transaction.atomic():
                 reerased = _reapply(erased, actor=SYSTEM)
@@ -386,6 +389,8 @@ def _erase_in_memory(image: bytes, erased: set[str]) -> tuple[bytes, int, chain.
             _force_close()
             config["NAME"], django_settings.AUDIT_HEAD_FILE = live_name, head_file
             scratch.unlink(missing_ok=True)
+            Path(django_settings.AUDIT_CHECKPOINT_FILE).unlink(missing_ok=True)
+            django_settings.AUDIT_CHECKPOINT_FILE = live_checkpoint
         return anchor.serialize(), reerased, head
     finally:
         anchor.close()
@@ -501,7 +506,41 @@ def restore(*, path: Path) -> RestoreInfo:
         if head is not None:  # the restored chain is the log now; its head is the one to keep
             chain.replace_head_file(head)
         _journal().unlink(missing_ok=True)
+        head = _record_restore(header["taken_at"], head)
     return RestoreInfo(header["taken_at"], reerased, head.seq if head else 0)
+
+
+def _record_restore(taken_at: str, head: chain.Head | None) -> chain.Head | None:
+    """A restore is an event in the log, never a silent rewrite: the signed checkpoint of
+    the history before it is kept aside as evidence, an entry says which backup came back
+    and how far the log went back, and a new checkpoint is signed. A witness that cosigned
+    the old history sees the fork and reports it."""
+    from healthcamp.audit import tree
+
+    kept = tree.checkpoint_file()
+    held = tree.read_checkpoint_file() if kept.exists() else None
+    aside = ""
+    if kept.exists():
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        moved = kept.with_name(f"{kept.name}.before-restore-{stamp}")
+        kept.replace(moved)
+        size = held.size if held else "?"
+        aside = f"; the checkpoint signed before ({size} entries) is kept as {moved.name}"
+    with transaction.atomic():
+        written = chain.append(
+            actor="system:restore",
+            role="coordinator",
+            action="audit.restore",
+            purpose="audit",
+            outcome="allowed",
+            detail=(
+                f"restored the backup taken at {taken_at}; the log went back to "
+                f"{head.seq if head else 0} entries{aside}"
+            )[:500],
+        )
+    tree.forget_last_checkpoint()
+    tree.issue()
+    return written
 
 
 def reapply_at_start() -> int:
