@@ -439,7 +439,63 @@ def build_parser() -> argparse.ArgumentParser:
     p = audit_commands.add_parser("consistency", help="a proof that one checkpoint extends another")
     p.add_argument("old_size", type=int)
     p.add_argument("new_size", type=int)
+    return _with_witness_commands(parser, commands)
+
+
+def _with_witness_commands(
+    parser: argparse.ArgumentParser, commands: Any
+) -> argparse.ArgumentParser:
+    witness = commands.add_parser(
+        "witness", help="cosign a log's checkpoints from another machine (no database needed)"
+    )
+    witness_commands = witness.add_subparsers(
+        dest="witness_command", required=True, metavar="ACTION"
+    )
+    p = witness_commands.add_parser("init", help="make this witness's key; print its verifier key")
+    p.add_argument("--name", required=True, help="the witness's name, e.g. ethics-board.example")
+    p.add_argument("--state", required=True, metavar="DIR", help="the witness's own folder")
+    p = witness_commands.add_parser(
+        "run", help="fetch, check and cosign the log's newest checkpoint (exit 3: refused)"
+    )
+    p.add_argument("--state", required=True, metavar="DIR", help="the witness's own folder")
+    p.add_argument("--log", required=True, metavar="URL", help="the log's server, https://...")
+    p.add_argument(
+        "--log-key", required=True, metavar="VERIFIER_KEY", help="`healthcamp audit public-key`"
+    )
+    p.add_argument("--once", action="store_true", help="one round, then exit")
+    p.add_argument("--interval", type=float, default=60.0, metavar="SECONDS", help="between rounds")
     return parser
+
+
+def witness_command(args: argparse.Namespace) -> int:
+    """Without Django: a witness runs on a machine that has no healthcamp database."""
+    from pathlib import Path
+
+    from healthcamp.audit import witness
+
+    state = Path(args.state)
+    if args.witness_command == "init":
+        try:
+            key = witness.init(name=args.name, state_dir=state)
+        except (witness.WitnessError, OSError) as error:
+            print(str(error), file=sys.stderr)
+            return witness.EXIT_USAGE
+        print(
+            f"Witness key made in {state / witness.KEY_FILE} (keep it private). Give the log's "
+            "operator this verifier key, to add to HEALTHCAMP_AUDIT_WITNESSES:"
+        )
+        print(key)
+        return 0
+    if args.interval <= 0:
+        print("--interval is a number of seconds above 0.", file=sys.stderr)
+        return witness.EXIT_USAGE
+    return witness.run(
+        state_dir=state,
+        log_url=args.log,
+        log_key=args.log_key,
+        once=args.once,
+        interval=args.interval,
+    )
 
 
 def staff(args: argparse.Namespace) -> int:
@@ -461,6 +517,12 @@ def staff(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "witness":
+        return witness_command(args)  # before Django: the witness has no database
+    return _main_with_django(args)
+
+
+def _main_with_django(args: argparse.Namespace) -> int:
     from django.core.exceptions import ImproperlyConfigured
 
     if args.command == "demo":

@@ -165,11 +165,15 @@ def ensure_fhir_validators() -> bool:
     package (pinned by its package-lock) and fhir.resources' R4 models, which need pydantic 1
     and so live in a folder of their own, never in the venv."""
     ok = True
-    validator = ROOT / "tests" / "fhir" / "validator"
-    if not (validator / "node_modules" / "fhir").exists():
+    # Pinned by their package-lock files: the npm fhir validator, and axe-core for the
+    # accessibility browser tests (tests/a11y).
+    for folder, package in (("fhir/validator", "fhir"), ("a11y", "axe-core")):
+        where = ROOT / "tests" / folder
+        if (where / "node_modules" / package).exists():
+            continue
         if shutil.which("npm"):
-            banner("Installing the npm fhir validator for the FHIR conformance tests")
-            npm = ["npm", "ci", "--prefix", str(validator), "--no-audit", "--no-fund"]
+            banner(f"Installing {package} from the npm registry for the tests (tests/{folder})")
+            npm = ["npm", "ci", "--prefix", str(where), "--no-audit", "--no-fund"]
             ok = subprocess.call(npm) == 0 and ok
         else:
             ok = False
@@ -197,7 +201,7 @@ def main() -> int:
     results["mypy"] = run("mypy", [str(BIN / "mypy"), "healthcamp", "scripts"])
     results["import-linter"] = run("import-linter (layering)", [str(BIN / "lint-imports")])
 
-    results["FHIR validators installed"] = ensure_fhir_validators() or not IN_CI
+    results["npm test tools installed"] = ensure_fhir_validators() or not IN_CI
     have_browser = ensure_chromium()
     if not have_browser:
         banner("!! Debian's chromium is missing: the browser tests are SKIPPED !!")

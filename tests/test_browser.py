@@ -165,3 +165,68 @@ def test_tables_keep_their_headers_on_a_small_phone(
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     _shot(page, "programme-table-320")
+
+
+def test_the_participant_checks_an_entry_of_their_log_in_the_browser(
+    page: Any, coordinator, registrar, programme
+) -> None:
+    """Issue 14: the portal checks one entry's inclusion proof on the page (WebCrypto) and
+    says so; a doctored entry, or a doctored checkpoint signature, is said to fail."""
+    import base64
+    import json
+
+    from playwright.sync_api import expect
+
+    from healthcamp.results.words import PORTAL
+    from tests.conftest import publish_document
+    from tests.test_portal import _person
+
+    words = PORTAL["en"]
+    person = _person(
+        registrar, programme, publish_document(coordinator, programme.id), language="en"
+    )
+    page.goto("/me/?lang=en")
+    page.get_by_label("Card code").fill(person.card_code)
+    page.get_by_label("Date of birth").fill("1984-03-15")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Who opened your record")).to_be_visible()
+
+    rows = page.locator("table.log tbody tr")
+    first, second = rows.nth(0), rows.nth(1)
+    # With the keyboard: focus the button, press Enter; the words say it, not a colour.
+    first.get_by_role("button", name=words["proof_check"]).focus()
+    page.keyboard.press("Enter")
+    expect(first.get_by_role("status")).to_have_text(words["proof_ok"])  # signature too
+    first.get_by_role("button", name=words["proof_check"]).click()  # again: the same
+    expect(first.get_by_role("status")).to_have_text(words["proof_ok"])
+    _shot(page, "portal-proof-ok")
+
+    def doctored(change: Any) -> Any:
+        def handle(route: Any) -> None:
+            response = route.fetch()
+            proof = json.loads(response.text())
+            change(proof)
+            route.fulfill(response=response, body=json.dumps(proof))
+
+        return handle
+
+    def flip_entry(proof: dict[str, Any]) -> None:
+        entry = bytearray(base64.b64decode(proof["entry"]))
+        entry[-3] ^= 0x01  # one bit of one byte of the entry
+        proof["entry"] = base64.b64encode(bytes(entry)).decode()
+
+    page.route("**/me/record/proof/**", doctored(flip_entry))
+    second.get_by_role("button", name=words["proof_check"]).click()
+    expect(second.get_by_role("status")).to_have_text(words["proof_bad"])
+    _shot(page, "portal-proof-doctored")
+
+    def flip_signature(proof: dict[str, Any]) -> None:
+        text, _, signature = proof["checkpoint"].rstrip("\n").rpartition(" ")
+        raw = bytearray(base64.b64decode(signature))
+        raw[-1] ^= 0x01
+        proof["checkpoint"] = f"{text} {base64.b64encode(bytes(raw)).decode()}\n"
+
+    page.unroute("**/me/record/proof/**")
+    page.route("**/me/record/proof/**", doctored(flip_signature))
+    first.get_by_role("button", name=words["proof_check"]).click()
+    expect(first.get_by_role("status")).to_have_text(words["proof_bad"])

@@ -161,7 +161,9 @@ def test_register_consent_measure_letter_portal_withdraw_log(  # noqa: PLR0915 -
     withdraw = page.get_by_role("group", name="Retirar")
     withdraw.get_by_label(document.purposes[0].description).check()
     page.get_by_role("button", name="Retirar").click()
-    expect(page.get_by_role("status")).to_contain_text("mediciones")  # screening, in Spanish
+    expect(page.locator("p.banner[role=status]")).to_contain_text(
+        "mediciones"
+    )  # screening, in Spanish
     consent = page.get_by_role("region", name="Lo que usted aceptó")
     expect(consent).to_contain_text("Retirado")
 
@@ -184,7 +186,7 @@ def test_register_consent_measure_letter_portal_withdraw_log(  # noqa: PLR0915 -
     expect(log.locator(".outcome-denied").first).to_be_visible()  # the wrong birth date
     _shot(page, "journey-portal-log")
     page.get_by_role("button", name="Salir").click()
-    expect(page.get_by_role("status")).to_contain_text("Ha salido")
+    expect(page.locator("[role=status]").filter(has_text="Ha salido")).to_contain_text("Ha salido")
 
 
 def test_the_portal_reads_right_to_left_in_arabic_on_a_phone(

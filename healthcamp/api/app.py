@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
+from pydantic import Field, StrictStr
 
 from healthcamp.access.errors import (
     AccessDenied,
@@ -41,6 +42,7 @@ from healthcamp.api.common import (
     acting,
     plain_message,
 )
+from healthcamp.audit.witness import WitnessConfigError
 from healthcamp.services import auditing, erasure, participants, programmes
 
 
@@ -373,6 +375,41 @@ def audit_consistency(request: HttpRequest, first: int, second: int) -> dict[str
     """Public: the RFC 9162 proof that the checkpoint of size `second` extends the one of
     size `first` (both issued checkpoints); proof hashes in base64."""
     return auditing.audit_consistency(first=first, second=second)
+
+
+@api.get("/audit/checkpoint/cosigned", auth=None, response={200: None, **ERRORS}, tags=["audit"])
+def audit_checkpoint_cosigned(request: HttpRequest) -> HttpResponse:
+    """Public: the newest signed checkpoint with the cosignature lines of every witness
+    that has cosigned it so far (a signed note; a reader checks the witnesses it trusts)."""
+    return HttpResponse(
+        auditing.audit_checkpoint_cosigned(), content_type="text/plain; charset=utf-8"
+    )
+
+
+class CosignatureIn(Closed):
+    # A checkpoint is ~100 bytes and a signature line ~100 more: 64 KiB is an attack.
+    checkpoint: Annotated[StrictStr, Field(max_length=1 << 16)]
+
+
+class CosignatureOut(Schema):
+    size: int
+    witnesses: list[str]
+
+
+@api.post(
+    "/audit/cosignatures", auth=None, response={201: CosignatureOut, **ERRORS}, tags=["audit"]
+)
+def audit_cosignatures(request: HttpRequest, payload: CosignatureIn) -> Status[Any]:
+    """Public, for witnesses (`healthcamp witness run`): one of this log's checkpoints,
+    as a signed note carrying the witness's cosignature. Kept and shown beside the
+    checkpoint when the note verifies with the log's key and a witness key the log
+    knows (HEALTHCAMP_AUDIT_WITNESSES). 422: it does not verify, or the witness is
+    unknown; 404: the log has no checkpoint of that size."""
+    try:
+        taken = auditing.audit_cosignatures_add(checkpoint=payload.checkpoint)
+    except WitnessConfigError as error:
+        raise HttpError(503, f"This log's witness keys are misconfigured: {error}") from None
+    return Status(201, {"size": taken.size, "witnesses": taken.witnesses})
 
 
 class ProofOut(Schema):

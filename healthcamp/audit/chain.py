@@ -582,6 +582,12 @@ def verify(
             f"entries {count + 1} to {outside.size} are missing: the log was cut short below "
             "the signed checkpoint kept outside the database",
         )
+    from healthcamp.audit import witness
+
+    # A history a witness cosigned must still be the log's (the scan above has checked
+    # each checkpoint's root against the entries, so the tiles need no second look).
+    if problem := witness.cosigned_history_problems(entries=count, against_tiles=False):
+        return Verification(count, count + 1, problem)
     db_head = _database_head()
     if db_head is not None and (db_head.seq, db_head.hash) != (count, last_hash):
         first = min(db_head.seq, count) + 1 if db_head.seq != count else count

@@ -43,6 +43,8 @@ from healthcamp.access.guard import audit, consent_statuses, require_role
 from healthcamp.access.models import PortalFailure
 from healthcamp.access.roles import Action, Purpose, Role
 from healthcamp.access.staff import Actor, participant_actor
+from healthcamp.audit import tree
+from healthcamp.audit.models import AuditSubject
 from healthcamp.audit.selectors import LogLine, log_for_participant
 from healthcamp.consent import records
 from healthcamp.consent.rules import ConsentStatus
@@ -467,3 +469,44 @@ def portal_withdraw(
 def portal_export(*, actor: Actor) -> dict[str, Any]:
     """The person's own record as a FHIR R4 Bundle, for them to keep."""
     return exams.own_record_export(actor=actor, participant_id=_own(actor))
+
+
+def own_entry_proof(*, actor: Actor, seq: int) -> dict[str, Any]:
+    """One entry of the person's own log with its inclusion proof in a signed checkpoint,
+    and the log's verifier key: for them to check on the page or keep as evidence.
+
+    Only an entry that names the signed-in person and no one else: any other number is
+    NotFound, the same whether the entry names someone else or does not exist. The read is audited
+    (and so is itself in their log, covered by the checkpoint the proof is made in).
+    A checkpoint is signed first when none covers the entry yet.
+    """
+    participant_id = _own(actor)
+    require_role(actor, Action.READ, Purpose.OWN_RECORD, [participant_id])
+    if not Participant.objects.filter(pk=participant_id).exists():  # erased since signing in
+        raise SignInRefused("This record no longer exists.")
+    if not AuditSubject.objects.filter(participant_id=participant_id, entry_id=seq).exists():
+        raise NotFound(f"There is no entry {seq} in your log.")
+    # The proof carries the entry's bytes: an entry that also names other people (a bulk
+    # read) would hand over their ids. Those are proved to the auditor, not here.
+    if AuditSubject.objects.filter(entry_id=seq).exclude(participant_id=participant_id).exists():
+        raise NotFound(
+            f"Entry {seq} also names other people, so its proof is not handed out here; "
+            "the programme's auditor can check it."
+        )
+    with transaction.atomic():
+        audit(
+            actor,
+            Action.READ,
+            Purpose.OWN_RECORD,
+            "allowed",
+            [participant_id],
+            f"the proof of log entry {seq}",
+        )
+    newest = tree.latest()
+    if newest is None or newest.size < seq:
+        tree.issue()
+    try:
+        proof = tree.proof_of(seq=seq)
+    except LookupError as error:
+        raise NotFound(str(error)) from None
+    return {**proof, "key": tree.public_key()}

@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
@@ -316,6 +316,7 @@ def record(request: HttpRequest, actor: Actor) -> HttpResponse:
     purposes = pick(PURPOSES, data.language)
     log = [
         {
+            "seq": line.seq,
             "at": line.at,
             "who": roles.get(line.role, line.role),
             "site": line.site,
@@ -416,4 +417,22 @@ def download(request: HttpRequest, actor: Actor) -> HttpResponse:
         json.dumps(bundle, indent=2, ensure_ascii=False), content_type="application/fhir+json"
     )
     response["Content-Disposition"] = 'attachment; filename="my-health-record.fhir.json"'
+    return response
+
+
+@require_GET
+@signed_in
+def entry_proof(request: HttpRequest, actor: Actor, seq: int) -> HttpResponse:
+    """One entry of the person's own log with its inclusion proof and the signed
+    checkpoint, as a file to keep (and what verify-proof.js checks on the page)."""
+    try:
+        proof = portal.own_entry_proof(actor=actor, seq=seq)
+    except NotFound:
+        # Not theirs, or no such entry: the same answer, and the session stays.
+        raise Http404("There is no such entry in your log.") from None
+    response = HttpResponse(
+        json.dumps(proof, indent=2, ensure_ascii=False), content_type="application/json"
+    )
+    response["Content-Disposition"] = f'attachment; filename="entry-{seq}-proof.json"'
+    response["Cache-Control"] = "no-store"
     return response

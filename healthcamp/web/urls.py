@@ -79,6 +79,7 @@ urlpatterns = [
     path("me/", portal_views.sign_in, name="portal"),
     path("me/record/", portal_views.record, name="portal_record"),
     path("me/record.fhir.json", portal_views.download, name="portal_download"),
+    path("me/record/proof/<int:seq>/", portal_views.entry_proof, name="portal_entry_proof"),
     path("me/withdraw/", portal_views.withdraw, name="portal_withdraw"),
     path("me/pin/", portal_views.pin, name="portal_pin"),
     path("participants/<uuid:participant_id>/pin-reset/", pin_reset_views.reset, name="pin_reset"),
