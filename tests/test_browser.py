@@ -36,9 +36,10 @@ def test_registrar_registers_prints_a_card_and_finds_the_person_again(
     expect(page.get_by_role("heading", name="Register a participant")).to_be_visible()
     # A form sent with a missing name comes back with the reason shown, nothing saved.
     page.get_by_role("button", name="Register and make card").click()
-    expect(
-        page.get_by_text("Nothing was saved.").or_(page.get_by_role("alert").first)
-    ).to_be_visible()
+    # An error summary names each problem and links to its field (issue 17).
+    summary = page.locator(".error-summary")
+    expect(summary).to_contain_text("Nothing was saved.")
+    expect(summary.get_by_role("link", name=re.compile("^Given name"))).to_be_visible()
     page.get_by_label("Given name").fill("مريم")
     page.get_by_label("Family name").fill("حداد")
     page.get_by_label("Date of birth").fill("1988-02-29")

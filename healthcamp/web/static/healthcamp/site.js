@@ -6,9 +6,11 @@
   function land() {
     var main = document.getElementById("main");
     if (!main) return;
+    // The first field in error (the summary above it is a live alert, read out as it
+    // arrives), else the summary of errors no field owns, else the page's heading.
     var target =
-      main.querySelector(".error-summary") ||
       main.querySelector('[aria-invalid="true"]') ||
+      main.querySelector(".error-summary") ||
       main.querySelector("h1");
     if (target) {
       if (!target.matches("input, select, textarea, button, a[href]")) {
