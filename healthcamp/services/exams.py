@@ -19,7 +19,6 @@ from healthcamp.access.errors import InvalidInput, NotFound
 from healthcamp.access.guard import (
     audit,
     check_consent,
-    consent_statuses,
     consented,
     deny,
     is_consented,
@@ -31,7 +30,6 @@ from healthcamp.access.roles import Action, Purpose
 from healthcamp.access.staff import Actor
 from healthcamp.clinical import catalogue, rules, visit
 from healthcamp.clinical.visit import Decision
-from healthcamp.consent.rules import ConsentStatus
 from healthcamp.exams.models import Encounter, Observation
 from healthcamp.registry.models import Participant, Site
 from healthcamp.services import erasure, identity, referrals
@@ -40,6 +38,7 @@ from healthcamp.services.observations import (
     Visit,
     VisitResults,
     by_visit,
+    consented_purposes,
     decide_visit,
     observation_view,
     view_in,
@@ -213,9 +212,9 @@ def _decision_now(
     """The visit's decision from every value the person's consent lets the rules use."""
     rows = [
         observation_view(o)
-        for o in encounter.observations.filter(purpose__in=_consented(participant.id)).order_by(
-            "recorded_at", "pk"
-        )
+        for o in encounter.observations.filter(
+            purpose__in=consented_purposes(participant.id)
+        ).order_by("recorded_at", "pk")
     ]
     return decide_visit(
         found=rows, sex=participant.sex, born=born, on=timezone.localdate(encounter.started_at)
@@ -348,16 +347,6 @@ def _readable(actor: Actor, participant_id: uuid.UUID) -> list[str]:
         p.value
         for p in (Purpose.SCREENING, Purpose.BLOOD_TESTS)
         if is_consented(actor, Action.OBSERVATION_READ, p, participant_id)
-    ]
-
-
-def _consented(participant_id: uuid.UUID) -> list[str]:
-    """Inside the act's transaction: the purposes whose values the person's consent lets
-    the rules use, whoever acts."""
-    return [
-        p.value
-        for p in (Purpose.SCREENING, Purpose.BLOOD_TESTS)
-        if consent_statuses([participant_id], p)[participant_id] is ConsentStatus.GRANTED
     ]
 
 

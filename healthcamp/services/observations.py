@@ -11,8 +11,11 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
+from healthcamp.access.guard import consent_statuses
+from healthcamp.access.roles import Purpose
 from healthcamp.clinical import catalogue
 from healthcamp.clinical.visit import Decision, Recorded, age_in_months, decide
+from healthcamp.consent.rules import ConsentStatus
 from healthcamp.exams.models import Observation
 
 
@@ -97,6 +100,20 @@ class VisitResults:
     visit: Visit
     decision: Decision
     observations: tuple[ObservationView, ...]  # what it was decided from, oldest first
+
+
+MEASURING = (Purpose.SCREENING, Purpose.BLOOD_TESTS)
+
+
+def consented_purposes(participant_id: uuid.UUID) -> list[str]:
+    """Inside the act's transaction: the measuring purposes the person agrees to now, whose
+    values the rules may read (whoever acts: the letter, the station, the clinic's note and
+    the portal all read a visit the same way)."""
+    return [
+        p.value
+        for p in MEASURING
+        if consent_statuses([participant_id], p)[participant_id] is ConsentStatus.GRANTED
+    ]
 
 
 def recorded(o: ObservationView) -> Recorded:

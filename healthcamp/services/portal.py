@@ -39,7 +39,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from healthcamp.access.errors import InvalidInput, NotFound
-from healthcamp.access.guard import audit, consent_statuses, require_role
+from healthcamp.access.guard import audit, require_role
 from healthcamp.access.models import PortalFailure
 from healthcamp.access.roles import Action, Purpose, Role
 from healthcamp.access.staff import Actor, participant_actor
@@ -47,7 +47,6 @@ from healthcamp.audit import tree
 from healthcamp.audit.models import AuditSubject
 from healthcamp.audit.selectors import LogLine, log_for_participant
 from healthcamp.consent import records
-from healthcamp.consent.rules import ConsentStatus
 from healthcamp.exams.models import Observation, Referral
 from healthcamp.registry import cardcode
 from healthcamp.registry.models import Participant
@@ -382,11 +381,7 @@ def portal_record(*, actor: Actor) -> PortalRecord:
         visits = exams.visits(participant_id)
         # As the letter: a purpose withdrawn hides its values here too, and the page says so
         # (the person's copy of everything held is the FHIR download).
-        shown = [
-            p.value
-            for p in (Purpose.SCREENING, Purpose.BLOOD_TESTS)
-            if consent_statuses([participant_id], p)[participant_id] is ConsentStatus.GRANTED
-        ]
+        shown = observations.consented_purposes(participant_id)
         measured = observations.by_visit(
             [
                 observations.observation_view(o, language)

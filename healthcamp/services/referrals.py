@@ -403,15 +403,11 @@ def referral_note(*, actor: Actor, referral_id: uuid.UUID) -> ClinicNote:
         person = identity.open_identity(referral.participant)
         # Every value the person's consent lets the rules use, so the decision reads each
         # visit as the letter does (fasting, pregnancy); the note shows the referred measure.
-        consented = [
-            p.value
-            for p in (Purpose.SCREENING, Purpose.BLOOD_TESTS)
-            if consent_statuses([pid], p)[pid] is ConsentStatus.GRANTED
-        ]
         found = [
             observations.observation_view(o)
             for o in Observation.objects.filter(
-                encounter__participant_id=pid, purpose__in=consented
+                encounter__participant_id=pid,
+                purpose__in=observations.consented_purposes(pid),
             ).order_by("recorded_at", "pk")
         ]
         visits = [
