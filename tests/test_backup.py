@@ -208,7 +208,8 @@ def test_restore_drill_on_postgresql(registrar, coordinator, programme, settings
     import shutil
     from pathlib import Path
 
-    for name in ("vault-kek", "vault-index-key"):  # the same keys, in this test's own home
+    # The same keys, in this test's own home (the audit key authenticates the entries).
+    for name in ("vault-kek", "vault-index-key", "audit-signing-key"):
         shutil.copy(Path(settings.HOME) / name, tmp_path / name)
     settings.HOME = tmp_path  # for the erasure ledger file
     backup.backup(path=tmp_path / "b.hcbackup")
