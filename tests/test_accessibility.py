@@ -89,8 +89,12 @@ def test_the_pages_people_use_have_no_wcag_violations(
     browser, live_server, registrar, clinician, coordinator, programme, document
 ) -> None:
     from django.apps import apps
+    from django.db import connection
 
     from healthcamp.services import exams, participants
+
+    if connection.vendor == "postgresql":
+        pytest.skip("the pages are the same on both databases: axe runs once, on SQLite")
 
     person = participants.participant_register(
         actor=registrar.actor,
