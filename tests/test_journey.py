@@ -161,9 +161,11 @@ def test_register_consent_measure_letter_portal_withdraw_log(  # noqa: PLR0915 -
     withdraw = page.get_by_role("group", name="Retirar")
     withdraw.get_by_label(document.purposes[0].description).check()
     page.get_by_role("button", name="Retirar").click()
-    expect(page.locator("p.banner[role=status]")).to_contain_text(
-        "mediciones"
-    )  # screening, in Spanish
+    done = page.locator("p.banner[role=status]")
+    expect(done).to_contain_text("mediciones")  # screening, in Spanish
+    # The confirmation is where the person looks, and read out (issue 17, finding 4).
+    expect(done).to_be_focused()
+    expect(done).to_be_in_viewport()
     consent = page.get_by_role("region", name="Lo que usted aceptó")
     expect(consent).to_contain_text("Retirado")
 
