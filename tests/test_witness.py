@@ -22,29 +22,11 @@ from django.test import Client
 from healthcamp import cli
 from healthcamp.audit import chain, merkle, note, tree, witness
 from healthcamp.audit.models import AuditCheckpoint, AuditCosignature, AuditTile
+from tests.test_audit_tree import _append, _sql
 
 pytestmark = pytest.mark.django_db(transaction=True)
 BASE = "http://log.example"
 CHECKPOINT = "/api/v1/audit/checkpoint"
-
-
-def _append(n: int) -> None:
-    for i in range(n):
-        with transaction.atomic():
-            chain.append(
-                actor="staff:1:tester",
-                role="clinician",
-                action="participant.read",
-                purpose="screening",
-                outcome="allowed",
-                subjects=("b" * 32,),
-                detail=f"read {i}",
-            )
-
-
-def _sql(statement: str, params: list[Any] | None = None) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params or [])
 
 
 class Wire:
