@@ -227,6 +227,14 @@ WHITENOISE_USE_FINDERS = True  # served straight from the apps: no collectstatic
 
 # Where the newest audit head is mirrored outside the database (see README).
 AUDIT_HEAD_FILE = HOME / "audit-head"
+# Where `audit verify` remembers how far it checked, to check only new entries next time.
+AUDIT_VERIFIED_FILE = HOME / "audit-verified"
+# ... and re-checks as many old entries as were new (at least this many), so edits among
+# them surface in turn.
+AUDIT_VERIFY_SCRUB = envint("HEALTHCAMP_AUDIT_VERIFY_SCRUB", 10_000)
+# A full verification hashes the signed part of a long log in this many processes.
+AUDIT_VERIFY_WORKERS = envint("HEALTHCAMP_AUDIT_VERIFY_WORKERS", os.cpu_count() or 1)
+AUDIT_VERIFY_PARALLEL_FROM = envint("HEALTHCAMP_AUDIT_VERIFY_PARALLEL_FROM", 200_000)
 AUDIT_CHECKPOINT_FILE = HOME / "audit-checkpoint"
 # The audit log's signed checkpoints (audit/tree.py): its name in every checkpoint (a
 # programme sets its own, e.g. "riverside.example.org/audit"), and how often one is signed.

@@ -20,6 +20,7 @@ from healthcamp.services import programmes
 def _isolated_settings(settings: Any, tmp_path: Any) -> None:
     # Each test keeps its own audit head file; fast hashing for test passwords.
     settings.AUDIT_HEAD_FILE = tmp_path / "audit-head"
+    settings.AUDIT_VERIFIED_FILE = tmp_path / "audit-verified"
     settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoint"
     # Checkpoints are signed when a test asks (tests/test_audit_tree.py), not on a timer.
     settings.AUDIT_CHECKPOINT_EVERY = settings.AUDIT_CHECKPOINT_SECONDS = 10**9

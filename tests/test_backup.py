@@ -143,8 +143,10 @@ def test_a_restore_is_an_event_in_the_log_not_a_silent_rewrite(tmp_path: Path) -
     for _ in range(3):
         _py(home, CHECK, erin)  # reads that the restore will take out of the database
     assert _cli(home, "audit", "checkpoint").returncode == 0
+    assert _cli(home, "audit", "verify").returncode == 0  # remembered: the longer history
     assert _cli(home, "restore", str(snapshot), "--yes").returncode == 0
-    assert _cli(home, "audit", "verify").returncode == 0
+    assert _cli(home, "audit", "verify").returncode == 0  # checked anew from entry 1
+    assert (home / "audit-verified.before-restore").exists()
     kept = list(home.glob("audit-checkpoint.before-restore-*"))
     assert len(kept) == 1
     newest = _cli(home, "audit", "prove", "1")

@@ -15,7 +15,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
-from healthcamp.audit import signing
+from healthcamp.audit import scan, signing
 
 log = logging.getLogger(__name__)
 
@@ -363,29 +363,12 @@ class Verification:
     first_bad_seq: int | None = None
     problem: str = ""
     warning: str = ""
+    new: int = 0  # entries checked by this run (all of them, unless incremental)
+    parallel: bool = False  # the signed part was hashed by worker processes
 
     @property
     def ok(self) -> bool:
         return self.first_bad_seq is None
-
-
-def _subject_index() -> dict[int, bytes]:
-    """seq -> comma-joined sorted participant ids, as the subject index has them."""
-    groups: dict[int, list[str]] = {}
-    connection.ensure_connection()
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute("SELECT seq, participant_id FROM audit_subject")
-        for seq, value in cursor:
-            pid = value if isinstance(value, str) else value.hex  # SQLite: hex; PostgreSQL: UUID
-            found = groups.get(seq)
-            if found is None:
-                groups[seq] = [pid]
-            else:
-                found.append(pid)
-    finally:
-        cursor.close()
-    return {seq: ",".join(sorted(ids)).encode("ascii") for seq, ids in groups.items()}
 
 
 def _database_head() -> Head | None:
@@ -403,101 +386,70 @@ def _stored_as_bytes(*columns: object) -> bool:
 
 
 def _scan_chain(
-    index: dict[int, bytes] | None, roots: dict[int, bytes] | None = None
-) -> tuple[int, bytes, Verification | None]:
-    """The hot loop: stored bytes in, hashes compared; (entries, last hash, failure).
+    subjects: scan.Subjects | None,
+    roots: dict[int, bytes] | None = None,
+    start: scan.Progress | None = None,
+) -> tuple[scan.Progress, Verification | None]:
+    """The exact per-entry loop, from `start` to the end: stored bytes in, chain hashes and
+    MACs compared, the Merkle root checked at each signed size; (progress, failure).
 
-    With an index (seq -> subjects), each entry's subject prefix must match it, and
-    every indexed seq must be an entry that names those subjects.
+    With `subjects` (the participant index streamed in order), each entry's subject line
+    must match it, and every indexed seq must be an entry that names those subjects.
     """
     sha256 = hashlib.sha256
-    expected = 1
-    prev = GENESIS
-    connection.ensure_connection()
-    cursor = connection.connection.cursor()  # the driver's own cursor: no per-row wrapper
-    pop: Callable[[int, bytes], bytes] | None = index.pop if index is not None else None
+    start = start or scan.Progress()
+    expected = start.size + 1
+    prev = start.last_hash
     mac_ok = signing.mac_check()
     # The Merkle tree, as a stack of perfect subtrees (a binary counter): its root is
     # checked at each size a signed checkpoint names.
     roots = roots or {}
-    stack: list[tuple[int, bytes]] = []
+    stack = list(start.stack)
     leaf_prefix, node_prefix = b"\x00", b"\x01"
-    try:
-        cursor.execute("SELECT seq, prev_hash, hash, body, mac FROM audit_entry ORDER BY seq")
+
+    def stop(seq: int, problem: str, done: int | None = None) -> tuple[scan.Progress, Verification]:
+        count = expected - 1 if done is None else done
+        return scan.Progress(count, prev, stack), Verification(count, seq, problem)
+
+    sql = (
+        "SELECT seq, prev_hash, hash, body, mac FROM audit_entry "  # noqa: S608 - ints only
+        f"WHERE seq > {int(start.size)} ORDER BY seq"
+    )
+    with scan.rows(sql, name="audit_verify_exact") as cursor:
         for seq, prev_hash, stored, body, mac in cursor:
             if not _stored_as_bytes(body, mac):
-                return (
-                    expected - 1,
-                    prev,
-                    Verification(
-                        expected - 1, seq, f"entry {seq} is not stored as bytes: it was rewritten"
-                    ),
-                )
+                return stop(seq, f"entry {seq} is not stored as bytes: it was rewritten")
             if seq != expected or prev_hash != prev or sha256(prev + body).digest() != stored:
                 if seq != expected:
                     what = "is missing" if seq > expected else "is out of order"
-                    return (
-                        expected - 1,
-                        prev,
-                        Verification(expected - 1, expected, f"entry {expected} {what}"),
-                    )
-                return (
-                    expected - 1,
-                    prev,
-                    Verification(expected - 1, seq, f"entry {seq} was altered, inserted or moved"),
-                )
+                    return stop(expected, f"entry {expected} {what}")
+                return stop(seq, f"entry {seq} was altered, inserted or moved")
             if not mac_ok(bytes(body), seq, bytes(mac)):
-                return (
-                    expected - 1,
-                    prev,
-                    Verification(
-                        expected - 1,
-                        seq,
-                        f"entry {seq} was not written by healthcamp (its MAC does not match)",
-                    ),
+                return stop(
+                    seq, f"entry {seq} was not written by healthcamp (its MAC does not match)"
                 )
-            if pop is not None and pop(seq, b"") != body[: body.index(b"\n")]:
-                return (
-                    expected - 1,
-                    prev,
-                    Verification(
-                        expected - 1, seq, f"the participants indexed for entry {seq} were changed"
-                    ),
-                )
-            prev = stored
+            if subjects is not None and subjects.take(seq) != body[: body.index(b"\n")]:
+                return stop(seq, f"the participants indexed for entry {seq} were changed")
+            prev = bytes(stored)
+            level, digest = 0, sha256(leaf_prefix + body).digest()
+            while stack and stack[-1][0] == level:
+                digest = sha256(node_prefix + stack.pop()[1] + digest).digest()
+                level += 1
+            stack.append((level, digest))
             if roots:
-                level, digest = 0, sha256(leaf_prefix + body).digest()
-                while stack and stack[-1][0] == level:
-                    digest = sha256(node_prefix + stack.pop()[1] + digest).digest()
-                    level += 1
-                stack.append((level, digest))
                 want = roots.get(seq)
-                if want is not None and _fold(stack) != want:
-                    return (
+                if want is not None and scan.fold(stack) != want:
+                    return stop(
                         seq,
-                        prev,
-                        Verification(
-                            seq,
-                            seq,
-                            f"the first {seq} entries no longer hash to the root of the signed "
-                            "checkpoint at that size: history was rewritten",
-                        ),
+                        f"the first {seq} entries no longer hash to the root of the signed "
+                        "checkpoint at that size: history was rewritten",
+                        done=seq,
                     )
             expected += 1
-    finally:
-        cursor.close()
-    if index:
-        orphan = min(index)
-        return (
-            expected - 1,
-            prev,
-            Verification(
-                expected - 1,
-                orphan,
-                f"the participant index names entry {orphan}, which is not there",
-            ),
-        )
-    return expected - 1, prev, None
+    orphan = subjects.rest() if subjects is not None else None
+    if orphan is not None:
+        return stop(orphan, f"the participant index names entry {orphan}, which is not there")
+    return scan.Progress(expected - 1, prev, stack), None
 
 
 def _signed_roots(*, check_file: bool) -> tuple[dict[int, bytes], Any, str]:
@@ -545,13 +497,6 @@ def _signed_roots(*, check_file: bool) -> tuple[dict[int, bytes], Any, str]:
     return roots, outside, ""
 
 
-def _fold(stack: list[tuple[int, bytes]]) -> bytes:
-    digest = stack[-1][1]
-    for _, left in reversed(stack[:-1]):
-        digest = hashlib.sha256(b"\x01" + left + digest).digest()
-    return digest
-
-
 def _hash_at(seq: int) -> bytes | None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT hash FROM audit_entry WHERE seq = %s", [seq])
@@ -560,21 +505,37 @@ def _hash_at(seq: int) -> bytes | None:
 
 
 def verify(
-    *, head: Head | None = None, check_head_file: bool = True, check_index: bool = True
+    *,
+    head: Head | None = None,
+    check_head_file: bool = True,
+    check_index: bool = True,
+    incremental: bool = False,
+    remember: bool = False,
 ) -> Verification:
-    """Recompute the chain from the stored bytes; name the first entry that does not fit.
+    """Recompute the log from the stored bytes; name the first entry that does not fit.
 
     check_index also proves the per-participant index (what each person's own log
-    view reads) agrees with the hashed bytes.
+    view reads) agrees with the hashed bytes. incremental starts where the last
+    remembered verification stopped (`verified_state`), after checking that the log
+    still continues it; remember saves where this one stopped.
     """
+    from healthcamp.audit import verified_state
+
     if check_head_file and head is None:
         head = read_head_file()
     roots, outside, problem = _signed_roots(check_file=check_head_file)
     if problem:
         return Verification(0, 1, problem)
-    count, last_hash, failure = _scan_chain(_subject_index() if check_index else None, roots)
+    start, failure = _resume() if incremental else (scan.Progress(), None)
     if failure is not None:
         return failure
+    ahead = _in_parallel(start, roots, check_index=check_index)
+    with _reading():
+        progress, failure = _scan(start, roots, check_index=check_index, ahead=ahead)
+        scrub_next, scrubbed = _scrub(start, progress.size) if failure is None else (1, None)
+    if (failure := failure or scrubbed) is not None:
+        return failure
+    count, last_hash = progress.size, progress.last_hash
     if outside is not None and count < outside.size:
         return Verification(
             count,
@@ -584,9 +545,10 @@ def verify(
         )
     from healthcamp.audit import witness
 
-    # A history a witness cosigned must still be the log's (the scan above has checked
-    # each checkpoint's root against the entries, so the tiles need no second look).
-    if problem := witness.cosigned_history_problems(entries=count, against_tiles=False):
+    # A history a witness cosigned must still be the log's. A full scan has checked each
+    # checkpoint's root against the entries; an incremental one has not seen the old
+    # entries, so cosigned roots are also compared with the stored tiles.
+    if problem := witness.cosigned_history_problems(entries=count, against_tiles=start.size > 0):
         return Verification(count, count + 1, problem)
     db_head = _database_head()
     if db_head is not None and (db_head.seq, db_head.hash) != (count, last_hash):
@@ -618,4 +580,131 @@ def verify(
             f"the head file {head_file()} is missing: a log cut short could not be detected "
             "(restore it from a copy, or compare with a published checkpoint)",
         )
-    return Verification(count)
+    if remember:
+        progress.scrub = scrub_next
+        verified_state.save(progress)
+    return Verification(count, new=count - start.size, parallel=isinstance(ahead, scan.Progress))
+
+
+def _resume() -> tuple[scan.Progress, Verification | None]:
+    """Where the last remembered verification stopped, once the log is shown to continue
+    it: (start, failure)."""
+    from healthcamp.audit import verified_state
+
+    try:
+        saved = verified_state.load()
+    except verified_state.StateError as error:
+        return scan.Progress(), Verification(0, 1, str(error))
+    if saved is None:
+        return scan.Progress(), None
+    if problem := _continues_verified(saved):
+        return saved, Verification(0, saved.size, problem)
+    return saved, None
+
+
+def _scrub(start: scan.Progress, count: int) -> tuple[int, Verification | None]:
+    """After an incremental scan: re-check a slice of the old entries, as many as were new
+    (at least AUDIT_VERIFY_SCRUB), continuing where the last slice stopped; so the cost
+    stays proportional to what was added, and every old entry comes round again."""
+    if not start.size:
+        return 1, None
+    limit = max(int(settings.AUDIT_VERIFY_SCRUB), count - start.size)
+    scrub_next, bad, problem = scan.scrub(start=start.scrub, verified=start.size, limit=limit)
+    if bad:
+        return 1, Verification(bad - 1, bad, problem)
+    return scrub_next, None
+
+
+def _reading() -> Any:
+    """One snapshot for the whole scan on PostgreSQL (its streaming cursors need a
+    transaction); SQLite's reads need none."""
+    import contextlib
+
+    if connection.vendor == "postgresql":
+        return transaction.atomic()
+    return contextlib.nullcontext()
+
+
+def _in_parallel(
+    start: scan.Progress, roots: dict[int, bytes], *, check_index: bool
+) -> scan.Progress | bool:
+    """The covered part of a full verification over worker processes, when it is worth it
+    and safe: from the start of the log, outside any transaction (the connection is
+    closed before the fork), on PostgreSQL or an SQLite file. The progress it reached,
+    False if it found something wrong, True if it did not run."""
+    covered_upto = max(roots, default=0)
+    workers = min(os.cpu_count() or 1, int(settings.AUDIT_VERIFY_WORKERS))
+    sqlite_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()  # type: ignore[attr-defined]
+    if (
+        start.size
+        or workers < 2
+        or covered_upto < settings.AUDIT_VERIFY_PARALLEL_FROM
+        or connection.in_atomic_block
+        or sqlite_memory
+    ):
+        return True
+    reached = scan.covered_in_parallel(
+        upto=covered_upto, roots=roots, check_index=check_index, workers=workers
+    )
+    return reached if reached is not None else False
+
+
+def _scan(
+    start: scan.Progress,
+    roots: dict[int, bytes],
+    *,
+    check_index: bool,
+    ahead: scan.Progress | bool = True,
+) -> tuple[scan.Progress, Verification | None]:
+    """The part signed checkpoints cover in fast blocks (or `ahead`, what the parallel
+    pass reached), the rest entry by entry. If a fast pass finds anything wrong, the
+    exact scan runs over everything from `start`, so the failure names its entry."""
+
+    def subjects(after: int, name: str) -> Any:
+        if not check_index:
+            import contextlib
+
+            return contextlib.nullcontext(None)
+        return scan.rows(scan.subject_sql(after=after), name=name)
+
+    if ahead is not False:
+        resume = ahead if isinstance(ahead, scan.Progress) else start
+        covered_upto = max((size for size in roots if size > resume.size), default=resume.size)
+        with subjects(resume.size, "audit_verify_subjects") as cursor:
+            stream = scan.Subjects(cursor) if cursor is not None else None
+            fast = scan.covered(resume, upto=covered_upto, roots=roots, subjects=stream)
+            if fast is not None:
+                return _scan_chain(stream, roots, fast)
+    with subjects(start.size, "audit_verify_subjects_exact") as cursor:
+        return _scan_chain(scan.Subjects(cursor) if cursor is not None else None, roots, start)
+
+
+def _continues_verified(saved: scan.Progress) -> str:
+    """ "" if the log still holds the verified prefix as remembered, else why not."""
+    from healthcamp.audit import merkle, tree
+
+    redo = "run `healthcamp audit verify --full` to find where"
+    if saved.size == 0:
+        return ""
+    held = _hash_at(saved.size)
+    if held is None:
+        return (
+            f"the log no longer holds entry {saved.size}, which the last verification "
+            f"checked: it was cut short ({redo})"
+        )
+    if held != saved.last_hash:
+        return (
+            f"entry {saved.size} is not the one the last verification checked: the history "
+            f"before it was rewritten ({redo})"
+        )
+    if tree.stored_size() >= saved.size:
+        try:
+            stored_root = merkle.root(size=saved.size, reader=tree.reader())
+        except LookupError:
+            stored_root = b""
+        if stored_root != saved.root():
+            return (
+                f"the stored Merkle tree of the first {saved.size} entries is not the one "
+                f"the last verification computed ({redo})"
+            )
+    return ""

@@ -540,6 +540,11 @@ def _record_restore(taken_at: str, head: chain.Head | None) -> chain.Head | None
         )
     tree.forget_last_checkpoint()
     tree.issue()
+    # What `audit verify` remembered belongs to the history before: check the restored
+    # log from its first entry next time.
+    from healthcamp.audit import verified_state
+
+    verified_state.forget()
     return written
 
 

@@ -1,0 +1,380 @@
+"""Reading the stored log for `audit verify`: streams, and the fast pass over the part of
+the log that signed checkpoints cover.
+
+Entries a signed checkpoint covers need no chain hash and no MAC of their own: the
+checkpoint's root already commits to their exact bytes, and recomputing that root
+proves them. So that part is checked in blocks of 4,096 aligned leaves — links compared
+as lists, leaves and nodes hashed in comprehensions — and only the tail after the newest
+checkpoint goes through the per-entry loop (chain hash, MAC). The fast pass says only
+*whether* its part is intact; when it is not, the caller reruns the exact per-entry
+scan, which names the first entry that does not fit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
+
+from django.db import connection
+
+GENESIS = bytes(32)
+BLOCK_LEVEL = 12
+BLOCK = 1 << BLOCK_LEVEL  # leaves a block: a perfect subtree, so blocks join as one node
+FETCH = 4096
+
+
+@dataclass
+class Progress:
+    """Where a scan stands: `size` entries checked, the stored chain hash of the last one,
+    and the Merkle tree of those entries as its perfect subtrees, largest first."""
+
+    size: int = 0
+    last_hash: bytes = GENESIS
+    stack: list[tuple[int, bytes]] = field(default_factory=list)
+    scrub: int = 1  # where the next incremental run re-checks old entries (see `scrub`)
+
+    def root(self) -> bytes:
+        return fold(self.stack) if self.stack else hashlib.sha256(b"").digest()
+
+
+def fold(stack: list[tuple[int, bytes]]) -> bytes:
+    digest = stack[-1][1]
+    for _, left in reversed(stack[:-1]):
+        digest = hashlib.sha256(b"\x01" + left + digest).digest()
+    return digest
+
+
+def push(stack: list[tuple[int, bytes]], level: int, digest: bytes) -> None:
+    """Add a perfect subtree on the right, joining equal neighbours (a binary counter)."""
+    while stack and stack[-1][0] == level:
+        digest = hashlib.sha256(b"\x01" + stack.pop()[1] + digest).digest()
+        level += 1
+    stack.append((level, digest))
+
+
+@contextlib.contextmanager
+def rows(sql: str, *, name: str) -> Iterator[Any]:
+    """A driver cursor over `sql` that streams: a server-side cursor on PostgreSQL (the
+    caller holds a transaction), SQLite's own lazy cursor otherwise. Memory stays flat
+    however long the log is. `sql` takes no parameters (callers format integers in)."""
+    connection.ensure_connection()
+    raw = connection.connection
+    cursor = raw.cursor(name=name) if connection.vendor == "postgresql" else raw.cursor()
+    if connection.vendor == "postgresql":
+        cursor.itersize = FETCH
+    try:
+        cursor.execute(sql)
+        yield cursor
+    finally:
+        cursor.close()
+
+
+class Subjects:
+    """The participant index streamed in entry order, for matching against each entry's
+    subject line (the bytes before its first newline) without holding it in memory."""
+
+    def __init__(self, cursor: Any) -> None:
+        self._rows = iter(cursor)
+        self._next = next(self._rows, None)
+        self.orphan: int | None = None  # an indexed seq that no entry has
+
+    def take(self, seq: int) -> bytes:
+        ids: list[str] = []
+        while self._next is not None and self._next[0] <= seq:
+            at, value = self._next
+            if at < seq and self.orphan is None:
+                self.orphan = at
+            elif at == seq:
+                ids.append(value if isinstance(value, str) else value.hex)
+            self._next = next(self._rows, None)
+        ids.sort()
+        return ",".join(ids).encode("ascii")
+
+    def rest(self) -> int | None:
+        """The first indexed seq after the last entry taken, if any (also an orphan)."""
+        if self.orphan is None and self._next is not None:
+            self.orphan = self._next[0]
+        return self.orphan
+
+
+def subject_sql(*, after: int, upto: int | None = None) -> str:
+    bound = f" AND seq <= {int(upto)}" if upto is not None else ""
+    return (
+        f"SELECT seq, participant_id FROM audit_subject WHERE seq > {int(after)}{bound} "  # noqa: S608
+        "ORDER BY seq"
+    )
+
+
+def _levels(leaves: list[bytes]) -> list[list[bytes]]:
+    """levels[k][i]: the root of leaves i*2^k .. (i+1)*2^k - 1, every complete one."""
+    sha256 = hashlib.sha256
+    levels = [leaves]
+    current = leaves
+    while len(current) > 1:
+        current = [
+            sha256(b"\x01" + current[i] + current[i + 1]).digest()
+            for i in range(0, len(current) - 1, 2)
+        ]
+        levels.append(current)
+    return levels
+
+
+def _prefix(levels: list[list[bytes]], count: int) -> list[tuple[int, bytes]]:
+    """The perfect subtrees covering the first `count` leaves of a block, largest first."""
+    out, offset = [], 0
+    for level in range(len(levels) - 1, -1, -1):
+        if count >> level & 1:
+            out.append((level, levels[level][offset >> level]))
+            offset += 1 << level
+    return out
+
+
+def _indexed_as_written(seqs: tuple[int, ...], bodies: tuple[Any, ...], subjects: Subjects) -> bool:
+    for seq, body in zip(seqs, bodies, strict=True):
+        if not isinstance(body, bytes) or subjects.take(seq) != body[: body.index(b"\n")]:
+            return False
+    return True
+
+
+def _grow(
+    stack: list[tuple[int, bytes]],
+    size: int,
+    leaves: list[bytes],
+    roots: dict[int, bytes],
+    wanted: list[int],
+) -> bool:
+    """Add leaves after `size` to the tree, checking the signed roots among them: leaf by
+    leaf until a block boundary, a block at a time from there."""
+    if size % BLOCK:
+        for leaf in leaves:
+            size += 1
+            push(stack, 0, leaf)
+            if size in roots and fold(stack) != roots[size]:
+                return False
+        return True
+    levels = _levels(leaves)
+    while wanted and wanted[0] <= size + len(leaves):
+        at = wanted.pop(0)
+        if at > size and fold(stack + _prefix(levels, at - size)) != roots[at]:
+            return False
+    for level, digest in _prefix(levels, len(leaves)):
+        push(stack, level, digest)
+    return True
+
+
+class _Broken(Exception):
+    """Something in the fast pass does not fit; the exact scan will say what."""
+
+
+def _batches(
+    size: int, last: bytes, upto: int, subjects: Subjects | None, name: str
+) -> Iterator[tuple[int, list[bytes], bytes]]:
+    """Entries size+1 .. upto in batches that end on block boundaries, each checked for
+    contiguity, links and index: yields (size before the batch, its leaf hashes, the
+    stored hash of its last entry)."""
+    sha256 = hashlib.sha256
+    sql = (
+        "SELECT seq, prev_hash, hash, body FROM audit_entry "  # noqa: S608 - ints only
+        f"WHERE seq > {int(size)} AND seq <= {int(upto)} ORDER BY seq"
+    )
+    with rows(sql, name=name) as cursor:
+        while size < upto:
+            # Leaf by leaf up to a block boundary (after a resume), then whole blocks.
+            step = (BLOCK - size % BLOCK) if size % BLOCK else BLOCK
+            batch = cursor.fetchmany(min(step, upto - size))
+            if not batch:
+                raise _Broken
+            seqs, prevs, hashes, bodies = zip(*batch, strict=True)
+            count = len(batch)
+            if seqs[0] != size + 1 or seqs[-1] != size + count or prevs[0] != last:
+                raise _Broken
+            if prevs[1:] != hashes[:-1]:
+                raise _Broken
+            if subjects is not None and not _indexed_as_written(seqs, bodies, subjects):
+                raise _Broken
+            try:
+                leaves = [sha256(b"\x00" + body).digest() for body in bodies]
+            except TypeError:  # a body rewritten as text
+                raise _Broken from None
+            yield size, leaves, hashes[-1]
+            size, last = size + count, hashes[-1]
+
+
+def covered(
+    progress: Progress,
+    *,
+    upto: int,
+    roots: dict[int, bytes],
+    subjects: Subjects | None,
+) -> Progress | None:
+    """Check entries progress.size+1 .. upto (all under a signed checkpoint) in blocks:
+    contiguous, linked, indexed as their bytes say, and hashing to every signed root in
+    that range. Returns the progress at `upto`, or None when anything does not fit."""
+    size, last, stack = progress.size, progress.last_hash, list(progress.stack)
+    wanted = sorted(s for s in roots if size < s <= upto)
+    gc_was = gc.isenabled()
+    gc.disable()  # millions of short-lived bytes, no cycles: collections only cost time
+    try:
+        batches = _batches(size, last, upto, subjects, "audit_verify_covered")
+        for before, leaves, batch_last in batches:
+            if not _grow(stack, before, leaves, roots, wanted):
+                return None
+            size, last = before + len(leaves), batch_last
+    except _Broken:
+        return None
+    finally:
+        if gc_was:
+            gc.enable()
+    return Progress(size, bytes(last), stack)
+
+
+@dataclass
+class Share:
+    """One worker's part of a parallel pass: the block roots of its range and, for each
+    signed size inside it, the subtrees of that size's block up to it."""
+
+    first: int
+    upto: int
+    first_prev: bytes = GENESIS
+    last_hash: bytes = GENESIS
+    blocks: list[bytes] = field(default_factory=list)
+    prefixes: dict[int, list[tuple[int, bytes]]] = field(default_factory=dict)
+    broken: bool = False
+
+
+def _share(job: tuple[int, int, list[int], bool]) -> Share:
+    """In a worker process: hash one block-aligned range of the covered log."""
+    first, upto, wanted, check_index = job
+    share = Share(first, upto)
+    connection.close()  # the parent's was closed before the fork: open one of our own
+    try:
+        with contextlib.ExitStack() as stack:
+            if connection.vendor == "postgresql":
+                from django.db import transaction
+
+                stack.enter_context(transaction.atomic())
+            subjects = None
+            if check_index:
+                cursor = stack.enter_context(
+                    rows(subject_sql(after=first, upto=upto), name="audit_share_subjects")
+                )
+                subjects = Subjects(cursor)
+            share.first_prev = _first_prev(first)
+            gc.disable()
+            batches = _batches(first, share.first_prev, upto, subjects, "audit_share")
+            for before, leaves, last in batches:
+                levels = _levels(leaves)
+                for at in (n for n in wanted if before < n <= before + len(leaves)):
+                    share.prefixes[at] = _prefix(levels, at - before)
+                if len(leaves) == BLOCK:
+                    share.blocks.append(levels[-1][0])
+                else:  # the last, partial block of the covered part
+                    share.prefixes[upto] = _prefix(levels, len(leaves))
+                share.last_hash = bytes(last)
+            if subjects is not None and subjects.rest() is not None:
+                share.broken = True
+    except _Broken:
+        share.broken = True
+    finally:
+        connection.close()
+    return share
+
+
+def _first_prev(after: int) -> bytes:
+    """The stored hash of entry `after` (the link the range's first entry must carry)."""
+    if after == 0:
+        return GENESIS
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT hash FROM audit_entry WHERE seq = %s", [after])
+        row = cursor.fetchone()
+    if row is None:
+        raise _Broken
+    return bytes(row[0])
+
+
+def covered_in_parallel(
+    *, upto: int, roots: dict[int, bytes], check_index: bool, workers: int
+) -> Progress | None:
+    """`covered` from the start of the log, split over worker processes: each hashes a
+    block-aligned range; this process joins the block roots (one hash per 4,096 entries)
+    and checks every signed root. The caller holds no transaction and no cursor (the
+    connection is closed before the fork); PostgreSQL or an SQLite file only."""
+    import multiprocessing
+
+    from django.db import connections
+
+    blocks = -(-upto // BLOCK)
+    cuts = sorted({min(upto, round(blocks * i / workers) * BLOCK) for i in range(workers + 1)})
+    wanted = sorted(s for s in roots if 0 < s <= upto)
+    jobs = [(a, b, [n for n in wanted if a < n <= b], check_index) for a, b in pairwise(cuts)]
+    connections.close_all()
+    with multiprocessing.get_context("fork").Pool(len(jobs)) as pool:
+        shares = pool.map(_share, jobs, chunksize=1)
+    stack: list[tuple[int, bytes]] = []
+    last = GENESIS
+    for share in shares:
+        if share.broken or share.first_prev != last:
+            return None
+        in_block: dict[int, list[int]] = {}
+        for n in share.prefixes:
+            in_block.setdefault((n - 1 - share.first) // BLOCK, []).append(n)
+        for i in range(len(share.blocks) + 1):
+            for n in in_block.get(i, []):  # the tree so far, then this block up to n
+                if n in roots and fold(stack + share.prefixes[n]) != roots[n]:
+                    return None
+            if i < len(share.blocks):
+                push(stack, BLOCK_LEVEL, share.blocks[i])
+        if upto % BLOCK and share.upto == upto:  # the covered part ends inside a block
+            for level, digest in share.prefixes[upto]:
+                push(stack, level, digest)
+        last = share.last_hash
+    return Progress(upto, last, stack)
+
+
+def scrub(*, start: int, verified: int, limit: int) -> tuple[int, int, str]:
+    """Re-check up to `limit` already-verified entries from `start` (wrapping to 1 after
+    `verified`): each one's chain hash from its stored predecessor and its MAC. An
+    incremental run checks the new entries and one such slice, so a body edited in place
+    among old entries is found within verified/limit runs, while a rewrite that recomputes
+    the hashes is found at once (the remembered last hash no longer matches).
+    Returns (where the next slice starts, the first bad seq or 0, why)."""
+    from healthcamp.audit import signing
+
+    if verified <= 0 or limit <= 0:
+        return 1, 0, ""
+    first = start if 1 <= start <= verified else 1
+    last = min(verified, first + limit - 1)
+    sha256 = hashlib.sha256
+    mac_ok = signing.mac_check()
+    sql = (
+        "SELECT seq, prev_hash, hash, body, mac FROM audit_entry "  # noqa: S608 - ints only
+        f"WHERE seq >= {max(first - 1, 1)} AND seq <= {int(last)} ORDER BY seq"
+    )
+    expected, prev = (first - 1, None) if first > 1 else (1, GENESIS)
+    with rows(sql, name="audit_verify_scrub") as cursor:
+        for seq, prev_hash, stored, stored_body, mac in cursor:
+            if seq != expected:
+                return first, expected, f"entry {expected} is missing"
+            if prev is None:  # the stored predecessor of the slice: only its hash is used
+                prev, expected = bytes(stored), expected + 1
+                continue
+            if not all(isinstance(c, bytes | memoryview) for c in (stored_body, mac)):
+                return first, seq, f"entry {seq} is not stored as bytes: it was rewritten"
+            body = bytes(stored_body)
+            if bytes(prev_hash) != prev or sha256(prev + body).digest() != bytes(stored):
+                return first, seq, f"entry {seq} was altered, inserted or moved"
+            if not mac_ok(body, seq, bytes(mac)):
+                return (
+                    first,
+                    seq,
+                    (f"entry {seq} was not written by healthcamp (its MAC does not match)"),
+                )
+            prev, expected = bytes(stored), expected + 1
+    if expected <= last:
+        return first, expected, f"entry {expected} is missing"
+    return (last + 1 if last < verified else 1), 0, ""

@@ -1,0 +1,277 @@
+"""`audit verify` checks only what is new since it last ran, yet a rewritten history still
+fails it at once; the signed part of a long log is checked in blocks (and in worker
+processes), and a failure there is still named entry by entry."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from healthcamp.audit import chain, merkle, scan, tree, verified_state
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _append(n: int) -> None:
+    for i in range(n):
+        with transaction.atomic():
+            chain.append(
+                actor="staff:1:tester",
+                role="clinician",
+                action="participant.read",
+                purpose="screening",
+                outcome="allowed",
+                subjects=("c" * 32,),
+                detail=f"read {i}",
+            )
+
+
+def _sql(statement: str, params: list[Any] | None = None) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params or [])
+
+
+def _body(seq: int) -> bytes:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT body FROM audit_entry WHERE seq = %s", [seq])
+        return bytes(cursor.fetchone()[0])
+
+
+def _rewrite_from(seq: int, new_body: bytes) -> None:
+    """What an intruder with the database does: change one body and recompute every
+    later chain hash (and the head row and head file), so the chain itself is whole."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT seq, body, prev_hash FROM audit_entry WHERE seq >= %s", [seq])
+        rows = sorted((s, bytes(b), bytes(p)) for s, b, p in cursor.fetchall())
+    prev = rows[0][2]
+    for s, stored, _ in rows:
+        body = new_body if s == seq else stored
+        digest = hashlib.sha256(prev + body).digest()
+        _sql(
+            "UPDATE audit_entry SET body = %s, prev_hash = %s, hash = %s WHERE seq = %s",
+            [body, prev, digest, s],
+        )
+        prev = digest
+    if connection.vendor == "postgresql":
+        _sql("UPDATE audit_head SET hash = %s WHERE id = 1", [prev])
+    chain.replace_head_file(chain.Head(rows[-1][0], prev))
+
+
+def _incremental() -> chain.Verification:
+    return chain.verify(incremental=True, remember=True)
+
+
+def test_the_second_run_checks_only_the_new_entries() -> None:
+    _append(30)
+    first = _incremental()
+    assert (first.ok, first.entries, first.new) == (True, 30, 30)
+    _append(5)
+    second = _incremental()
+    assert (second.ok, second.entries, second.new) == (True, 35, 5)
+    assert verified_state.load() is not None
+    assert verified_state.load().size == 35  # type: ignore[union-attr]
+
+
+def test_a_history_rewritten_with_its_hashes_fails_at_once() -> None:
+    _append(30)
+    assert _incremental().ok
+    _rewrite_from(10, _body(10).replace(b'"allowed"', b'"denied"'))
+    result = _incremental()
+    assert not result.ok
+    assert result.first_bad_seq == 30
+    assert "not the one the last verification checked" in result.problem
+    assert chain.verify().first_bad_seq == 10  # and `--full` names the entry (its MAC)
+
+
+def test_a_log_cut_below_the_verified_size_fails() -> None:
+    _append(30)
+    assert _incremental().ok
+    _sql("DELETE FROM audit_subject WHERE seq > 20")
+    _sql("DELETE FROM audit_entry WHERE seq > 20")
+    if connection.vendor == "postgresql":
+        _sql("UPDATE audit_head SET seq = 20, hash = (SELECT hash FROM audit_entry WHERE seq = 20)")
+    result = _incremental()
+    assert not result.ok
+    assert "no longer holds entry 30" in result.problem
+
+
+def test_an_old_entry_edited_in_place_comes_round_in_the_scrub(settings: Any) -> None:
+    """A body changed where it lies (hashes untouched) among entries already verified is
+    not on the path of the new entries; each run re-checks a slice of the old ones, so it
+    is found, by name, within size/slice runs."""
+    settings.AUDIT_VERIFY_SCRUB = 10
+    _append(50)
+    assert _incremental().ok
+    body = _body(37)
+    _sql("UPDATE audit_entry SET body = %s WHERE seq = 37", [body.replace(b"read", b"READ")])
+    runs = []
+    for _ in range(math.ceil(50 / 10)):
+        runs.append(_incremental())
+        if not runs[-1].ok:
+            break
+    assert not runs[-1].ok
+    assert runs[-1].first_bad_seq == 37
+    assert all(run.ok for run in runs[:-1])
+    assert not chain.verify().ok  # a full check finds it at once
+
+
+def test_a_damaged_or_foreign_state_file_asks_for_a_full_check(settings: Any) -> None:
+    _append(12)
+    assert _incremental().ok
+    state = verified_state.path()
+    text = state.read_text()
+    state.write_text(text.replace("\n12\n", "\n11\n", 1))
+    result = _incremental()
+    assert not result.ok
+    assert "audit verify --full" in result.problem
+    full = chain.verify(remember=True)  # what `audit verify --full` does
+    assert full.ok
+    assert _incremental().ok
+    settings.AUDIT_ORIGIN = "another.example/audit"
+    assert "not this log's" in _incremental().problem
+
+
+def test_a_rewrite_under_a_signed_checkpoint_is_named_by_entry() -> None:
+    """The signed part is checked in blocks, without chain hashes or MACs; when a block
+    does not fit, the exact scan says which entry."""
+    _append(40)
+    tree.issue()
+    _append(5)
+    assert chain.verify().ok
+    _sql(
+        "UPDATE audit_entry SET body = %s WHERE seq = 12",
+        [_body(12).replace(b"read 11", b"read 99")],
+    )
+    result = chain.verify()
+    assert not result.ok
+    assert result.first_bad_seq == 12
+    _sql("UPDATE audit_entry SET body = %s WHERE seq = 12", [_body(12).replace(b"99", b"11")])
+    assert chain.verify().ok
+    _sql("DELETE FROM audit_subject WHERE seq = 20")  # the index, under the checkpoint
+    result = chain.verify()
+    assert (result.ok, result.first_bad_seq) == (False, 20)
+
+
+def test_the_parallel_pass_agrees_and_finds_a_rewrite(settings: Any, monkeypatch: Any) -> None:
+    """Worker processes hash block-aligned ranges; the joined tree must give every signed
+    root, and a rewrite inside a worker's range is still named. Blocks are shrunk to 8
+    leaves so a small log spans several (forked workers inherit the patch). Runs where a
+    worker can see the data: PostgreSQL (committed rows); SQLite's test database is in
+    memory, so there the file-based command test below covers it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the SQLite test database is in memory; see the command test")
+    monkeypatch.setattr(scan, "BLOCK", 8)
+    monkeypatch.setattr(scan, "BLOCK_LEVEL", 3)
+    settings.AUDIT_VERIFY_PARALLEL_FROM = 1
+    settings.AUDIT_VERIFY_WORKERS = 2
+    for size in (13, 30, 47):
+        _append(size - chain.database_head().seq if chain.database_head() else size)
+        tree.issue()
+    _append(3)
+    result = chain.verify()
+    assert (result.ok, result.parallel, result.entries) == (True, True, 50)
+    _sql(
+        "UPDATE audit_entry SET body = %s WHERE seq = 33",
+        [_body(33).replace(b"allowed", b"denied!")],
+    )
+    result = chain.verify()
+    assert (result.ok, result.first_bad_seq) == (False, 33)
+
+
+def _feed(
+    stack: list[tuple[int, bytes]],
+    size: int,
+    end: int,
+    leaves: list[bytes],
+    roots: dict[int, bytes],
+) -> bool:
+    """Leaves size..end into `_grow` in the batches the fast pass fetches: leaf by leaf up
+    to a block boundary, whole blocks after."""
+    wanted = sorted(n for n in roots if size < n <= end)
+    while size < end:
+        step = (scan.BLOCK - size % scan.BLOCK) if size % scan.BLOCK else scan.BLOCK
+        batch = leaves[size : min(end, size + step)]
+        if not scan._grow(stack, size, batch, roots, wanted):
+            return False
+        size += len(batch)
+    return True
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sizes=st.lists(st.integers(min_value=1, max_value=40), min_size=1, max_size=6),
+    block_level=st.integers(min_value=1, max_value=3),
+    data=st.data(),
+)
+def test_blocks_give_the_rfc_9162_root_at_every_size(
+    sizes: list[int], block_level: int, data: Any
+) -> None:
+    """`_grow`, fed as the fast pass feeds it and resumed at arbitrary sizes, gives the
+    RFC 9162 root at every size, and refuses a wrong root wherever it is."""
+    original = scan.BLOCK, scan.BLOCK_LEVEL
+    scan.BLOCK, scan.BLOCK_LEVEL = 1 << block_level, block_level
+    try:
+        total = sum(sizes)
+        leaves = [hashlib.sha256(b"%d" % i).digest() for i in range(total)]
+        reader = merkle.MemoryReader(leaves)
+        roots = {n: merkle.root(size=n, reader=reader) for n in range(1, total + 1)}
+        stack: list[tuple[int, bytes]] = []
+        size = 0
+        for chunk in sizes:  # each chunk: one resumed run
+            assert _feed(stack, size, size + chunk, leaves, roots)
+            size += chunk
+            assert scan.fold(stack) == roots[size]
+        wrong_at = data.draw(st.integers(min_value=1, max_value=total))
+        wrong = {**roots, wrong_at: bytes(32)}
+        assert not _feed([], 0, total, leaves, wrong)
+    finally:
+        scan.BLOCK, scan.BLOCK_LEVEL = original
+
+
+@pytest.mark.skipif(bool(os.environ.get("HEALTHCAMP_DATABASE_URL")), reason="SQLite file")
+def test_the_command_verifies_in_parallel_and_incrementally(tmp_path: Path) -> None:
+    """On an SQLite file, as an operator runs it: `--full` hashes the signed part in
+    worker processes, the next run checks only the new entries, and an entry changed
+    under the checkpoint fails `--full` with its number."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "HEALTHCAMP_DATABASE_URL"},
+        "HEALTHCAMP_HOME": str(tmp_path),
+        "HEALTHCAMP_AUDIT_VERIFY_PARALLEL_FROM": "1",
+        "HEALTHCAMP_AUDIT_VERIFY_WORKERS": "2",
+    }
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "healthcamp.cli", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    assert run("demo", "--no-serve", "--participants", "3").returncode == 0
+    assert run("audit", "checkpoint").returncode == 0
+    full = run("audit", "verify", "--full")
+    assert full.returncode == 0, full.stderr
+    assert "every one checked, in parallel" in full.stdout
+    again = run("audit", "verify")
+    assert again.returncode == 0, again.stderr
+    assert "new since the last verification" in again.stdout
+    with sqlite3.connect(tmp_path / "healthcamp.sqlite3") as db:
+        (body,) = db.execute("SELECT body FROM audit_entry WHERE seq = 5").fetchone()
+        db.execute("UPDATE audit_entry SET body = ? WHERE seq = 5", [body + b" "])
+    broken = run("audit", "verify", "--full")
+    assert broken.returncode == 1
+    assert "FAILED at entry 5" in broken.stderr
