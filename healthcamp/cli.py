@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections.abc import Sequence
@@ -40,6 +41,9 @@ def serve(*, host: str, port: int, workers: int) -> int:
     from healthcamp.services.backup import reapply_at_start
     from healthcamp.wsgi import application
 
+    if taken := port_taken(host, port):
+        print(taken, file=sys.stderr)
+        return 2
     try:
         # Held by this process and, across fork, by its workers: restore and key
         # rotation refuse while it is held.
@@ -90,6 +94,28 @@ def serve(*, host: str, port: int, workers: int) -> int:
     return 0
 
 
+def port_taken(host: str, port: int) -> str:
+    """ "" if a server could listen on host:port now, else one line saying why not."""
+    import socket
+
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+            probe.bind((host, port))
+    except OSError as error:
+        reason = (
+            "is in use by another program"
+            if error.errno == errno.EADDRINUSE
+            else (f"cannot be used ({error.strerror})")
+        )
+        return (
+            f"Port {port} on {host} {reason}: stop that program, or choose another port "
+            "with --port."
+        )
+    return ""
+
+
 def demo(*, participants_count: int, host: str, port: int, run_server: bool) -> int:
     from django.conf import settings
     from rich.progress import Progress
@@ -97,6 +123,9 @@ def demo(*, participants_count: int, host: str, port: int, run_server: bool) -> 
     from healthcamp.demo import PORTAL_PERSON, PROGRAMME, portal_card, seed
     from healthcamp.registry.cardcode import display
 
+    if run_server and (taken := port_taken(host, port)):
+        print(taken, file=sys.stderr)  # before seeding, so the answer comes at once
+        return 2
     _migrate(quiet=True)
     with Progress(transient=True) as progress:
         task = progress.add_task("Registering synthetic participants", total=participants_count)
@@ -110,12 +139,15 @@ def demo(*, participants_count: int, host: str, port: int, run_server: bool) -> 
             "Two-factor log-in is off in this demo (HEALTHCAMP_STAFF_2FA=false); "
             "`healthcamp serve` asks staff for an authenticator-app code."
         )
-    print(f"Log in at http://{host}:{port}/login/ as:")
+    # Addresses only when something will answer at them.
+    base = f"http://{host}:{port}" if run_server else ""
+    print(f"Log in at {base}/login/ as:" if base else "Staff log-ins (`healthcamp serve`):")
     for login in logins:
         print(f"  {login.role:<12} name: {login.username:<12} password: {login.password}")
     if card := portal_card():
+        where = f"{base}/me/" if base else "The participant portal (/me/)"
         print(
-            f"Participant portal: http://{host}:{port}/me/ with card {display(card)} "
+            f"{'Participant portal: ' if base else ''}{where} with card {display(card)} "
             f"and date of birth {PORTAL_PERSON[2].isoformat()} (a synthetic person)."
         )
     if not run_server:

@@ -34,7 +34,8 @@ def test_demo_seeds_and_audit_verifies(tmp_path: Path) -> None:
     assert demo.returncode == 0, demo.stderr
     for role in ("coordinator", "registrar", "clinician"):
         assert f"{role}" in demo.stdout
-    assert "http://127.0.0.1:8000/login/" in demo.stdout
+    assert "http://" not in demo.stdout  # nothing is serving: no address to follow
+    assert "Staff log-ins (`healthcamp serve`):" in demo.stdout
     assert oct((tmp_path / "secret_key").stat().st_mode & 0o777) == "0o600"
     assert oct((tmp_path / "audit-head").stat().st_mode & 0o777) == "0o600"
     verify = _run(tmp_path, "audit", "verify")
@@ -45,6 +46,24 @@ def test_demo_seeds_and_audit_verifies(tmp_path: Path) -> None:
     again = _run(tmp_path, "demo", "--no-serve", "--participants", "40")
     assert again.returncode == 0
     assert f"OK: {entries} audit entries" in _run(tmp_path, "audit", "verify").stdout
+
+
+def test_demo_and_serve_on_a_busy_port_say_so_in_one_line(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        for command in (["demo", "--participants", "2"], ["serve"]):
+            done = _run(tmp_path, *command, "--port", port)
+            assert done.returncode == 2, (command, done.stdout, done.stderr)
+            lines = done.stderr.strip().splitlines()
+            assert lines == [
+                f"Port {port} on 127.0.0.1 is in use by another program: stop that program, "
+                "or choose another port with --port."
+            ], command
+            assert "Registering" not in done.stdout  # refused before any seeding
 
 
 def test_staff_add_prints_a_token_last(tmp_path: Path) -> None:
