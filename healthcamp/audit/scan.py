@@ -203,6 +203,7 @@ def _batches(
                 raise _Broken from None
             yield size, leaves, hashes[-1]
             size, last = size + count, hashes[-1]
+            del batch, seqs, prevs, hashes, bodies, leaves  # one batch in memory at a time
 
 
 def covered(
