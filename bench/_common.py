@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -75,6 +76,7 @@ def run_engines(script: str, args: argparse.Namespace) -> list[dict[str, object]
             print(error.stderr, file=sys.stderr)
             raise
         finally:
+            shutil.rmtree(home, ignore_errors=True)  # a bench leaves nothing behind
             if dbname:
                 import psycopg
 

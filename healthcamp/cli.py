@@ -316,7 +316,13 @@ def bench(*, extra: list[str]) -> int:
     folder = Path(__file__).resolve().parent.parent / "bench"
     scripts = [
         folder / name
-        for name in ("access_overhead.py", "audit_verify.py", "vault.py", "letters.py")
+        for name in (
+            "access_overhead.py",
+            "request_cost.py",
+            "audit_verify.py",
+            "vault.py",
+            "letters.py",
+        )
     ]
     if not all(script.exists() for script in scripts):
         print(
@@ -407,7 +413,16 @@ def rotate_command() -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _report_parser(commands: Any) -> None:
+    report = commands.add_parser("report", help="programme reports (counts only)")
+    report_commands = report.add_subparsers(dest="report_command", required=True)
+    report_commands.add_parser(
+        "backfill",
+        help="write the reports' facts for visits and consents recorded before reports existed",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one parser per command
     parser = argparse.ArgumentParser(prog="healthcamp", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -463,6 +478,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
     keys_commands.add_parser("rotate", help="re-wrap all data keys under a new key")
 
+    _report_parser(commands)
     p = commands.add_parser("bench", help="measure guarded reads and audit verification")
     p.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
     p.add_argument("--rounds", type=int, default=3)
@@ -487,6 +503,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _with_witness_commands(
     parser: argparse.ArgumentParser, commands: Any
 ) -> argparse.ArgumentParser:
+    # Like the witness, compiling the translations needs no database.
+    commands.add_parser(
+        "compilemessages", help="compile the translations in locale/ (needs GNU gettext)"
+    )
     witness = commands.add_parser(
         "witness", help="cosign a log's checkpoints from another machine (no database needed)"
     )
@@ -540,6 +560,18 @@ def witness_command(args: argparse.Namespace) -> int:
     )
 
 
+def report_command(args: argparse.Namespace) -> int:
+    """`report backfill`: decide and keep the facts of visits recorded before the reports
+    existed, and every person's current consent answers (once, after upgrading)."""
+    from healthcamp.reports import consents
+    from healthcamp.services import visit_facts
+
+    visits = visit_facts.backfill()
+    people = consents.rebuild()
+    print(f"Report facts written for {visits} visit(s); current consent kept for {people} people.")
+    return 0
+
+
 def staff(args: argparse.Namespace) -> int:
     if args.staff_command == "tokens":
         return staff_tokens_command(name=args.name)
@@ -561,7 +593,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "witness":
         return witness_command(args)  # before Django: the witness has no database
+    if args.command == "compilemessages":
+        return compile_messages_command(quiet=False)
+    if args.command in ("demo", "serve"):
+        # Fresh translations before a server reads them; compiled on `./run` already.
+        compile_messages_command(quiet=True)
     return _main_with_django(args)
+
+
+def compile_messages_command(*, quiet: bool) -> int:
+    from healthcamp.lib.message_catalogues import CatalogueError, compile_catalogues
+
+    try:
+        made = compile_catalogues()
+    except CatalogueError as error:
+        print(f"{error}\nThe pages are shown in English until then.", file=sys.stderr)
+        return 2
+    if not quiet:
+        print(f"Compiled {len(made)} translation catalogue(s); the others were up to date.")
+    return 0
 
 
 def _main_with_django(args: argparse.Namespace) -> int:
@@ -591,8 +641,8 @@ def _main_with_django(args: argparse.Namespace) -> int:
     if args.command == "migrate":
         _migrate()
         return 0
-    if args.command == "staff":
-        return staff(args)
+    if args.command in ("staff", "report"):
+        return staff(args) if args.command == "staff" else report_command(args)
     if args.command == "audit":
         return audit_command(args)
     if args.command == "backup":

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "healthcamp.exams",
     "healthcamp.access",
     "healthcamp.services",
+    "healthcamp.reports",
     "healthcamp.web",
 ]
 
@@ -90,6 +91,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After LocaleMiddleware (the browser's language) and log-in: the member's own choice.
+    "healthcamp.web.staff_language.StaffLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -213,8 +216,24 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("ar", "العربية"), ("ug", "ئۇيغۇرچە"), ("es", "Español")]
+# The languages healthcamp speaks: each has a full catalogue in locale/ (pages, letters,
+# cards, the portal) and the measures' names in the clinical catalogue. Registration offers
+# these; README lists each one's medical review.
+LANGUAGES = [
+    ("en", "English"),
+    ("ar", "العربية"),
+    ("ug", "ئۇيغۇرچە"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("sw", "Kiswahili"),
+    ("hi", "हिन्दी"),
+    ("zh-hans", "简体中文"),
+    ("ru", "Русский"),
+]
 USE_I18N = True
+# The words of every page, letter and card: locale/<lang>/LC_MESSAGES/django.po, compiled to
+# .mo by `healthcamp compilemessages` (./run does it). A language here has a full catalogue.
+LOCALE_PATHS = [BASE_DIR.parent / "locale"]
 TIME_ZONE = "UTC"
 USE_TZ = True
 

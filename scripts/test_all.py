@@ -124,11 +124,27 @@ def ensure_chromium() -> bool:
                 "--no-install-recommends",
                 "chromium",
                 "fonts-noto-core",
+                "fonts-noto-cjk",  # Simplified Chinese pages and PDF letters
                 "fonts-dejavu-core",
             ],
             env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
         )
     return Path("/usr/bin/chromium").exists()
+
+
+def ensure_gettext() -> bool:
+    """GNU gettext: msgfmt compiles the translations, xgettext finds the strings (the
+    catalogue tests run both). Installed like chromium when missing and running as root."""
+    if shutil.which("msgfmt") and shutil.which("xgettext"):
+        return True
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        banner("Installing Debian's gettext for the translations")
+        subprocess.call(["apt-get", "update", "-qq"])
+        subprocess.call(
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "gettext"],
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+    return bool(shutil.which("msgfmt") and shutil.which("xgettext"))
 
 
 def pytest_run(label: str, env: dict[str, str], extra: list[str]) -> tuple[bool, int, int, int]:
@@ -202,6 +218,9 @@ def main() -> int:
     results["import-linter"] = run("import-linter (layering)", [str(BIN / "lint-imports")])
 
     results["npm test tools installed"] = ensure_fhir_validators() or not IN_CI
+    results["translations compiled"] = ensure_gettext() and run(
+        "Translations (msgfmt --check)", [str(BIN / "healthcamp"), "compilemessages"]
+    )
     have_browser = ensure_chromium()
     if not have_browser:
         banner("!! Debian's chromium is missing: the browser tests are SKIPPED !!")

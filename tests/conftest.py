@@ -16,6 +16,14 @@ from healthcamp.purposes import CONSENT_PURPOSES
 from healthcamp.services import programmes
 
 
+def pytest_configure(config: Any) -> None:
+    # The pages speak from the compiled catalogues (.mo, not in git): compile any that
+    # are older than their .po, as `./run` does, so a lone `pytest` sees today's words.
+    from healthcamp.lib.message_catalogues import compile_catalogues
+
+    compile_catalogues()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_settings(settings: Any, tmp_path: Any) -> None:
     # Each test keeps its own audit head file; fast hashing for test passwords.

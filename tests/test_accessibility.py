@@ -1,6 +1,7 @@
 """WCAG 2.2 A/AA, checked by axe-core (from the npm registry, tests/a11y) in headless
 Debian chromium over the pages people use: staff pages in English, the portal in Arabic
-(right to left) and English, at a desktop and a small phone's width; and by keyboard.
+(right to left) and English, at a desktop and a small phone's width. The keyboard tests
+are in tests/test_keyboard.py.
 
 The test context bypasses the pages' CSP only so that axe itself can be injected."""
 
@@ -175,66 +176,3 @@ def test_axe_finds_what_it_should(browser, live_server) -> None:
     _axe(page, "broken", found, {})
     rules = {line.split(":")[0] for line in found["broken"]}
     assert {"image-alt", "button-name"} <= rules
-
-
-FOCUSED = """() => {
-  const el = document.activeElement;
-  const style = getComputedStyle(el);
-  return {tag: el.tagName, text: (el.innerText || el.value || el.name || '').trim().slice(0, 60),
-          name: el.getAttribute('name') || '', invalid: el.getAttribute('aria-invalid') || '',
-          outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2};
-}"""
-
-
-def _tab_to(page: Any, wanted: str, *, limit: int = 40) -> dict[str, Any]:
-    """Press Tab until the focused element's text or name is `wanted`; every stop on the
-    way must show a focus ring."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        now: dict[str, Any] = page.evaluate(FOCUSED)
-        if now["tag"] == "BODY":
-            continue  # focus still entering the page from the browser's own controls
-        if not now["outline"]:
-            now["debug"] = page.evaluate(
-                "() => { const e = document.activeElement; const s = getComputedStyle(e);"
-                " return [s.outlineStyle, s.outlineWidth, e.matches(':focus'),"
-                " e.matches(':focus-visible')]; }"
-            )
-        assert now["outline"], f"no visible focus ring on {now}"
-        if wanted in (now["text"], now["name"]):
-            return now
-    raise AssertionError(f"{wanted!r} cannot be reached with the keyboard")
-
-
-def test_registration_by_keyboard_alone_with_focus_where_it_should_be(
-    browser, live_server, registrar, programme
-) -> None:
-    page = _page(browser, live_server, 1280)
-    page.goto("/login/")
-    _tab_to(page, "username")
-    page.keyboard.type("registrar-1")
-    _tab_to(page, "password")
-    page.keyboard.type("registrar-test-password")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
-    _tab_to(page, "Register")
-    page.keyboard.press("Enter")
-    page.wait_for_function("document.activeElement.tagName === 'H1'")
-    assert page.evaluate(FOCUSED)["text"] == "Register a participant"
-    _tab_to(page, "Register and make card")
-    page.keyboard.press("Enter")
-    page.wait_for_function("document.activeElement.getAttribute('aria-invalid') === 'true'")
-    first_error = page.evaluate(FOCUSED)
-    assert first_error["name"] == "given_name"
-    page.keyboard.type("Amina")
-    _tab_to(page, "family_name")
-    page.keyboard.type("Haddad")
-    _tab_to(page, "date_of_birth")
-    page.keyboard.type("03151984")
-    _tab_to(page, "sex")
-    page.keyboard.press("Space")
-    _tab_to(page, "Register and make card")
-    page.keyboard.press("Enter")
-    page.wait_for_function("document.activeElement.tagName === 'H1'")
-    assert page.evaluate(FOCUSED)["text"] == "Amina Haddad"
-    page.context.close()

@@ -170,7 +170,7 @@ def test_a_damaged_or_foreign_backup_changes_nothing(tmp_path: Path) -> None:
     damaged.write_bytes(bytes(data))
     result = _cli(home, "restore", str(damaged), "--yes")
     assert result.returncode == 1
-    assert "damaged: its checksum does not match" in result.stderr
+    assert "is damaged: chunk 1 does not authenticate" in result.stderr
     other = tmp_path / "other-home"
     other.mkdir()
     _py(other, SETUP)

@@ -113,6 +113,7 @@ def test_bad_database_url_is_explained(tmp_path: Path) -> None:
         ("audit_verify.py", ["--entries", "300"]),
         ("vault.py", ["--rows", "60"]),
         ("letters.py", ["--letters", "2"]),
+        ("reports.py", ["--people", "300"]),
     ],
 )
 def test_the_benchmarks_run_and_print_ratios(tmp_path: Path, script: str, args: list[str]) -> None:

@@ -97,7 +97,7 @@ def test_the_pages(api_as, registrar, clinician, coordinator, programme, documen
     assert desk.post(f"/participants/{pid}/returned/", {"how": "printed"}).status_code == 302
     record = desk.get(f"/participants/{pid}/").content.decode()
     assert "not returned yet" not in record
-    assert "printed" in record
+    assert "Printed for the participant" in record
     assert (
         "Every visit"
         in _login(coordinator).get(f"/programmes/{programme.id}/unreturned/").content.decode()

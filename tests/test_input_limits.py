@@ -116,9 +116,14 @@ def test_language_script_region_is_stored_canonical(
 def test_the_web_form_offers_exactly_the_closed_list() -> None:
     from healthcamp.web.forms import RegisterForm
 
+    from healthcamp.lib import languages
+
     form = RegisterForm(programmes=[(1, "Camp")])
     offered = [code for code, _label in form.fields["preferred_language"].choices]
-    assert offered == list(validation.LANGUAGES)
+    # The languages healthcamp can serve (issue 10), each one the closed list accepts.
+    assert offered == languages.shipped()
+    for code in offered:
+        assert validation.clean_language(code).lower() == code
 
 
 # ---- finding 7: paper references, sealed ------------------------------------------------

@@ -4,50 +4,60 @@ letter mentions a referral that does not exist."""
 from __future__ import annotations
 
 import uuid
+from collections import namedtuple
 from typing import Any
 
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from healthcamp.clinical import rules
 from healthcamp.clinical.visit import Recorded
-from healthcamp.results import letters
-from healthcamp.results.words import LANGUAGES, LETTER, MEANING, NEXT_STEP
+from healthcamp.lib import languages
+from healthcamp.results import letters, meanings
 from healthcamp.services import consent
 from tests.conftest import ALL_PURPOSES, participant_body
 from tests.test_clinical_properties import decided, visits
 
 SEVERE = ("act", "soon", "urgent")
+Referral = namedtuple("Referral", "clinic urgency")
 
 
 def _said_today(language: str, text: str) -> bool:
-    return LETTER[language]["when_urgent"] in text.lower()
+    with translation.override(language):
+        return letters.when("urgent") in text.lower()
+
+
+def _in(language: str, sentence: object) -> str:
+    with translation.override(language):
+        return str(sentence)
 
 
 @settings(max_examples=150, deadline=None)
-@given(visits(), st.sampled_from(LANGUAGES))
+@given(visits(), st.sampled_from(languages.shipped()))
 def test_no_row_contradicts_the_next_step(
     v: tuple[str, int, list[Recorded]], language: str
 ) -> None:
     decision = decided(*v)
     lines = letters.letter_lines(decision, language=language, pictures=False)
     step = letters.next_step(decision, language)
-    assert step == NEXT_STEP[language][decision.level]
+    assert step == _in(language, meanings.NEXT_STEP[decision.level])
     worst = max((line.level for line in lines), key=rules.RANK.__getitem__, default="neutral")
     assert worst == decision.level  # the next step is the most severe row, no more, no less
     for line, result in zip(lines, decision.results, strict=True):
-        assert line.meaning == MEANING[language].get(result.finding.advice, "")
+        assert line.meaning == _in(language, meanings.MEANING.get(result.finding.advice, ""))
         assert line.tone == letters.tone(line.level)
         # A row never calls for more than the next step does: "today" only when urgent.
         if _said_today(language, line.meaning) and language == "en":
             assert line.level == "urgent" or "go today if" in line.meaning.lower()
         # Rows never claim a referral: the letter says that only when one exists.
-        referred = LETTER[language]["referred"].split("{")[0].strip()
-        assert referred not in line.meaning
+        with translation.override(language):
+            referred = letters.referral_sentence(Referral("X", "soon"), language).split("X")[0]
+        assert referred.strip() not in line.meaning
         # Colour is never the only cue: a drawn band has words beside it.
         if line.picture or line.picture_text:
             assert line.picture_text
@@ -112,5 +122,4 @@ def test_a_letter_names_a_referral_only_when_one_exists(
     )
     assert html.count("We referred you") == referrals.count()
     for referral in referrals:
-        when = LETTER["en"][f"when_{referral.urgency}"]
-        assert when in html
+        assert letters.when(referral.urgency) in html

@@ -314,7 +314,7 @@ def test_withdrawing_nothing_says_so(person) -> None:
     client = Client()
     _sign_in(client, person.card_code)
     client.post("/me/withdraw/", {"erase": "no"})
-    assert "اختر غرضًا واحدًا على الأقل" in client.get("/me/record/").content.decode()
+    assert "يُرجى اختيار غرض واحد على الأقل" in client.get("/me/record/").content.decode()
 
 
 def test_withdrawing_everything_with_erasure_erases_the_person(person) -> None:
@@ -514,7 +514,9 @@ def test_erased_while_signed_in_every_page_signs_out(person, coordinator) -> Non
 def test_the_sign_in_page_speaks_the_browsers_language_or_the_chosen_one(db) -> None:
     arabic = Client().get("/me/", headers={"accept-language": "ar-EG,ar;q=0.9,en;q=0.5"})
     assert '<html lang="ar" dir="rtl">' in arabic.content.decode()
-    unknown = Client().get("/me/", headers={"accept-language": "sw"})
+    swahili = Client().get("/me/", headers={"accept-language": "sw"})
+    assert '<html lang="sw" dir="ltr">' in swahili.content.decode()
+    unknown = Client().get("/me/", headers={"accept-language": "pt-BR"})  # no catalogue
     assert '<html lang="en" dir="ltr">' in unknown.content.decode()
     chosen = Client().get("/me/?lang=ug-CN", headers={"accept-language": "ar"})
     assert '<html lang="ug" dir="rtl">' in chosen.content.decode()

@@ -136,7 +136,7 @@ def test_an_empty_current_pin_is_asked_for_and_counts_nothing(person) -> None:
     _sign_in(client, person.card_code)
     client.post("/me/pin/", {"pin": "4821"})
     client.post("/me/pin/", {"remove": "1"})
-    assert "أدخل رقمك السري الحالي" in client.get("/me/record/").content.decode()
+    assert "يُرجى إدخال الرقم السري الحالي" in client.get("/me/record/").content.decode()
     assert apps.get_model("access", "PortalFailure").objects.count() == 0
     assert _stored_pin(person)
 

@@ -79,18 +79,50 @@ def test_registrar_registers_and_gets_a_card(registrar: NewStaff, programme) -> 
     html = page.content.decode()
     assert "Zawadi Mwangi" in html
     assert 'src="data:image/svg+xml' in html
-    assert "participant.register" in html  # the record's own access log
+    # The record's own access log, in words (issue 10: never "participant.register").
+    assert "registered you" in html
+    assert "participant.register" not in html
     card = client.get(response["Location"] + "card/")
     assert card.status_code == 200
     assert "idcard" in card.content.decode()
 
 
-def test_a_likely_duplicate_is_pointed_out(registrar: NewStaff, programme) -> None:
+def test_a_likely_duplicate_is_asked_about_before_a_card_is_made(
+    registrar: NewStaff, programme
+) -> None:
     client = _login(registrar)
     client.post("/participants/new/", _form(programme.id))
     second = client.post("/participants/new/", _form(programme.id, given_name="zawadi"))
-    page = client.get(second["Location"]).content.decode()
-    assert "1 other participant registered with the same name and date of birth" in page
+    assert second.status_code == 200  # a question, and nothing made yet
+    page = second.content.decode()
+    assert "Is this the same person?" in page
+    assert "One person in this programme is already registered" in page
+    assert (
+        "/find/name/?given_name=zawadi&amp;family_name=Mwangi&amp;date_of_birth=1991-07-04" in page
+    )
+    assert _participants() == 1
+    confirmed = client.post(
+        "/participants/new/", _form(programme.id, given_name="zawadi", confirm_new="1")
+    )
+    assert confirmed.status_code == 302
+    assert _participants() == 2
+    page = client.get(confirmed["Location"]).content.decode()
+    assert "1 other participant is registered with the same name and date of birth" in page
+
+
+def test_the_same_name_in_another_programme_is_not_asked_about(
+    registrar: NewStaff, coordinator: NewStaff, programme
+) -> None:
+    from healthcamp.services import programmes
+    from tests.conftest import join_everyone
+
+    other = programmes.programme_create(actor=coordinator.actor, name="Hillside")
+    join_everyone(other.id)
+    client = _login(registrar)
+    client.post("/participants/new/", _form(programme.id))
+    elsewhere = client.post("/participants/new/", _form(other.id))
+    assert elsewhere.status_code == 302
+    assert _participants() == 2
 
 
 def test_the_qr_code_holds_exactly_the_card_code(registrar: NewStaff, programme) -> None:

@@ -75,8 +75,10 @@ def test_yes_and_no_are_recorded_purpose_by_purpose(registrar, programme, docume
     )
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
-    assert 'blood_tests</span> <span class="status status-refused">refused' in page
-    assert 'screening</span> <span class="status status-granted">granted' in page
+    # In words, never as codes ("blood_tests refused"): issue 10.
+    assert 'Blood tests</span> <span class="status status-refused">No' in page
+    assert 'Screening measurements</span> <span class="status status-granted">Yes' in page
+    assert "blood_tests" not in page.split("<form")[0]
 
 
 def test_every_purpose_needs_an_answer_and_nothing_is_saved_without(

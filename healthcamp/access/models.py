@@ -13,6 +13,8 @@ class StaffMember(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff"
     )
     role = models.CharField(max_length=20, choices=[(r.value, r.value) for r in STAFF_ROLES])
+    # The language of the member's pages (one of settings.LANGUAGES); empty: the browser's.
+    language = models.CharField(max_length=12, blank=True, default="")
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} ({self.role})"

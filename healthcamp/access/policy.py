@@ -2,9 +2,10 @@
 
 Two questions, both must say yes: does the role's job include the action for the
 purpose, and - for every purpose but registration and set-up - has the participant
-consented to that purpose at this moment? Analysts and auditors have no row here at
-all: they never see an individual record. No role has a bulk export action: it does
-not exist.
+consented to that purpose at this moment? Analysts and auditors never see an
+individual record: an analyst's one action is a report, counts over the people whose
+consent grants programme statistics (healthcamp.reports), checked per person inside its
+query. No role has a bulk export action: it does not exist.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ _MEASURE = frozenset({Purpose.SCREENING, Purpose.BLOOD_TESTS})
 _STATION = frozenset({Purpose.SCREENING, Purpose.BLOOD_TESTS, Purpose.REFERRAL_SHARING})
 _SHARE = frozenset({Purpose.REFERRAL_SHARING})
 _OWN = frozenset({Purpose.OWN_RECORD})
+# Aggregates only: counts of the people who agree to programme statistics.
+_STATISTICS = frozenset({Purpose.PROGRAMME_STATISTICS})
 
 PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
     Role.COORDINATOR: {
@@ -43,6 +46,8 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.RESULTS_FOLLOW_UP: _IDENTIFY,
         Action.REFERRAL_SHARE: _SHARE,
         Action.RESULTS_LETTER: _MEASURE,
+        Action.REPORT_READ: _STATISTICS,
+        Action.REPORT_CONFIGURE: _SETUP,
     },
     Role.REGISTRAR: {
         Action.REGISTER: _IDENTIFY,
@@ -77,7 +82,8 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.CONSENT_READ: _IDENTIFY,
         Action.CONSENT_WITHDRAW: _IDENTIFY,
     },
-    Role.ANALYST: {},
+    # Planners: disclosure-controlled reports, never an individual record.
+    Role.ANALYST: {Action.REPORT_READ: _STATISTICS},
     # The log's integrity: its entries (ids, roles, purposes, hashes) and verification;
     # never a name or a health value.
     Role.AUDITOR: {Action.AUDIT_READ: frozenset({Purpose.AUDIT})},
@@ -168,6 +174,8 @@ def _verb(action: Action) -> str:
         Action.MEMBER_ADD: "add staff to a programme",
         Action.AUDIT_READ: "read the audit log",
         Action.AUTHENTICATE: "sign in",
+        Action.REPORT_READ: "compute programme reports",
+        Action.REPORT_CONFIGURE: "set a programme's smallest published count",
     }[action]
 
 

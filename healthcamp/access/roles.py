@@ -54,6 +54,10 @@ class Action(StrEnum):
     MEMBER_ADD = "programme.member_add"
     AUDIT_READ = "audit.read"
     AUTHENTICATE = "staff.authenticate"
+    # Compute a programme report: counts over people who agree to programme statistics,
+    # disclosure-controlled; never a row about a person.
+    REPORT_READ = "report.read"
+    REPORT_CONFIGURE = "report.configure"  # a programme's disclosure threshold k
 
 
 ROLE_VALUES = ", ".join(r.value for r in STAFF_ROLES)

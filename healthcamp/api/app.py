@@ -25,6 +25,7 @@ from healthcamp.access.policy import default_purpose
 from healthcamp.access.staff import Actor, actor_for_token
 from healthcamp.api import consent as consent_api
 from healthcamp.api import exams as exams_api
+from healthcamp.api import reports as reports_api
 from healthcamp.api.common import (
     ERRORS,
     CardCode,
@@ -42,6 +43,7 @@ from healthcamp.api.common import (
     acting,
     plain_message,
 )
+from healthcamp.api.openapi_once import built_once
 from healthcamp.audit.witness import WitnessConfigError
 from healthcamp.services import auditing, erasure, participants, programmes
 
@@ -57,6 +59,7 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=BearerToken(),
     parser=JsonOnly(),
+    docs_decorator=built_once,
     description=(
         "Every call acts as a staff member (Authorization: Bearer TOKEN), names a purpose, "
         "and is checked and written to the audit log by the access layer."
@@ -291,6 +294,7 @@ def create_site(
 
 api.add_router("", consent_api.router)
 api.add_router("", exams_api.router)
+api.add_router("", reports_api.router)
 
 
 class MemberIn(Closed):

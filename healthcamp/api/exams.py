@@ -315,9 +315,21 @@ def results_returned(
 @router.get(
     "/programmes/{programme_id}/unreturned-results", response={200: list[UnreturnedOut], **ERRORS}
 )
-def unreturned_results(request: HttpRequest, programme_id: PathId) -> list[returns.EncounterReturn]:
-    """Visits whose results have not reached the person yet, oldest first; no names."""
-    return returns.results_unreturned(actor=acting(request), programme_id=programme_id)
+def unreturned_results(
+    request: HttpRequest,
+    response: HttpResponse,
+    programme_id: PathId,
+    page: Annotated[int, Field(ge=1, le=2**31 - 1)] = 1,
+) -> list[returns.EncounterReturn]:
+    """Visits whose results have not reached the person yet, newest first, 25 a page
+    (?page=N); no names. X-Total-Count says how many in all, Link the pages around."""
+    shown = returns.results_unreturned(actor=acting(request), programme_id=programme_id, page=page)
+    response["X-Total-Count"] = str(shown.total)
+    links = [(shown.previous, "prev")] if shown.has_previous else []
+    links += [(shown.next, "next")] if shown.has_next else []
+    if links:
+        response["Link"] = ", ".join(f'<{request.path}?page={n}>; rel="{rel}"' for n, rel in links)
+    return list(shown.items)
 
 
 class NoteResultOut(Schema):

@@ -14,12 +14,15 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
+from django.utils import translation
+from django.utils.translation import gettext, ngettext, pgettext
 from matplotlib.figure import Figure
 
 from healthcamp.clinical import catalogue, rules, visit
 from healthcamp.clinical.rules import Person
 from healthcamp.clinical.visit import BP, Decision, Result
-from healthcamp.results.words import LETTER, MEANING, NEXT_STEP, pick
+from healthcamp.lib import languages
+from healthcamp.results import code_words, meanings
 
 # The tone a level is drawn in; words always say the same, so colour is never the only cue.
 TONE = {
@@ -37,50 +40,6 @@ COLOURS = {
     "act": "#c0392b",
     "urgent": "#8e1f17",
     "neutral": "#9aa5ab",
-}
-
-# Headings in the participant's language (staff-facing words stay English elsewhere).
-WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Your health check results",
-        "value": "Your value",
-        "means": "What it means",
-        "next": "Next steps",
-        "not_collected": "What we did not collect",
-        "not_collected_text": "No fingerprints, photographs, DNA, or questions about religion, origin or politics.",
-        "portal": "See your results and who opened your record: use the card code and your date of birth.",
-        "not_measured": "Not measured, because you did not agree to it:",
-    },
-    "ar": {
-        "title": "نتائج فحصك الصحي",
-        "value": "قيمتك",
-        "means": "ماذا تعني",
-        "next": "الخطوات التالية",
-        "not_collected": "ما لم نجمعه",
-        "not_collected_text": "لا بصمات أصابع ولا صور ولا حمض نووي، ولا أسئلة عن الدين أو الأصل أو السياسة.",
-        "portal": "شاهد نتائجك ومن فتح سجلك: استخدم رمز البطاقة وتاريخ ميلادك.",
-        "not_measured": "لم يُقَس، لأنك لم توافق عليه:",
-    },
-    "ug": {
-        "title": "سالامەتلىك تەكشۈرۈش نەتىجىڭىز",
-        "value": "قىممىتىڭىز",
-        "means": "مەنىسى",
-        "next": "كېيىنكى قەدەم",
-        "not_collected": "توپلىمىغانلىرىمىز",
-        "not_collected_text": "بارماق ئىزى، سۈرەت، گېن ئۇچۇرى يوق؛ دىن، كېلىپ چىقىش ياكى سىياسەت توغرىسىدا سوئال يوق.",
-        "portal": "نەتىجىڭىز ۋە خاتىرىڭىزنى كىم ئاچقانلىقىنى كۆرۈڭ: كارتا نومۇرى ۋە تۇغۇلغان كۈنىڭىز بىلەن.",
-        "not_measured": "ئۆلچەنمىدى، چۈنكى سىز قوشۇلمىدىڭىز:",
-    },
-    "es": {
-        "title": "Sus resultados del chequeo",
-        "value": "Su valor",
-        "means": "Qué significa",
-        "next": "Próximos pasos",
-        "not_collected": "Lo que no recogimos",
-        "not_collected_text": "Ni huellas dactilares, ni fotos, ni ADN, ni preguntas sobre religión, origen o política.",
-        "portal": "Vea sus resultados y quién abrió su expediente: use el código de la tarjeta y su fecha de nacimiento.",
-        "not_measured": "No se midió, porque usted no lo aceptó:",
-    },
 }
 
 
@@ -220,50 +179,58 @@ def _range_words(bands: catalogue.BandSet, unit: str) -> str:
 def letter_lines(
     decision: Decision, *, language: str = "en", pictures: bool = True
 ) -> list[LetterLine]:
-    """One line per result of the visit, each saying what its level says."""
-    meaning, said = pick(MEANING, language), pick(LETTER, language)
-    lines = []
-    for result in decision.results:
-        m = catalogue.measure(result.code)
-        drawn = picture_bands(result, decision.person)
-        picture = picture_text = ""
-        if drawn is not None:
-            healthy = _range_words(drawn.bands, drawn.measure.display_unit)
-            picture_text = (
-                said["picture"]
-                .format(
-                    name=m.name(language),
-                    value=result.shown,
-                    band=meaning.get(result.finding.advice, "").rstrip("."),
-                    range=said["healthy_range"].format(range=healthy) if healthy else "",
-                )
-                .strip()
-            )
-            if pictures:
-                picture = range_picture(drawn.bands, drawn.value, drawn.plausible)
-        note = result.note
-        if result.code == BP and note:
-            readings = len(result.from_ids) // 2
-            note = (
-                said["readings"].format(n=2, total=readings)
-                if readings > 1
-                else said["one_reading"]
-            )
-        lines.append(
-            LetterLine(
-                name=m.name(language),
-                shown_value=result.shown,
-                entered=said["entered"].format(value=result.entered) if result.entered else "",
-                note=note,
-                meaning=meaning.get(result.finding.advice, ""),
-                tone=tone(result.finding.level),
-                level=result.finding.level,
-                picture=picture,
-                picture_text=picture_text,
-                source=result.finding.source,
-            )
-        )
-    return lines
+    """One line per result of the visit, each saying what its level says, in the language."""
+    with translation.override(language):
+        return [_line(result, decision, language, pictures) for result in decision.results]
+
+
+def reading_note(result: Result) -> str:
+    """How a blood pressure was worked out (the mean of the last two readings, or one
+    reading), in the active language; other results' notes as the rules give them."""
+    if result.code != BP or not result.note:
+        return result.note
+    readings = len(result.from_ids) // 2
+    if readings <= 1:
+        return gettext("one reading")
+    return ngettext(
+        "mean of the last %(n)s of %(total)s reading",
+        "mean of the last %(n)s of %(total)s readings",
+        readings,
+    ) % {"n": 2, "total": readings}
+
+
+def _line(result: Result, decision: Decision, language: str, pictures: bool) -> LetterLine:
+    m = catalogue.measure(result.code)
+    meaning = meanings.meaning(result.finding.advice)
+    shown = code_words.value(result, coded=m.kind == "coded")
+    drawn = picture_bands(result, decision.person)
+    picture = picture_text = ""
+    if drawn is not None:
+        healthy = _range_words(drawn.bands, drawn.measure.display_unit)
+        picture_text = gettext("%(name)s: your value %(value)s, %(band)s. %(range)s") % {
+            "name": m.name(language),
+            "value": languages.isolate(shown),
+            "band": meaning.rstrip("."),
+            "range": gettext("Healthy range: %(range)s") % {"range": healthy} if healthy else "",
+        }
+        picture_text = picture_text.strip()
+        if pictures:
+            picture = range_picture(drawn.bands, drawn.value, drawn.plausible)
+    note = reading_note(result)
+    return LetterLine(
+        name=m.name(language),
+        shown_value=shown,
+        entered=gettext("as measured: %(value)s") % {"value": code_words.humane(result.entered)}
+        if result.entered
+        else "",
+        note=note,
+        meaning=meaning,
+        tone=tone(result.finding.level),
+        level=result.finding.level,
+        picture=picture,
+        picture_text=picture_text,
+        source=result.finding.source,
+    )
 
 
 URGENCY_LEVEL = {"urgent": "urgent", "soon": "soon", "routine": "act"}
@@ -278,19 +245,31 @@ def step_level(decision: Decision, referrals: Sequence[Any] = ()) -> str:
 
 def next_step(decision: Decision, language: str = "en", referrals: Sequence[Any] = ()) -> str:
     """The one thing to do, as every row and every referral named agree."""
-    return pick(NEXT_STEP, language)[step_level(decision, referrals)]
+    with translation.override(language):
+        return meanings.next_step(step_level(decision, referrals))
+
+
+def when(urgency: str) -> str:
+    """How soon a referral says to go, in the active language; the words each result's
+    sentence uses for the same level (tests/test_meanings.py)."""
+    if urgency == "urgent":
+        return pgettext("go to the clinic", "today")
+    if urgency == "soon":
+        return pgettext("go to the clinic", "within a week")
+    return pgettext("go to the clinic", "in the next few weeks")
 
 
 def referral_sentence(referral: Any, language: str) -> str:
-    said = pick(LETTER, language)
-    when = said.get(f"when_{referral.urgency}", said["when_routine"])
-    if referral.clinic:
-        return said["referred"].format(clinic=referral.clinic, when=when)
-    return said["referred_no_clinic"].format(when=when)
-
-
-def words(language: str) -> dict[str, str]:
-    return pick(WORDS, language)
+    with translation.override(language):
+        if referral.clinic:
+            return gettext("We referred you to %(clinic)s. Go %(when)s, with this letter.") % {
+                "clinic": languages.isolate(referral.clinic),
+                "when": when(referral.urgency),
+            }
+        return gettext(
+            "We referred you to a clinic; the staff will tell you which. "
+            "Go %(when)s, with this letter."
+        ) % {"when": when(referral.urgency)}
 
 
 STYLESHEET = Path(__file__).resolve().parent.parent / "web" / "static" / "healthcamp" / "letter.css"

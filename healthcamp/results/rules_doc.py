@@ -6,12 +6,16 @@ reviews. A test fails when the page and the rules differ; regenerate it with
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 
+from django.utils import translation
+
 from healthcamp.clinical import catalogue, children, rules, visit
 from healthcamp.clinical.catalogue import BandSet, Cut, Measure
-from healthcamp.results.words import LANGUAGES, MEANING, NEXT_STEP
+from healthcamp.lib import languages
+from healthcamp.results import meanings
 
 CONDITIONS = {
     "min_age": "age ≥ {} y",
@@ -129,7 +133,8 @@ def page() -> str:
         "# Clinical rules",
         "",
         "Generated from `healthcamp/clinical/` (catalogue "
-        f"`{catalogue.DEFAULT}`) and `healthcamp/results/words.py`; do not edit by hand. "
+        f"`{catalogue.DEFAULT}`), `healthcamp/results/meanings.py` and its translations in "
+        "`locale/`; do not edit by hand. "
         "Regenerate: `.venv/bin/python -m healthcamp.results.rules_doc > docs/clinical-rules.md`.",
         "",
         "Levels, least to most severe: "
@@ -148,16 +153,22 @@ def page() -> str:
     for m in catalogue.load().values():
         lines += list(_measure(m))
     lines += ["## What the person reads", "", "### Next steps, by level", ""]
-    lines += ["| Level | " + " | ".join(LANGUAGES) + " |", "|---|" + "---|" * len(LANGUAGES)]
+    shipped = languages.shipped()
+    lines += ["| Level | " + " | ".join(shipped) + " |", "|---|" + "---|" * len(shipped)]
     for level in catalogue.LEVELS:
-        cells = [NEXT_STEP.get(lang, {}).get(level, "") for lang in LANGUAGES]
+        cells = [_said(meanings.NEXT_STEP[level], lang) for lang in shipped]
         lines.append(f"| {level} | " + " | ".join(_cell(c) for c in cells) + " |")
     lines += ["", "### Sentences, by advice key", ""]
-    lines += ["| Key | " + " | ".join(LANGUAGES) + " |", "|---|" + "---|" * len(LANGUAGES)]
-    for key in MEANING["en"]:
-        cells = [MEANING.get(lang, {}).get(key, "") for lang in LANGUAGES]
+    lines += ["| Key | " + " | ".join(shipped) + " |", "|---|" + "---|" * len(shipped)]
+    for key, sentence in meanings.MEANING.items():
+        cells = [_said(sentence, lang) for lang in shipped]
         lines.append(f"| `{key}` | " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _said(sentence: meanings.StrOrPromise, language: str) -> str:
+    with translation.override(language):
+        return str(sentence)
 
 
 def _cell(text: str) -> str:
@@ -165,4 +176,8 @@ def _cell(text: str) -> str:
 
 
 if __name__ == "__main__":
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "healthcamp.settings")
+    django.setup()  # the translations are Django's catalogues
     sys.stdout.write(page())

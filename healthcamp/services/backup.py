@@ -1,18 +1,27 @@
-"""Backups that cannot bring an erased person back.
+"""Backups that cannot bring an erased person back, of any size, in bounded memory.
 
-A backup file is one JSON header line, then the database snapshot (SQLite's online
-backup API into memory, or pg_dump's custom format read from its output) encrypted with
-AES-256-GCM under a key derived from the vault's key-encryption key, as it streams: no
-plaintext copy of the database is ever written to a file. The snapshot holds
-participants' data keys only wrapped by that key, so the file alone opens nothing.
+A backup file is one JSON header line, then the database snapshot sealed in chunks
+(lib/sealed_stream: AES-256-GCM under a key derived from the vault's key-encryption key
+and the file's own salt; each chunk authenticated with its place and the header, the
+last one marked, so a file cut short, reordered or spliced from two backups is refused).
+The snapshot is SQLite's rows read in one read transaction (lib/sqlite_rows), or
+pg_dump's custom format as it comes out of pg_dump; either streams through encryption
+a chunk at a time: memory stays flat in the size of the database, and no plaintext
+copy of it is ever written to a file. The snapshot holds participants' data keys only
+wrapped by the vault key, so the file alone opens nothing.
 
-Restoring never swaps in a database that still holds someone the erasure ledger (the
-live database's and HEALTHCAMP_HOME/erasure-ledger) says was erased:
+Restoring reads the whole file once to authenticate every chunk before anything is
+touched, then streams it again (each chunk authenticated again as it comes) into the
+new database. It never swaps in a database that still holds someone the erasure ledger
+(the live database's and HEALTHCAMP_HOME/erasure-ledger) says was erased: as the rows
+stream in, the data key and sealed identity of everyone the ledger lists are blanked
+before they are written, so their key never reaches a file; then they are erased again
+in one transaction:
 
-- SQLite: the snapshot is loaded into a private in-memory database, everyone the ledger
-  lists is erased there again in one transaction, and only then is the result written
-  beside the database file and renamed over it.
-- PostgreSQL: the dump's SQL (from pg_restore) and the erasures run in one transaction.
+- SQLite: the rows are loaded into a staging file beside the database, the erasures run
+  there, and only then is it renamed over the database.
+- PostgreSQL: pg_restore's SQL (streamed, with the same blanking of COPY rows) and the
+  erasures run in one transaction.
 
 A process killed at any point leaves either the old database or the restored and
 re-erased one. Restore refuses while a server holds the database (server_lock). The
@@ -20,20 +29,26 @@ audit head file is pointed at the restored chain; a journal file finishes that s
 the process dies between the swap and it. A server re-applies the ledger each time it
 starts (reapply_at_start), so a database put back any other way cannot serve an erased
 person either.
+
+Files of formats 1 and 2 (one AES-GCM stream over an SQLite page image or a pg_dump)
+are still read, a chunk at a time; an SQLite page image is as large in memory on restore
+as it was when it was taken.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
+import re
 import secrets
 import sqlite3
 import subprocess
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,25 +57,28 @@ from typing import IO, Any, cast
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings as django_settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
 
 from healthcamp.access.roles import Role
 from healthcamp.access.staff import Actor
 from healthcamp.audit import chain
+from healthcamp.lib import sealed_stream, sqlite_rows
 from healthcamp.lib.durable import fsync_dir
 from healthcamp.registry.models import ErasureRecord, Participant
 from healthcamp.services import erasure, identity, server_lock
 
-FORMAT = "healthcamp-backup-2"
-FORMAT_ONE_SHOT = "healthcamp-backup-1"  # before 2: one AES-GCM block, still restored
+FORMAT = "healthcamp-backup-3"
+FORMAT_STREAM = "healthcamp-backup-2"  # one AES-GCM stream and a SHA-256: still restored
+FORMAT_ONE_SHOT = "healthcamp-backup-1"  # one AES-GCM block: still restored
 SYSTEM = Actor(staff_id=0, username="restore", role=Role.COORDINATOR)
 AT_START = Actor(staff_id=0, username="server-start", role=Role.COORDINATOR)
-CHUNK = 1 << 20
+CHUNK = 1 << 20  # plaintext bytes a chunk: two of them in memory at a time
 TAG, DIGEST = 16, 32
+HEADER_LIMIT = 64 << 10
+# What a snapshot is: SQLite rows, an SQLite page image (formats 1 and 2), a pg_dump.
+ROWS, IMAGE, PG_DUMP = sqlite_rows.FORMAT, "sqlite-image", "pg_dump-custom"
 
 
 class BackupError(Exception):
@@ -91,14 +109,6 @@ def _backup_key(salt: bytes, kek_id: str | None = None) -> tuple[bytes, str]:
 # ---- taking a backup ---------------------------------------------------------------
 
 
-def _sqlite_image() -> bytes:
-    """A consistent image of the SQLite database, taken into memory (never a file)."""
-    connection.ensure_connection()
-    with contextlib.closing(sqlite3.connect(":memory:")) as copy:
-        connection.connection.backup(copy)  # SQLite's online backup API
-        return copy.serialize()
-
-
 def _pg_command(program: str, *extra: str) -> tuple[list[str], dict[str, str]]:
     config = connection.settings_dict
     env = {**os.environ, "PGPASSWORD": config.get("PASSWORD") or ""}
@@ -109,12 +119,24 @@ def _pg_command(program: str, *extra: str) -> tuple[list[str], dict[str, str]]:
     return command, env
 
 
+def _sqlite_file() -> Path:
+    name = str(connection.settings_dict["NAME"])
+    path = Path(name)
+    if name.startswith("file:") or ":memory:" in name or not path.is_file():
+        raise BackupError(f"The SQLite database {name} is not a file; only a file is backed up.")
+    return path
+
+
 @contextlib.contextmanager
 def _snapshot_stream() -> Iterator[tuple[str, Iterator[bytes]]]:
-    """(engine, chunks of the snapshot), never touching a file with the plaintext."""
+    """(what the snapshot is, its bytes as they come), never touching a file with the
+    plaintext."""
     if connection.vendor == "sqlite":
-        image = memoryview(_sqlite_image())
-        yield "sqlite", (bytes(image[i : i + CHUNK]) for i in range(0, len(image), CHUNK))
+        rows = sqlite_rows.dump(_sqlite_file())
+        try:
+            yield ROWS, rows
+        finally:
+            rows.close()  # ends the read transaction if the backup stops early
         return
     command, env = _pg_command(
         "pg_dump", "--format=custom", "--no-owner", connection.settings_dict["NAME"]
@@ -136,7 +158,7 @@ def _snapshot_stream() -> Iterator[tuple[str, Iterator[bytes]]]:
             raise BackupError(f"pg_dump failed: {message}")
 
     try:
-        yield "postgresql", chunks()
+        yield PG_DUMP, chunks()
     finally:
         if dump.poll() is None:
             dump.kill()
@@ -154,51 +176,44 @@ class BackupInfo:
     erasures: int
 
 
-def _seal_into(
-    out: IO[bytes], header: bytes, key: bytes, nonce: bytes, chunks: Iterator[bytes]
-) -> None:
-    """Header line, ciphertext as it streams, GCM tag, SHA-256 of ciphertext and tag."""
-    encryptor = Cipher(algorithms.AES(key), modes.GCM(nonce)).encryptor()
-    encryptor.authenticate_additional_data(header)
-    digest = hashlib.sha256()
-    out.write(header + b"\n")
-    for chunk in chunks:
-        sealed = encryptor.update(chunk)
-        digest.update(sealed)
-        out.write(sealed)
-    tail = encryptor.finalize() + encryptor.tag
-    digest.update(tail)
-    out.write(tail + digest.digest())
-
-
-def backup(*, path: Path) -> BackupInfo:
+def backup(*, path: Path, chunk: int = CHUNK) -> BackupInfo:
+    """Write an encrypted snapshot of the database to path (a new file), chunk bytes of
+    plaintext a frame."""
     if path.exists():
         raise BackupError(f"{path} exists already; choose a new file name (nothing overwritten).")
-    salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
+    if not 1 <= chunk <= sealed_stream.MAX_CHUNK:
+        raise BackupError(f"A backup chunk is 1 to {sealed_stream.MAX_CHUNK} bytes, not {chunk}.")
+    salt = secrets.token_bytes(16)
     key, key_id = _backup_key(salt)
     partial = path.with_name(path.name + ".partial")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         with os.fdopen(fd, "wb") as out:
             erasures = ErasureRecord.objects.count()
-            with _snapshot_stream() as (engine, chunks):
+            with _snapshot_stream() as (snapshot, pieces):
                 header: dict[str, Any] = {
                     "format": FORMAT,
-                    "engine": engine,
+                    "engine": connection.vendor,
+                    "snapshot": snapshot,
                     "taken_at": datetime.now(UTC).isoformat(),
                     "kek_id": key_id,
                     "salt": salt.hex(),
-                    "nonce": nonce.hex(),
+                    "chunk": chunk,
                     "erasures": erasures,
                 }
                 line = json.dumps(header, sort_keys=True).encode()
-                _seal_into(out, line, key, nonce, chunks)
+                out.write(line + b"\n")
+                sealed_stream.seal(out, key=key, header=line, pieces=pieces, chunk=chunk)
             out.flush()
             os.fsync(out.fileno())
         os.link(partial, path)  # never a half-written backup under the real name
     except FileExistsError:
         raise BackupError(
             f"{path} exists already; choose a new file name (nothing overwritten)."
+        ) from None
+    except sqlite3.Error as error:
+        raise BackupError(
+            f"The database could not be read ({error}); nothing was written."
         ) from None
     finally:
         partial.unlink(missing_ok=True)
@@ -209,41 +224,123 @@ def backup(*, path: Path) -> BackupInfo:
 # ---- reading one -------------------------------------------------------------------
 
 
-def _read(path: Path) -> tuple[dict[str, Any], bytes]:
-    """Check and decrypt the whole file; nothing is changed before this succeeds."""
+@dataclass(frozen=True)
+class Sealed:
+    """A backup file's header, checked, and the key that opens it."""
+
+    path: Path
+    header: dict[str, Any]
+    line: bytes  # the header line as written (chunks authenticate it byte for byte)
+    key: bytes
+
+    @property
+    def snapshot(self) -> str:
+        if self.header["format"] == FORMAT:
+            return str(self.header.get("snapshot", ""))
+        return IMAGE if self.header.get("engine") == "sqlite" else PG_DUMP
+
+
+def _header(path: Path) -> Sealed:
     try:
-        data = path.read_bytes()
+        with path.open("rb") as source:
+            first = source.readline(HEADER_LIMIT)
     except FileNotFoundError:
         raise BackupError(f"There is no backup file {path}.") from None
-    first, _, body = data.partition(b"\n")
+    except IsADirectoryError:
+        raise BackupError(f"{path} is a folder, not a backup file.") from None
     try:
         header = json.loads(first)
     except ValueError:
         raise BackupError(f"{path} is not a healthcamp backup (no header).") from None
-    if not isinstance(header, dict) or header.get("format") not in (FORMAT, FORMAT_ONE_SHOT):
+    known = (FORMAT, FORMAT_STREAM, FORMAT_ONE_SHOT)
+    if not isinstance(header, dict) or header.get("format") not in known:
         raise BackupError(f"{path} is not a healthcamp backup of format {FORMAT}.")
-    if header["format"] == FORMAT:
-        sealed, checksum = body[:-DIGEST], body[-DIGEST:]
-        intact = len(body) >= TAG + DIGEST and hashlib.sha256(sealed).digest() == checksum
-        aad = first
-    else:
-        sealed = body
-        intact = hashlib.sha256(sealed).hexdigest() == header.get("sha256")
-        signed = {k: v for k, v in header.items() if k != "sha256"}
-        aad = json.dumps(signed, sort_keys=True).encode()
-    if not intact:
-        raise BackupError(f"{path} is damaged: its checksum does not match. Use another copy.")
     try:
         key, _ = _backup_key(bytes.fromhex(header["salt"]), header["kek_id"])
     except BackupError as error:
         raise BackupError(f"{path} {error}") from None
+    except (KeyError, ValueError, TypeError):
+        raise BackupError(f"{path} is damaged: its header lacks its salt or key id.") from None
+    sealed = Sealed(path, header, first.rstrip(b"\n"), key)
+    if sealed.snapshot not in (ROWS, IMAGE, PG_DUMP):
+        raise BackupError(f"{path} holds a snapshot this healthcamp cannot read; use a newer one.")
+    return sealed
+
+
+def _plaintext(sealed: Sealed) -> Generator[bytes, None, None]:
+    """The snapshot's bytes, a chunk at a time, each authenticated before it is given.
+    A file of format 1 or 2 is authenticated at its end: its last chunk raises."""
+    with sealed.path.open("rb") as source:
+        source.seek(len(sealed.line) + 1)
+        if sealed.header["format"] != FORMAT:
+            yield from _legacy_plaintext(sealed, source)
+            return
+        chunk = sealed.header.get("chunk")
+        try:
+            yield from sealed_stream.unseal(
+                source,
+                key=sealed.key,
+                header=sealed.line,
+                chunk=chunk if isinstance(chunk, int) else 0,
+            )
+        except sealed_stream.StreamError as error:
+            raise BackupError(f"{sealed.path} is damaged: {error}. Use another copy.") from None
+
+
+def _legacy_plaintext(sealed: Sealed, source: IO[bytes]) -> Iterator[bytes]:
+    """Formats 1 and 2: one AES-GCM stream, its tag, and (2) a SHA-256 of both."""
+    header, path = sealed.header, sealed.path
+    body = os.fstat(source.fileno()).st_size - len(sealed.line) - 1
+    if header["format"] == FORMAT_STREAM:
+        aad, trailer = sealed.line, DIGEST
+    else:
+        signed = {k: v for k, v in header.items() if k != "sha256"}
+        aad, trailer = json.dumps(signed, sort_keys=True).encode(), 0
+    length = body - trailer - TAG
+    damaged = BackupError(f"{path} is damaged: its checksum does not match. Use another copy.")
     try:
-        plain = AESGCM(key).decrypt(bytes.fromhex(header["nonce"]), sealed, aad)
+        nonce = bytes.fromhex(str(header["nonce"]))
+        expected = b"" if trailer else bytes.fromhex(str(header["sha256"]))
+    except (KeyError, ValueError):
+        raise damaged from None
+    if length < 0 or len(nonce) < 8:
+        raise damaged
+    decryptor = Cipher(algorithms.AES(sealed.key), modes.GCM(nonce)).decryptor()
+    decryptor.authenticate_additional_data(aad)
+    digest = hashlib.sha256()
+    left = length
+    while left:
+        piece = source.read(min(CHUNK, left))
+        if not piece:
+            break
+        left -= len(piece)
+        digest.update(piece)
+        yield decryptor.update(piece)
+    tag = source.read(TAG)
+    digest.update(tag)
+    if trailer:
+        expected = source.read(trailer)
+    if left or digest.digest() != expected:
+        raise damaged
+    try:
+        yield decryptor.finalize_with_tag(tag)
     except InvalidTag:
         raise BackupError(
             f"{path} does not decrypt: it was altered after it was written."
         ) from None
-    return header, plain
+
+
+def _read(path: Path) -> Sealed:
+    """Authenticate the whole file, a chunk at a time, keeping nothing: nothing is
+    changed before this succeeds."""
+    sealed = _header(path)
+    for _ in _plaintext(sealed):
+        pass
+    return sealed
+
+
+def _as_uuid(value: object) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 # ---- the erasure ledger ------------------------------------------------------------
@@ -266,15 +363,17 @@ def _ledger() -> set[str]:
     return names
 
 
-def _reapply(erased: set[str], *, actor: Actor) -> int:
-    """Erase again, in the caller's transaction, everyone the ledger lists."""
+def _reapply(erased: set[str], *, actor: Actor, found: Iterable[uuid.UUID] | None = None) -> int:
+    """Erase again, in the caller's transaction, everyone the ledger lists.
+
+    found: those of them in the database, when the caller saw them go in (a restore);
+    otherwise every participant is looked at, a batch at a time."""
     if not erased:
         return 0
-    again = [
-        uuid.UUID(str(pid))
-        for pid in Participant.objects.values_list("id", flat=True)
-        if identity.pseudonym(uuid.UUID(str(pid))) in erased
-    ]
+    if found is None:
+        ids = Participant.objects.values_list("id", flat=True).iterator(chunk_size=2000)
+        found = (pid for pid in map(_as_uuid, ids) if identity.pseudonym(pid) in erased)
+    again = list(found)
     # A record already in this database stays as it was (its date and reason); shred
     # writes its own, so the old one steps aside while it runs.
     names = [identity.pseudonym(pid) for pid in again]
@@ -309,6 +408,11 @@ def _staging() -> Path | None:
     return target.with_name(target.name + ".restoring")
 
 
+def _drop_staging(staging: Path) -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(str(staging) + suffix).unlink(missing_ok=True)
+
+
 def _write_journal(head: chain.Head | None) -> None:
     """Written before the swap: what the audit head must be once the new database is in."""
     record = {"seq": head.seq, "hash": head.hash.hex()} if head else {}
@@ -327,7 +431,7 @@ def _finish_interrupted_restore() -> None:
     at its chain as the restore would have."""
     staging = _staging()
     if staging is not None:
-        staging.unlink(missing_ok=True)
+        _drop_staging(staging)
     journal = _journal()
     try:
         record = json.loads(journal.read_text(encoding="ascii") or "{}")
@@ -346,90 +450,184 @@ def _finish_interrupted_restore() -> None:
     journal.unlink(missing_ok=True)
 
 
-def _force_close() -> None:
-    # Django ignores close() on an in-memory SQLite database; this one must go.
-    BaseDatabaseWrapper.close(connections[DEFAULT_DB_ALIAS])
+# An erased person's row is blanked in these before it is written anywhere: the data key
+# (the only copy that opens the rest) and the sealed fields it opens.
+_BLANKED = {
+    "wrapped_key",
+    "given_name_sealed",
+    "family_name_sealed",
+    "date_of_birth_sealed",
+    "phone_sealed",
+}
 
 
-def _erase_in_memory(image: bytes, erased: set[str]) -> tuple[bytes, int, chain.Head | None]:
-    """Load the snapshot into a private in-memory database, erase again there in one
-    transaction, and return the resulting database image."""
-    buffer = bytearray(image)
-    if bytes(buffer[:16]) != b"SQLite format 3\x00":
+class _Blanker:
+    """Spots, as participant rows stream in, those the ledger lists; blanks their key."""
+
+    def __init__(self, erased: set[str]) -> None:
+        self.erased = erased
+        self.found: list[uuid.UUID] = []
+        meta = Participant._meta
+        self.table = meta.db_table
+        self.id_column = next(str(f.column) for f in meta.concrete_fields if f.primary_key)
+        self.columns = [str(f.column) for f in meta.concrete_fields if f.name in _BLANKED]
+        assert len(self.columns) == len(_BLANKED)  # noqa: S101 - the model names them all
+
+    def _places(self, columns: list[str]) -> tuple[int, list[int]]:
+        if self.id_column not in columns:
+            raise BackupError("The backup's participants come without their ids.")
+        return columns.index(self.id_column), [columns.index(c) for c in self.columns]
+
+    def _listed(self, value: str) -> bool:
+        pid = uuid.UUID(value)
+        if identity.pseudonym(pid) not in self.erased:
+            return False
+        self.found.append(pid)
+        return True
+
+    def row_hook(self, columns: list[str]) -> sqlite_rows.RowHook:
+        at, blanks = self._places(columns)
+
+        def hook(row: sqlite_rows.Row) -> sqlite_rows.Row:
+            if self.erased and self._listed(str(row[at])):
+                for place in blanks:
+                    row[place] = b""
+            return row
+
+        return hook
+
+    def copy_hook(self, columns: list[str]) -> Callable[[str], str]:
+        at, blanks = self._places(columns)
+
+        def hook(line: str) -> str:
+            values = line.split("\t")  # a tab inside a value is written as \t
+            if not (self.erased and self._listed(values[at])):
+                return line
+            for place in blanks:
+                values[place] = "\\\\x"  # an empty bytea in COPY's text format
+            return "\t".join(values)
+
+        return hook
+
+
+def _sqlite_source(sealed: Sealed, plain: Iterator[bytes]) -> Iterator[bytes]:
+    """The snapshot as a row stream: as stored, or read out of a page image (formats 1-2)."""
+    if sealed.snapshot == ROWS:
+        yield from plain
+        return
+    image = bytearray(b"".join(plain))
+    if bytes(image[:16]) != b"SQLite format 3\x00":
         raise BackupError("This backup does not hold an SQLite database.")
-    buffer[18] = buffer[19] = 1  # WAL is re-enabled when the file is next opened
-    uri = f"file:healthcamp-restore-{secrets.token_hex(8)}?mode=memory&cache=shared"
-    anchor = sqlite3.connect(uri, uri=True)  # keeps the in-memory database alive
+    image[18] = image[19] = 1  # a page image in WAL mode does not open in memory
+    with contextlib.closing(sqlite3.connect(":memory:", isolation_level=None)) as db:
+        db.deserialize(bytes(image))
+        del image
+        yield from sqlite_rows.dump_connection(db)
+
+
+def _erase_in_staging(
+    staging: Path, erased: set[str], found: list[uuid.UUID]
+) -> tuple[int, chain.Head | None]:
+    """Erase again, in the staging database and in one transaction, everyone the ledger
+    lists. The live database's settings are put back afterwards, whatever happens."""
+    connections.close_all()
+    config = connections[DEFAULT_DB_ALIAS].settings_dict
+    live = config["NAME"], config.get("OPTIONS", {})
+    head_file = django_settings.AUDIT_HEAD_FILE
+    live_checkpoint = django_settings.AUDIT_CHECKPOINT_FILE
+    # The erasures' audit entries are the restored chain's; the real head file is pointed
+    # at it only once that chain is the database (and no checkpoint of the scratch copy
+    # reaches the real checkpoint file). The staging file keeps no journal beside it: a
+    # restore killed here leaves a file the next start deletes, never one it uses.
+    scratch = Path(django_settings.HOME) / f".restore-head-{secrets.token_hex(4)}"
+    config["NAME"] = str(staging)
+    config["OPTIONS"] = {
+        **live[1],
+        "init_command": (
+            "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA secure_delete=ON;"
+        ),
+    }
+    django_settings.AUDIT_HEAD_FILE = scratch
+    django_settings.AUDIT_CHECKPOINT_FILE = scratch.with_suffix(".checkpoint")
     try:
-        with contextlib.closing(sqlite3.connect(":memory:")) as loader:
-            loader.deserialize(bytes(buffer))
-            loader.backup(anchor)
-        connections.close_all()
-        config = connections[DEFAULT_DB_ALIAS].settings_dict
-        live_name, head_file = config["NAME"], django_settings.AUDIT_HEAD_FILE
-        live_checkpoint = django_settings.AUDIT_CHECKPOINT_FILE
-        # The erasures' audit entries are the restored chain's; the real head file is
-        # pointed at it only once that chain is the database (and no checkpoint of the
-        # scratch copy reaches the real checkpoint file).
-        scratch = Path(django_settings.HOME) / f".restore-head-{secrets.token_hex(4)}"
-        config["NAME"], django_settings.AUDIT_HEAD_FILE = uri, scratch
-        django_settings.AUDIT_CHECKPOINT_FILE = scratch.with_suffix(".checkpoint")
-        try:
-            with transaction.atomic():
-                reerased = _reapply(erased, actor=SYSTEM)
-            with connection.cursor() as cursor:
-                cursor.execute("VACUUM")  # no free page keeps anything erased
-            head = chain.database_head()
-        except DatabaseError as error:
-            raise BackupError(
-                f"The backup's database could not be erased again ({error}); a backup made "
-                "by an older healthcamp is restored with that version, then upgraded."
-            ) from None
-        finally:
-            _force_close()
-            config["NAME"], django_settings.AUDIT_HEAD_FILE = live_name, head_file
-            scratch.unlink(missing_ok=True)
-            Path(django_settings.AUDIT_CHECKPOINT_FILE).unlink(missing_ok=True)
-            django_settings.AUDIT_CHECKPOINT_FILE = live_checkpoint
-        return anchor.serialize(), reerased, head
+        with transaction.atomic():
+            reerased = _reapply(erased, actor=SYSTEM, found=found)
+        head = chain.database_head()
+    except DatabaseError as error:
+        raise BackupError(
+            f"The backup's database could not be erased again ({error}); a backup made "
+            "by an older healthcamp is restored with that version, then upgraded."
+        ) from None
     finally:
-        anchor.close()
-
-
-def _restore_sqlite(image: bytes, erased: set[str]) -> tuple[int, chain.Head | None]:
-    staged, reerased, head = _erase_in_memory(image, erased)
-    target = Path(connection.settings_dict["NAME"])
-    staging = target.with_name(target.name + ".restoring")
-    fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(staged)
-        out.flush()
-        os.fsync(out.fileno())
-    _write_journal(head)
-    if target.exists():
-        # Everything the live database's WAL holds goes into its main file, and the WAL
-        # is emptied: no frame of the old database can ever be read into the new one.
-        with contextlib.closing(sqlite3.connect(target, timeout=30)) as live:
-            busy = live.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-        if busy:
-            staging.unlink(missing_ok=True)
-            _journal().unlink(missing_ok=True)
-            raise BackupError(
-                f"Another process keeps {target} open; stop it and run the restore again."
-            )
-    for suffix in ("-wal", "-shm"):
-        Path(str(target) + suffix).unlink(missing_ok=True)
-    os.replace(staging, target)
-    fsync_dir(target.parent)
+        connection.close()
+        config["NAME"], config["OPTIONS"] = live
+        django_settings.AUDIT_HEAD_FILE = head_file
+        scratch.unlink(missing_ok=True)
+        Path(django_settings.AUDIT_CHECKPOINT_FILE).unlink(missing_ok=True)
+        django_settings.AUDIT_CHECKPOINT_FILE = live_checkpoint
     return reerased, head
 
 
-def _restore_sql(script: str) -> None:
-    """Run pg_restore's SQL on this connection (inside the caller's transaction): plain
-    statements as they come, each table's rows through COPY."""
+def _restore_sqlite(
+    sealed: Sealed, plain: Iterator[bytes], erased: set[str]
+) -> tuple[int, chain.Head | None]:
+    target = Path(connection.settings_dict["NAME"])
+    staging = target.with_name(target.name + ".restoring")
+    _drop_staging(staging)
+    blanker = _Blanker(erased)
+    swapped = False
+    try:
+        try:
+            sqlite_rows.load(
+                staging, _sqlite_source(sealed, plain), hooks={blanker.table: blanker.row_hook}
+            )
+        except (sqlite_rows.RowsError, sqlite3.Error, ValueError) as error:
+            raise BackupError(f"{sealed.path} could not be loaded: {error}.") from None
+        reerased, head = _erase_in_staging(staging, erased, blanker.found)
+        fd = os.open(staging, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        _write_journal(head)
+        if target.exists():
+            # Everything the live database's WAL holds goes into its main file, and the
+            # WAL is emptied: no frame of the old database can ever be read into the new.
+            with contextlib.closing(sqlite3.connect(target, timeout=30)) as db:
+                busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            if busy:
+                raise BackupError(
+                    f"Another process keeps {target} open; stop it and run the restore again."
+                )
+        for suffix in ("-wal", "-shm"):
+            Path(str(target) + suffix).unlink(missing_ok=True)
+        os.replace(staging, target)
+        swapped = True
+        fsync_dir(target.parent)
+    finally:
+        if not swapped:
+            _drop_staging(staging)
+            _journal().unlink(missing_ok=True)
+    return reerased, head
+
+
+_COPY = re.compile(r"COPY (?P<table>\S+) \((?P<columns>.*)\) FROM stdin;")
+
+
+def _copy_hook(line: str, blanker: _Blanker) -> Callable[[str], str] | None:
+    """The blanking of a COPY into the participant table; None for any other table."""
+    match = _COPY.fullmatch(line)
+    if match is None or match["table"].rsplit(".", 1)[-1].strip('"') != blanker.table:
+        return None
+    return blanker.copy_hook([c.strip().strip('"') for c in match["columns"].split(",")])
+
+
+def _restore_sql(lines: Iterator[str], blanker: _Blanker) -> None:
+    """Run pg_restore's SQL on this connection (inside the caller's transaction) as it
+    comes: plain statements between the tables' rows, each table's rows through COPY, a
+    batch at a time."""
     raw = connection.connection
     statements: list[str] = []
-    lines = iter(script.split("\n"))
     with raw.cursor() as cursor:
 
         def flush() -> None:
@@ -443,42 +641,116 @@ def _restore_sql(script: str) -> None:
                 continue
             if line.startswith("COPY ") and line.rstrip().endswith(" FROM stdin;"):
                 flush()
-                rows = []
-                for row in lines:
-                    if row == "\\.":
-                        break
-                    rows.append(row + "\n")
+                hook = _copy_hook(line.rstrip(), blanker)
                 with cursor.copy(line.rstrip()[: -len(" FROM stdin;")] + " FROM STDIN") as copy:
-                    if rows:
-                        copy.write("".join(rows))
+                    batch: list[str] = []
+                    size = 0
+                    for row in lines:
+                        if row == "\\.":
+                            break
+                        batch.append((hook(row) if hook else row) + "\n")
+                        size += len(row)
+                        if size >= CHUNK:
+                            copy.write("".join(batch))
+                            batch, size = [], 0
+                    if batch:
+                        copy.write("".join(batch))
                 continue
             statements.append(line)
         flush()
 
 
-def _restore_postgresql(dump: bytes, erased: set[str]) -> tuple[int, chain.Head | None]:
-    command, env = _pg_command("pg_restore", "--clean", "--if-exists", "--no-owner", "--file=-")
-    done = subprocess.run(command, input=dump, env=env, capture_output=True, check=False)  # noqa: S603
-    if done.returncode != 0:
-        raise BackupError(f"pg_restore failed: {done.stderr.decode(errors='replace').strip()}")
-    script = done.stdout.decode("utf-8")
+class _PgRestore:
+    """pg_restore turning the dump into SQL as the decrypted chunks are fed to it (by a
+    thread: it reads and writes at once), its SQL read line by line."""
+
+    def __init__(self, plain: Iterator[bytes]) -> None:
+        command, env = _pg_command("pg_restore", "--clean", "--if-exists", "--no-owner", "--file=-")
+        self.process = subprocess.Popen(  # noqa: S603
+            command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        self.plain = plain
+        self.failures: list[BaseException] = []
+        self.messages: list[bytes] = []
+        errors = cast(IO[bytes], self.process.stderr)
+        self.feeder = threading.Thread(target=self._feed, daemon=True)
+        self.reader = threading.Thread(
+            target=lambda: self.messages.append(errors.read()), daemon=True
+        )
+        self.feeder.start()
+        self.reader.start()
+
+    def _feed(self) -> None:
+        given = cast(IO[bytes], self.process.stdin)
+        try:
+            for chunk in self.plain:
+                given.write(chunk)
+        except BrokenPipeError:  # pg_restore stopped; its message says why
+            pass
+        except BaseException as error:
+            self.failures.append(error)  # for the main thread to raise
+        finally:
+            with contextlib.suppress(OSError):
+                given.close()
+
+    def lines(self) -> Iterator[str]:
+        output = cast(IO[bytes], self.process.stdout)
+        for line in io.TextIOWrapper(output, encoding="utf-8", newline="\n"):
+            yield line[:-1] if line.endswith("\n") else line
+
+    def finish(self) -> None:
+        """Once its SQL is all read: raise if the file or pg_restore failed."""
+        self.feeder.join()
+        self.reader.join()
+        if self.failures:
+            raise self.failures[0]
+        if self.process.wait() != 0:
+            message = b"".join(self.messages).decode(errors="replace").strip()
+            raise BackupError(f"pg_restore failed: {message}")
+
+    def stop(self) -> BackupError | None:
+        """Whatever happened: pg_restore ended, threads joined. The file's own failure,
+        if it changed under the restore (the cause of whatever followed)."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self.feeder.join()
+        self.reader.join()
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+        failed = [f for f in self.failures if isinstance(f, BackupError)]
+        return failed[0] if failed else None
+
+
+def _restore_postgresql(plain: Iterator[bytes], erased: set[str]) -> tuple[int, chain.Head | None]:
+    """The dump's SQL, streamed, and the erasures run in one transaction."""
+    restoring = _PgRestore(plain)
+    blanker = _Blanker(erased)
+    problem: BackupError | None = None
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SHOW search_path")
                 search_path = cursor.fetchone()[0]
-            _restore_sql(script)
+            _restore_sql(restoring.lines(), blanker)
+            restoring.finish()
             with connection.cursor() as cursor:  # the dump's SQL empties it for its session
                 cursor.execute(
                     "SELECT pg_catalog.set_config('search_path', %s, false)", [search_path]
                 )
-            reerased = _reapply(erased, actor=SYSTEM)
+            reerased = _reapply(erased, actor=SYSTEM, found=blanker.found)
             head = chain.database_head()
             _write_journal(head)
     except DatabaseError as error:
-        raise BackupError(f"The restore failed and was rolled back: {error}") from None
+        problem = BackupError(f"The restore failed and was rolled back: {error}")
     finally:
+        changed = restoring.stop()
         connection.close()  # the dump's SET statements stay with that session
+    if changed is not None:
+        raise changed
+    if problem is not None:
+        raise problem
     return reerased, head
 
 
@@ -491,17 +763,22 @@ class RestoreInfo:
 
 def restore(*, path: Path) -> RestoreInfo:
     with server_lock.exclusive("restoring a backup"):
-        header, plain = _read(path)  # all checks before anything is replaced
+        sealed = _read(path)  # every chunk authenticated before anything is replaced
+        header = sealed.header
         if header["engine"] != connection.vendor:
             raise BackupError(
                 f"This backup is of a {header['engine']} database; the configured one is not."
             )
         _finish_interrupted_restore()
         erased = _ledger()
-        if header["engine"] == "sqlite":
-            reerased, head = _restore_sqlite(plain, erased)
-        else:
-            reerased, head = _restore_postgresql(plain, erased)
+        plain = _plaintext(sealed)  # authenticated again, chunk by chunk, as it streams
+        try:
+            if header["engine"] == "sqlite":
+                reerased, head = _restore_sqlite(sealed, plain, erased)
+            else:
+                reerased, head = _restore_postgresql(plain, erased)
+        finally:
+            plain.close()
         connections.close_all()
         if head is not None:  # the restored chain is the log now; its head is the one to keep
             chain.replace_head_file(head)

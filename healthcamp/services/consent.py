@@ -40,6 +40,7 @@ from healthcamp.consent.rules import text_sha256 as document_sha256
 from healthcamp.purposes import CONSENT_PURPOSE_VALUES, CONSENT_PURPOSES
 from healthcamp.registry import validation
 from healthcamp.registry.models import INT32_MAX, Participant, Programme
+from healthcamp.reports import consents as current_consent
 from healthcamp.services import erasure, identity
 
 METHODS = {m.value for m in Consent.Method}
@@ -456,6 +457,7 @@ def consent_record(
             Decision(consent=consent, purpose=code, granted=bool(value))
             for code, value in decisions.items()
         )
+        current_consent.sync(participant_id)  # reports count the new answers at once
         summary = ", ".join(
             f"{code}={'yes' if v else 'no'}" for code, v in sorted(decisions.items())
         )
@@ -570,6 +572,7 @@ def consent_withdraw(
             chosen = sorted(set(purposes))
         now = timezone.now()
         Decision.objects.filter(pk__in=[active[p].pk for p in chosen]).update(withdrawn_at=now)
+        current_consent.sync(participant_id)  # out of the very next report
         erased = (
             sum(erasure.erase(participant_id=participant_id, purpose=Purpose(p)) for p in chosen)
             if erase

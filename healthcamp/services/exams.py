@@ -32,7 +32,7 @@ from healthcamp.clinical import catalogue, rules, visit
 from healthcamp.clinical.visit import Decision
 from healthcamp.exams.models import Encounter, Observation
 from healthcamp.registry.models import Participant, Site
-from healthcamp.services import erasure, identity, referrals
+from healthcamp.services import erasure, identity, referrals, visit_facts
 from healthcamp.services.observations import (
     ObservationView,
     Visit,
@@ -189,6 +189,8 @@ def observation_record(
             wanted={code for code, _ in decision.refer},
             purpose=purpose,
         )
+        # The reports' facts follow the decision in the same transaction.
+        visit_facts.record(encounter=encounter, participant=participant, decision=decision)
         readable = _readable(actor, participant.id)
     seen = _as_seen(decision, readable)
     return Recording([replace(observation_view(stored), source=source)], seen, referred)

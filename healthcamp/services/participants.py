@@ -32,7 +32,9 @@ from healthcamp.access.policy import default_purpose, needs_consent
 from healthcamp.access.roles import PURPOSE_VALUES, Action, Purpose, Role
 from healthcamp.access.staff import Actor
 from healthcamp.audit import chain
-from healthcamp.audit.selectors import LogLine, log_for_participant
+from healthcamp.audit.selectors import LogLine
+from healthcamp.audit.selectors import log_page as audit_log_page
+from healthcamp.lib.paging import Page
 from healthcamp.registry import cardcode, validation
 from healthcamp.registry.models import Participant, Programme
 from healthcamp.services import identity
@@ -396,11 +398,34 @@ def purpose_for(*, actor: Actor, participant_id: uuid.UUID) -> Purpose:
 
 
 def participant_with_log(
-    *, actor: Actor, purpose: Purpose, participant_id: uuid.UUID
-) -> tuple[ParticipantRecord, list[LogLine]]:
-    """The record and who did what to it; the log includes this very read."""
+    *, actor: Actor, purpose: Purpose, participant_id: uuid.UUID, log_page: int = 1
+) -> tuple[ParticipantRecord, Page[LogLine]]:
+    """The record and a page of who did what to it (newest first); the first page
+    includes this very read."""
     record = participant_read(actor=actor, purpose=purpose, participant_id=participant_id)
-    return record, log_for_participant(participant_id=participant_id.hex)
+    return record, audit_log_page(participant_id=participant_id.hex, number=log_page)
+
+
+def registered_alike(
+    *,
+    actor: Actor,
+    programme_id: int,
+    given_name: str,
+    family_name: str,
+    date_of_birth: date,
+) -> int:
+    """Before a new card is made: how many people of this programme already carry this
+    name and birth date (tolerantly: case, accents, spacing and script aside).
+
+    A count only, and only within the programme: the registrar then searches, which is
+    audited on each record it shows.
+    """
+    # Part of registering: whoever may not register is refused as registering refuses.
+    require_role(actor, Action.REGISTER, Purpose.REGISTRATION, (), programme_id=programme_id)
+    _exact, tolerant = identity.name_indexes(
+        given=given_name, family=family_name, born=date_of_birth
+    )
+    return Participant.objects.filter(tolerant_index=tolerant, programme_id=programme_id).count()
 
 
 def likely_duplicates(*, actor: Actor, participant_id: uuid.UUID) -> int:

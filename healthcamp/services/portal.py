@@ -45,9 +45,11 @@ from healthcamp.access.roles import Action, Purpose, Role
 from healthcamp.access.staff import Actor, participant_actor
 from healthcamp.audit import tree
 from healthcamp.audit.models import AuditSubject
-from healthcamp.audit.selectors import LogLine, log_for_participant
+from healthcamp.audit.selectors import LogLine
+from healthcamp.audit.selectors import log_page as audit_log_page
 from healthcamp.consent import records
 from healthcamp.exams.models import Observation, Referral
+from healthcamp.lib.paging import Page
 from healthcamp.registry import cardcode
 from healthcamp.registry.models import Participant
 from healthcamp.services import consent, exams, identity, observations, referrals
@@ -365,11 +367,12 @@ class PortalRecord:
     not_shown: list[str]  # measuring purposes withdrawn or refused: their values hidden
     consents: list[records.ConsentView]  # newest first
     referrals: list[referrals.ReferralView]
-    log: list[LogLine]  # newest first, this view included
+    log: Page[LogLine]  # a page, newest first; the first includes this view
 
 
-def portal_record(*, actor: Actor) -> PortalRecord:
-    """Everything held about the signed-in person, as one audited read of their own."""
+def portal_record(*, actor: Actor, log_page: int = 1) -> PortalRecord:
+    """Everything held about the signed-in person, as one audited read of their own, with
+    a page of their access log (log_page; newest first)."""
     participant_id = _own(actor)
     require_role(actor, Action.READ, Purpose.OWN_RECORD, [participant_id])
     with transaction.atomic():
@@ -408,7 +411,7 @@ def portal_record(*, actor: Actor) -> PortalRecord:
             [participant_id],
             "the participant's own record in the portal",
         )
-        log = log_for_participant(participant_id=participant_id.hex)
+        log = audit_log_page(participant_id=participant_id.hex, number=log_page)
     return PortalRecord(
         participant_id=participant_id,
         given_name=person.given_name,

@@ -29,6 +29,7 @@ from healthcamp.clinical.visit import BP, DIASTOLIC, SYSTOLIC
 from healthcamp.consent.rules import ConsentStatus
 from healthcamp.exams.models import Clinic, Encounter, Observation, Referral
 from healthcamp.registry.models import Participant, Programme
+from healthcamp.services import visit_facts
 from healthcamp.services.programmes import clean_name
 
 URGENCIES = {u.value for u in Referral.Urgency}
@@ -295,6 +296,7 @@ def referral_update(*, actor: Actor, referral_id: uuid.UUID, status: str) -> Ref
         referral.status = status
         referral.updated_at = timezone.now()
         referral.save(update_fields=["status", "updated_at"])
+        visit_facts.referral_changed(encounter_id=referral.encounter_id)
         audit(
             actor,
             Action.REFERRAL_MANAGE,

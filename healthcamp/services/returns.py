@@ -13,14 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from healthcamp.access.errors import InvalidInput, NotFound
 from healthcamp.access.guard import audit, require_role
 from healthcamp.access.roles import Action, Purpose
 from healthcamp.access.staff import Actor
-from healthcamp.exams.models import Encounter, ResultsReturn
+from healthcamp.exams.models import Encounter, Observation, ResultsReturn
+from healthcamp.lib import paging
+from healthcamp.lib.paging import Page
 from healthcamp.registry.models import Participant
+from healthcamp.services import visit_facts
 
 HOW = {h.value: h.label for h in ResultsReturn.How}
 
@@ -74,6 +78,7 @@ def results_returned(*, actor: Actor, participant_id: uuid.UUID, how: str) -> li
         ResultsReturn.objects.bulk_create(
             [ResultsReturn(encounter_id=e, how=how, at=now, by_id=actor.staff_id) for e in owed]
         )
+        visit_facts.returned(encounter_ids=owed, at=now)
         audit(
             actor,
             Action.RESULTS_RETURN,
@@ -98,26 +103,40 @@ def returns_of(*, actor: Actor, participant_id: uuid.UUID) -> list[EncounterRetu
     return [_view(e) for e in found]
 
 
-def results_unreturned(*, actor: Actor, programme_id: int) -> list[EncounterReturn]:
-    """The coordinator's list: visits whose results have not reached the person, oldest first."""
+def results_unreturned(*, actor: Actor, programme_id: int, page: int = 1) -> Page[EncounterReturn]:
+    """The coordinator's list, a page at a time: visits with results that have not reached
+    the person, newest first, with their number counted by the database. The audit entry
+    names the people on the page shown, never everyone the list could show."""
     require_role(actor, Action.RESULTS_FOLLOW_UP, Purpose.REGISTRATION, programme_id=programme_id)
-    found = list(
-        Encounter.objects.filter(
-            participant__programme_id=programme_id,
-            observations__isnull=False,
-            returned__isnull=True,
-        )
-        .distinct()
-        .select_related("site")
-        .order_by("started_at")
+    owed = Encounter.objects.filter(
+        Exists(Observation.objects.filter(encounter=OuterRef("pk"))),
+        participant__programme_id=programme_id,
+        returned__isnull=True,
     )
+    total = owed.count()
+    at = paging.window(total=total, number=page)
+    rows = owed.order_by("-started_at", "-pk").values_list(
+        "pk", "participant_id", "site__name", "started_at"
+    )[at.offset : at.offset + at.size]
+    shown = [
+        EncounterReturn(
+            encounter_id=pk,
+            participant_id=pid,
+            site=site,
+            started_at=started,
+            how="",
+            returned_at=None,
+        )
+        for pk, pid, site, started in rows
+    ]
     with transaction.atomic():
         audit(
             actor,
             Action.RESULTS_FOLLOW_UP,
             Purpose.REGISTRATION,
             "allowed",
-            sorted({e.participant_id for e in found if e.participant_id is not None}),
-            f"results not yet returned: {len(found)} visit(s)",
+            sorted({r.participant_id for r in shown}),
+            f"results not yet returned: page {at.number} of {at.pages}, "
+            f"{len(shown)} of {total} visit(s)",
         )
-    return [_view(e) for e in found]
+    return Page(items=shown, number=at.number, pages=at.pages, total=total)

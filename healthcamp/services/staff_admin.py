@@ -13,6 +13,7 @@ from healthcamp.access.errors import InvalidInput, NotFound
 from healthcamp.access.models import ProgrammeMembership, StaffMember
 from healthcamp.access.roles import Role
 from healthcamp.access.staff import Actor, new_token
+from healthcamp.lib import languages
 
 
 def _member(username: str) -> StaffMember:
@@ -85,3 +86,23 @@ def membership_add(*, programme_id: int, username: str) -> Actor:
     staff = _member(username)
     ProgrammeMembership.objects.get_or_create(staff=staff, programme_id=programme_id)
     return Actor(staff.pk, username, Role(staff.role))
+
+
+def staff_language(*, user_id: int) -> str:
+    """The language a staff member chose for their pages; "" when they chose none."""
+    found = StaffMember.objects.filter(user_id=user_id).values_list("language", flat=True)
+    return next(iter(found), "")
+
+
+def staff_language_set(*, actor: Actor, language: str) -> str:
+    """The acting member's own pages from now on in this shipped language ("" for the
+    browser's). Touches no participant, so no purpose and no audit entry."""
+    if language and not languages.is_shipped(language):
+        raise InvalidInput(
+            {"language": f"Choose one of the languages listed: {', '.join(languages.shipped())}."}
+        )
+    if actor.staff_id is None:
+        raise InvalidInput({"language": "Only a staff member has pages to set a language for."})
+    chosen = languages.supported(language) if language else ""
+    StaffMember.objects.filter(pk=actor.staff_id).update(language=chosen)
+    return chosen

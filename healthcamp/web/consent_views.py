@@ -9,21 +9,28 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import format_html
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from healthcamp.access.errors import Conflict, InvalidInput, NotFound
 from healthcamp.access.roles import Purpose
 from healthcamp.access.staff import Actor, staff_directory
 from healthcamp.consent import records
+from healthcamp.lib import languages
 from healthcamp.purposes import CONSENT_PURPOSES
+from healthcamp.results import code_words
 from healthcamp.services import consent, erasure, participants, programmes
 from healthcamp.web.charts import consent_rates_chart
-from healthcamp.web.forms import show_errors
-from healthcamp.web.views import staff_view
+from healthcamp.web.forms import Radios, show_errors
+from healthcamp.web.views import has_document_in, staff_view
 
-YES_NO = [("yes", "Yes"), ("no", "No")]
-# "Yes" and "No" in the document's language, shown beside the English for staff.
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+# "Yes" and "No" in the document's language, shown beside the staff member's. Languages
+# with a catalogue say it from there (pgettext "consent answer"); these are documents in
+# languages healthcamp's pages do not speak yet.
 YES_NO_WORDS = {
     "ar": ("نعم", "لا"),
     "ug": ("ھەئە", "ياق"),
@@ -41,37 +48,46 @@ YES_NO_WORDS = {
 
 
 def _yes_no(language: str) -> list[tuple[str, str]]:
-    words = YES_NO_WORDS.get(language.partition("-")[0])
-    if words is None:
-        return YES_NO
-    # The English word is marked as English, so a screen reader reading the person's
-    # language switches voice for it (WCAG 2.2 SC 3.1.2, language of parts).
-    english = '{} · <span lang="en" dir="ltr">{}</span>'
+    staff = translation.get_language() or "en"
+    yes, no = pgettext("consent answer", "Yes"), pgettext("consent answer", "No")
+    if languages.is_shipped(language):
+        with translation.override(languages.supported(language)):
+            words = (pgettext("consent answer", "Yes"), pgettext("consent answer", "No"))
+    else:
+        words = YES_NO_WORDS.get(language.partition("-")[0], (yes, no))
+    if words == (yes, no):
+        return [("yes", yes), ("no", no)]
+    # The staff member's word is marked with its language, so a screen reader reading the
+    # person's language switches voice for it (WCAG 2.2 SC 3.1.2, language of parts).
+    beside = '{} · <span lang="{}" dir="{}">{}</span>'
+    direction = "rtl" if languages.is_rtl(staff) else "ltr"
     return [
-        ("yes", format_html(english, words[0], "Yes")),
-        ("no", format_html(english, words[1], "No")),
+        ("yes", format_html(beside, words[0], staff, direction, yes)),
+        ("no", format_html(beside, words[1], staff, direction, no)),
     ]
 
 
 METHODS = [
-    ("on_screen", "The participant confirmed on this screen"),
-    ("witnessed_verbal", "Spoken agreement, witnessed by a second staff member"),
-    ("witnessed_mark", "Mark or thumbprint on the paper form, witnessed"),
-    ("paper", "Signed paper form"),
+    ("on_screen", _("The participant confirmed on this screen")),
+    ("witnessed_verbal", _("Spoken agreement, witnessed by a second staff member")),
+    ("witnessed_mark", _("Mark or thumbprint on the paper form, witnessed")),
+    ("paper", _("Signed paper form")),
 ]
 
 
 class ConsentForm(forms.Form):
     method = forms.ChoiceField(
-        label="How the participant confirmed",
+        label=_("How the participant confirmed"),
         choices=METHODS,
-        widget=forms.RadioSelect,
+        widget=Radios,
         initial="on_screen",
     )
     witness_id = forms.TypedChoiceField(
-        label="Witness", coerce=int, required=False, empty_value=None
+        label=_("Witness"), coerce=int, required=False, empty_value=None
     )
-    paper_reference = forms.CharField(label="Paper form reference", required=False, max_length=64)
+    paper_reference = forms.CharField(
+        label=_("Paper form reference"), required=False, max_length=64
+    )
 
     def __init__(
         self,
@@ -89,31 +105,33 @@ class ConsentForm(forms.Form):
             self.fields[name] = forms.ChoiceField(
                 label=purpose.description,
                 choices=_yes_no(document.language),
-                widget=forms.RadioSelect,
-                error_messages={"required": "Choose yes or no."},
+                widget=Radios,
+                error_messages={"required": _("Choose yes or no.")},
             )
             self.purpose_fields.append(name)
         witness = self.fields["witness_id"]
         assert isinstance(witness, forms.TypedChoiceField)  # noqa: S101
         witness.choices = [("", "—"), *witnesses]
         if minor:
-            self.fields["guardian_name"] = forms.CharField(label="Guardian's name", max_length=200)
+            self.fields["guardian_name"] = forms.CharField(
+                label=_("Guardian's name"), max_length=200
+            )
             self.fields["guardian_relationship"] = forms.ChoiceField(
-                label="Guardian is the participant's",
-                choices=[("parent", "Parent"), ("legal_guardian", "Legal guardian")],
+                label=_("Guardian is the participant's"),
+                choices=list(code_words.GUARDIANS.items()),
             )
         if assent_asked:
             self.fields["assent"] = forms.ChoiceField(
-                label="Does the young person agree themselves?",
+                label=_("Does the young person agree themselves?"),
                 choices=YES_NO,
-                widget=forms.RadioSelect,
-                error_messages={"required": "Choose yes or no."},
+                widget=Radios,
+                error_messages={"required": _("Choose yes or no.")},
             )
 
 
 def _witnesses(actor: Actor) -> list[tuple[int, str]]:
     return [
-        (s.staff_id, f"{s.username} ({s.role.value})")
+        (s.staff_id, f"{s.username} ({code_words.said(code_words.ROLES, s.role.value)})")
         for s in staff_directory()
         if s.staff_id is not None and s.staff_id != actor.staff_id
     ]
@@ -132,13 +150,21 @@ def record(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> Htt
             request,
             "web/problem.html",
             {
-                "message": "This programme has no published consent document yet. "
-                "A coordinator publishes one first; nothing can be collected until then."
+                "message": gettext(
+                    "This programme has no published consent document yet. "
+                    "A coordinator publishes one first; nothing can be collected until then."
+                )
             },
             status=409,
         )
     need = consent.minor_requirement_for(
         programme_id=person.programme_id, born=person.date_of_birth
+    )
+    published = consent.languages_of(programme_id=person.programme_id)
+    # No document in the person's language: read one aloud with an interpreter (the page
+    # says how), and the spoken agreement is witnessed.
+    no_document_in = (
+        "" if has_document_in(published, person.preferred_language) else (person.preferred_language)
     )
     form = ConsentForm(
         request.POST or None,
@@ -146,6 +172,7 @@ def record(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> Htt
         minor=need.guardian,
         assent_asked=need.assent,
         witnesses=_witnesses(actor),
+        initial={"method": "witnessed_verbal"} if no_document_in else None,
     )
     status = 200
     if request.method == "POST":
@@ -181,7 +208,8 @@ def record(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> Htt
             "p": person,
             "document": document,
             "form": form,
-            "languages": consent.languages_of(programme_id=person.programme_id),
+            "languages": published,
+            "no_document_in": no_document_in,
             "purpose_fields": [form[name] for name in form.purpose_fields],
             "need": need,
         },
@@ -204,9 +232,9 @@ def withdraw(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> H
         chosen = request.POST.getlist("purposes")
         erase = request.POST.get("erase") == "yes"
         if request.POST.get("erase") not in ("yes", "no"):
-            errors.append("Choose whether what was already collected is kept or erased.")
+            errors.append(gettext("Choose whether what was already collected is kept or erased."))
         elif not chosen:
-            errors.append("Tick at least one purpose to withdraw.")
+            errors.append(gettext("Tick at least one purpose to withdraw."))
         else:
             try:
                 consent.consent_withdraw(
@@ -235,19 +263,23 @@ def withdraw(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> H
 
 
 class DocumentForm(forms.Form):
-    language = forms.CharField(label="Language (BCP 47 code, e.g. en, ar, ug)", max_length=35)
-    version = forms.IntegerField(label="Version", min_value=1)
-    title = forms.CharField(label="Title", max_length=200)
+    language = forms.CharField(label=_("Language (BCP 47 code, e.g. en, ar, ug)"), max_length=35)
+    version = forms.IntegerField(label=_("Version"), min_value=1)
+    title = forms.CharField(label=_("Title"), max_length=200)
     body = forms.CharField(
-        label="What will be done, and why", widget=forms.Textarea(attrs={"rows": 6})
+        label=_("What will be done, and why"), widget=forms.Textarea(attrs={"rows": 6})
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for purpose in CONSENT_PURPOSES:
             self.fields[f"describe_{purpose.value}"] = forms.CharField(
-                label=f"{purpose.value.replace('_', ' ').capitalize()}: what is collected and why "
-                "(leave empty if the programme does not ask for it)",
+                # Made per request, so in the member's language.
+                label=gettext(
+                    "%(purpose)s: what is collected and why (leave empty if the programme "
+                    "does not ask for it)"
+                )
+                % {"purpose": code_words.PURPOSES[purpose.value]},
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
@@ -259,7 +291,7 @@ def programme(request: HttpRequest, actor: Actor, programme_id: int) -> HttpResp
     """A coordinator's page: consent documents, publishing, and how people chose."""
     info = next((p for p in programmes.programmes(actor=actor) if p.id == programme_id), None)
     if info is None:
-        raise NotFound(f"There is no programme {programme_id}.")
+        raise NotFound(gettext("There is no programme %(id)s.") % {"id": programme_id})
     rates = consent.consent_rates(actor=actor, programme_id=programme_id)
     form = DocumentForm(request.POST if request.POST.get("action") == "create" else None)
     problems: list[str] = []
@@ -315,8 +347,10 @@ def erase(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> Http
             request,
             "web/problem.html",
             {
-                "message": "Tick the box confirming the participant asked to be erased; "
-                "nothing was erased."
+                "message": gettext(
+                    "Tick the box confirming the participant asked to be erased; "
+                    "nothing was erased."
+                )
             },
             status=422,
         )
@@ -335,7 +369,7 @@ def letter(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> Htt
     try:
         visit_id = uuid.UUID(visit) if visit else None
     except ValueError:
-        raise InvalidInput({"visit": "That is not a visit id."}) from None
+        raise InvalidInput({"visit": gettext("That is not a visit id.")}) from None
     data = exams.letter_data(actor=actor, participant_id=participant_id, visit_id=visit_id)
     fmt = "pdf" if request.GET.get("format") == "pdf" else "html"
     paper = "letter" if request.GET.get("paper") == "letter" else "a4"

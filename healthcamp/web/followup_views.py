@@ -6,10 +6,12 @@ import uuid
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from healthcamp.access.errors import Conflict, InvalidInput, NotFound
 from healthcamp.access.staff import Actor
+from healthcamp.lib import paging
 from healthcamp.services import programmes, referrals, returns
 from healthcamp.web.views import _problem, staff_view
 
@@ -30,15 +32,17 @@ def _programme_name(actor: Actor, programme_id: int) -> str:
     for p in programmes.programmes(actor=actor):
         if p.id == programme_id:
             return p.name
-    raise NotFound(f"There is no programme {programme_id}.")
+    raise NotFound(gettext("There is no programme %(id)s.") % {"id": programme_id})
 
 
 @require_GET
 @staff_view
 def unreturned(request: HttpRequest, actor: Actor, programme_id: int) -> HttpResponse:
-    """Visits whose results have not reached the person yet, oldest first."""
+    """Visits whose results have not reached the person yet, newest first, a page at a time."""
     name = _programme_name(actor, programme_id)
-    rows = returns.results_unreturned(actor=actor, programme_id=programme_id)
+    rows = returns.results_unreturned(
+        actor=actor, programme_id=programme_id, page=paging.page_number(request.GET.get("page"))
+    )
     return render(
         request,
         "web/unreturned.html",
@@ -63,7 +67,7 @@ def referral_list(request: HttpRequest, actor: Actor, programme_id: int) -> Http
         except (InvalidInput, Conflict) as error:
             problem = str(error)
         except ValueError:
-            problem = "That referral id is not valid; reload the page and try again."
+            problem = gettext("That referral id is not valid; reload the page and try again.")
     status = request.GET.get("status", "open")
     rows = referrals.referrals_to_follow(actor=actor, programme_id=programme_id, status=status)
     return render(

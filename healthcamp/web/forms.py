@@ -2,32 +2,69 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from healthcamp.access.errors import InvalidInput
+from healthcamp.lib import languages
 from healthcamp.registry import validation
-from healthcamp.registry.choices import Sex
+from healthcamp.results import code_words
 
-# The closed list the access layer accepts (language[-Script][-REGION] of these).
-COMMON_LANGUAGES = list(validation.LANGUAGES.items())
+
+def served_languages() -> list[tuple[str, str]]:
+    """The languages offered at registration: those whose letters, portal and card exist
+    (the API accepts more, validation.LANGUAGES). Each in its own words, and in the
+    registrar's when they differ."""
+    reader = translation.get_language() or "en"
+    choices = []
+    for code in languages.shipped():
+        own, here = languages.own_name(code), languages.name(code, reader=reader)
+        choices.append((code, own if own == here else f"{own} — {here}"))
+    return choices
 
 
 class DateInput(forms.DateInput):
     input_type = "date"
 
 
+class Radios(forms.RadioSelect):
+    """Radio buttons that each name their group's error (id `<field id>_error`, as
+    _field.html and consent.html render it): focus lands on a button, and Django ties an
+    error to a group's fieldset only, which a button's description does not include."""
+
+    def create_option(
+        self,
+        name: str,
+        value: Any,
+        label: Any,
+        selected: bool,
+        index: int,
+        subindex: int | None = None,
+        attrs: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        option: dict[str, Any] = super().create_option(
+            name, value, label, selected, index, subindex=subindex, attrs=attrs
+        )
+        if attrs and attrs.get("aria-invalid") and attrs.get("id"):
+            option["attrs"]["aria-describedby"] = f"{attrs['id']}_error"
+        return option
+
+
 class RegisterForm(forms.Form):
-    programme_id = forms.TypedChoiceField(label="Programme", coerce=int)
-    given_name = forms.CharField(label="Given name", max_length=validation.NAME_MAX)
-    family_name = forms.CharField(label="Family name", max_length=validation.NAME_MAX)
-    date_of_birth = forms.DateField(label="Date of birth", widget=DateInput)
-    sex = forms.ChoiceField(label="Sex", choices=Sex.choices, widget=forms.RadioSelect)
-    preferred_language = forms.ChoiceField(label="Preferred language", choices=COMMON_LANGUAGES)
+    programme_id = forms.TypedChoiceField(label=_("Programme"), coerce=int)
+    given_name = forms.CharField(label=_("Given name"), max_length=validation.NAME_MAX)
+    family_name = forms.CharField(label=_("Family name"), max_length=validation.NAME_MAX)
+    date_of_birth = forms.DateField(label=_("Date of birth"), widget=DateInput)
+    sex = forms.ChoiceField(label=_("Sex"), choices=list(code_words.SEX.items()), widget=Radios)
+    preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=served_languages)
     phone = forms.CharField(
-        label="Phone (optional)",
+        label=_("Phone (optional)"),
         required=False,
         max_length=validation.PHONE_MAX,
-        help_text="Only if the participant wants to be contacted about results.",
+        help_text=_("Only if the participant wants to be contacted about results."),
     )
 
     def __init__(self, *args: object, programmes: list[tuple[int, str]], **kwargs: object) -> None:
@@ -41,9 +78,9 @@ class RegisterForm(forms.Form):
 
 class CardSearchForm(forms.Form):
     card_code = forms.CharField(
-        label="Card code",
+        label=_("Card code"),
         max_length=40,
-        help_text="Type the code on the card, or scan its QR code.",
+        help_text=_("Type the code on the card, or scan its QR code."),
         widget=forms.TextInput(
             attrs={
                 "autocomplete": "off",
@@ -56,13 +93,13 @@ class CardSearchForm(forms.Form):
 
 
 class NameSearchForm(forms.Form):
-    given_name = forms.CharField(label="Given name", max_length=validation.NAME_MAX)
-    family_name = forms.CharField(label="Family name", max_length=validation.NAME_MAX)
-    date_of_birth = forms.DateField(label="Date of birth", widget=DateInput)
+    given_name = forms.CharField(label=_("Given name"), max_length=validation.NAME_MAX)
+    family_name = forms.CharField(label=_("Family name"), max_length=validation.NAME_MAX)
+    date_of_birth = forms.DateField(label=_("Date of birth"), widget=DateInput)
 
 
 class PortalSignInForm(forms.Form):
-    """Labels come from the portal's words in the participant's language (template)."""
+    """Labels are in the sign-in template, in the participant's language."""
 
     card_code = forms.CharField(max_length=40)
     date_of_birth = forms.DateField(widget=DateInput)

@@ -27,30 +27,21 @@ from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from healthcamp.access.errors import AccessError, InvalidInput, NotFound, VaultUnavailable
 from healthcamp.access.staff import Actor, participant_actor
 from healthcamp.clinical import visit
-from healthcamp.results import letters, trends
-from healthcamp.results.words import (
-    ACTS,
-    LANGUAGE_NAMES,
-    LANGUAGES,
-    LETTER,
-    PORTAL,
-    PURPOSES,
-    ROLES,
-    RTL,
-    pick,
-)
+from healthcamp.lib import languages, paging
+from healthcamp.results import letter_page, letters, log_words, trends
 from healthcamp.services import portal
 from healthcamp.web.forms import PortalSignInForm
 
 SESSION_KEY = "portal_participant"
 SEEN_KEY = "portal_seen"
 IDLE = timedelta(minutes=15)
-LOG_FIRST = 12  # the newest lines; the rest fold away on a phone
+LOG_FIRST = 12  # the newest lines of a page of the log; the rest fold away on a phone
 DEVICE_COOKIE = "portal_device"
 DEVICE_SALT = "healthcamp.portal.device"
 DEVICE_AGE = timedelta(days=400)  # the longest browsers keep a cookie
@@ -61,16 +52,15 @@ PortalView = Callable[..., HttpResponse]
 
 def _language(request: HttpRequest) -> str:
     """The sign-in page's language: chosen, remembered, or the browser's first we have."""
-    chosen = request.GET.get("lang", "").partition("-")[0].lower()
-    if chosen in LANGUAGES:
-        request.session["portal_lang"] = chosen
-        return chosen
-    remembered = request.session.get("portal_lang", "")
-    if remembered in LANGUAGES:
-        return str(remembered)
+    chosen = request.GET.get("lang", "")
+    if chosen and languages.is_shipped(chosen):
+        request.session["portal_lang"] = languages.supported(chosen)
+        return languages.supported(chosen)
+    remembered = str(request.session.get("portal_lang", ""))
+    if remembered and languages.is_shipped(remembered):
+        return languages.supported(remembered)
     # Django's own negotiation over settings.LANGUAGES, which are the portal's languages.
-    browser = translation.get_language_from_request(request).partition("-")[0]
-    return browser if browser in LANGUAGES else "en"
+    return languages.supported(translation.get_language_from_request(request))
 
 
 def client_address(request: HttpRequest) -> str:
@@ -128,14 +118,15 @@ def _is_date(raw: str) -> bool:
 def _page(
     request: HttpRequest, template: str, language: str, status: int = 200, **extra: Any
 ) -> HttpResponse:
+    language = languages.supported(language)
     context = {
-        "w": pick(PORTAL, language),
         "lang": language,
-        "rtl": language.partition("-")[0] in RTL,
-        "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+        "rtl": languages.is_rtl(language),
+        # Each language named in itself: what its speaker looks for in the list.
+        "languages": [(code, languages.own_name(code)) for code in languages.shipped()],
         **extra,
     }
-    with translation.override(language):  # Django's own messages in their language too
+    with translation.override(language):  # the templates' words and Django's own
         return render(request, template, context, status=status)
 
 
@@ -173,21 +164,40 @@ def signed_in(view: PortalView) -> PortalView:
     return wrapper
 
 
+def _notice(request: HttpRequest) -> str:
+    """Why the sign-in page is shown again, in the active language."""
+    if request.GET.get("expired"):
+        return gettext("You were signed out after 15 minutes without activity. Sign in again.")
+    if request.GET.get("out"):
+        return gettext("You are signed out.")
+    if request.GET.get("erased"):
+        return gettext("Your record was deleted, as you asked.")
+    if request.GET.get("locked"):
+        return gettext(
+            "Too many wrong PINs, so you were signed out. Sign in again after 15 minutes, "
+            "or ask at the desk of the health camp."
+        )
+    return ""
+
+
+# Said more than once (translated where they are shown).
+NO_MATCH = gettext_noop(
+    "The card code, date of birth or PIN do not match. Check them and try again."
+)
+ASK_DESK = gettext_noop("Or ask at the desk of the health camp.")
+TRIES_LEFT = gettext_noop("Tries left before a 15-minute wait:")
+WRONG_PIN = gettext_noop("That is not your current PIN. Nothing was changed.")
+
+
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
     language = _language(request)
-    w = pick(PORTAL, language)
-    notice = (
-        w["expired"]
-        if request.GET.get("expired")
-        else w["signed_out"]
-        if request.GET.get("out")
-        else w["erased"]
-        if request.GET.get("erased")
-        else w["pin_locked_out"]
-        if request.GET.get("locked")
-        else ""
-    )
+    with translation.override(language):
+        return _sign_in(request, language)
+
+
+def _sign_in(request: HttpRequest, language: str) -> HttpResponse:
+    notice = _notice(request)
     if request.method == "GET":
         form = PortalSignInForm(initial={"card_code": request.GET.get("card", "")})
         return _page(request, "web/portal/sign_in.html", language, form=form, notice=notice)
@@ -205,15 +215,22 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 device=known,
             )
         except VaultUnavailable:
-            problem = f"{w['no_match']} {w['ask_desk']}"  # the same for every card
+            problem = f"{gettext(NO_MATCH)} {gettext(ASK_DESK)}"  # the same for every card
             status = 503
         except portal.SignInLocked as locked:
-            problem = f"{w['locked']} {timezone.localtime(locked.until):%H:%M}. {w['ask_desk']}"
+            until = languages.isolate(f"{timezone.localtime(locked.until):%H:%M}")
+            problem = (
+                gettext("Too many wrong tries. You can try again after %(time)s.") % {"time": until}
+                + f" {gettext(ASK_DESK)}"
+            )
             status = 429
         except portal.SignInRefused as refused:
-            problem = w["no_match"] if refused.tries_left is not None else w["card_bad"]
             if refused.tries_left is not None:
-                problem += f" {w['tries_left']} {refused.tries_left}"
+                problem = f"{gettext(NO_MATCH)} {gettext(TRIES_LEFT)} {refused.tries_left}"
+            else:
+                problem = gettext(
+                    "That card code cannot be right: check each letter and digit against your card."
+                )
             status = 401 if refused.tries_left is not None else 422
         else:
             # A fresh session: whoever used this browser before is signed out.
@@ -283,26 +300,55 @@ def _histories(record: portal.PortalRecord) -> list[MeasureHistory]:
                 name=line.name,
                 latest=line,
                 picture=picture,
-                # A trend is told as every visit's value; a single value as its band.
-                description=trends.describe(line.name, [(at, r.shown) for at, r, _ in seen_values])
+                # A trend is told as every visit's value, then as a single value is: the
+                # newest one's band and the healthy range (issue 17, finding 7).
+                description=" ".join(
+                    part
+                    for part in (
+                        trends.describe(
+                            line.name, [(at, ln.shown_value) for at, _, ln in seen_values]
+                        )
+                        + ".",
+                        line.picture_text,
+                    )
+                    if part
+                )
                 if len(points) >= 2 or not line.picture_text
                 else line.picture_text,
-                values=[(at, r.shown) for at, r, _ in reversed(seen_values)],
+                values=[(at, ln.shown_value) for at, _, ln in reversed(seen_values)],
             )
         )
     return histories
 
 
+URGENCY = {
+    "urgent": pgettext_lazy("referral", "urgent"),
+    "soon": pgettext_lazy("referral", "soon"),
+    "routine": pgettext_lazy("referral", "routine"),
+}
+STATUS = {
+    "open": pgettext_lazy("referral status", "open"),
+    "attended": pgettext_lazy("referral status", "attended"),
+    "closed": pgettext_lazy("referral status", "closed"),
+}
+
+
 @require_GET
 @signed_in
 def record(request: HttpRequest, actor: Actor) -> HttpResponse:
-    data = portal.portal_record(actor=actor)
-    request.session["portal_lang"] = data.language
-    w = pick(PORTAL, data.language)
+    data = portal.portal_record(actor=actor, log_page=paging.page_number(request.GET.get("log")))
+    language = languages.supported(data.language)
+    request.session["portal_lang"] = language
+    with translation.override(language):
+        return _record(request, data, language)
+
+
+def _record(request: HttpRequest, data: portal.PortalRecord, language: str) -> HttpResponse:
     current = data.consents[0] if data.consents else None
     consent_rows = []
+    descriptions: dict[str, str] = {}
     if current is not None:
-        descriptions = {p.code: p.description for p in current.document.purposes}
+        descriptions = {p.code: p.description for p in current.document.purposes if p.description}
         for decision in current.decisions:
             state = (
                 "withdrawn"
@@ -311,18 +357,18 @@ def record(request: HttpRequest, actor: Actor) -> HttpResponse:
                 if decision.granted
                 else "refused"
             )
-            consent_rows.append((decision.purpose, descriptions.get(decision.purpose, ""), state))
-    acts, roles = pick(ACTS, data.language), pick(ROLES, data.language)
-    purposes = pick(PURPOSES, data.language)
+            # The document's own words; a purpose it does not describe, in plain words.
+            described = descriptions.get(decision.purpose) or log_words.purpose(decision.purpose)
+            consent_rows.append((decision.purpose, described, state))
     log = [
         {
             "seq": line.seq,
             "at": line.at,
-            "who": roles.get(line.role, line.role),
+            "who": log_words.role(line.role),
             "site": line.site,
-            "what": acts.get(line.action, line.action),
-            "why": purposes.get(line.purpose, line.purpose),
-            "outcome": w.get(line.outcome, line.outcome),
+            "what": log_words.act(line.action),
+            "why": log_words.purpose(line.purpose),
+            "outcome": log_words.outcome(line.outcome),
             "refused": line.outcome != "allowed",
         }
         for line in data.log
@@ -330,31 +376,40 @@ def record(request: HttpRequest, actor: Actor) -> HttpResponse:
     return _page(
         request,
         "web/portal/record.html",
-        data.language,
+        language,
         record=data,
         histories=_histories(data),
-        said=pick(LETTER, data.language),
-        not_shown=[pick(LETTER, data.language)[f"purpose_{p}"] for p in data.not_shown],
+        not_shown=[letter_page.not_shown_purpose(p) for p in data.not_shown],
         consent_rows=consent_rows,
+        # The document's descriptions are in the document's language (marked so).
+        documented=set(descriptions),
+        document_language=current.document.language if current is not None else "",
         withdrawable=[row for row in consent_rows if row[2] == "agreed"],
         referrals=[
-            (r, w.get(r.urgency, r.urgency), w.get(f"status_{r.status}", r.status))
+            (r, URGENCY.get(r.urgency, r.urgency), STATUS.get(r.status, r.status))
             for r in data.referrals
         ],
         log=log[:LOG_FIRST],
         older_log=log[LOG_FIRST:],
+        log_page=data.log,
         flash=request.session.pop("portal_flash", ""),
         pin_problem=request.session.pop("portal_pin_problem", ""),
+        pin_field=request.session.pop("portal_pin_field", ""),
+        withdraw_problem=request.session.pop("portal_withdraw_problem", None),
     )
 
 
 @require_POST
 @signed_in
 def withdraw(request: HttpRequest, actor: Actor) -> HttpResponse:
-    language = request.session.get("portal_lang", "en")
+    language = languages.supported(str(request.session.get("portal_lang", "en")))
+    with translation.override(language):
+        return _withdraw(request, actor, language)
+
+
+def _withdraw(request: HttpRequest, actor: Actor, language: str) -> HttpResponse:
     chosen = request.POST.getlist("purposes")
     erase = request.POST.get("erase") == "yes"
-    w = pick(PORTAL, language)
     born = request.POST.get("date_of_birth", "")
     try:
         done = portal.portal_withdraw(
@@ -364,25 +419,41 @@ def withdraw(request: HttpRequest, actor: Actor) -> HttpResponse:
             date_of_birth=parse_date(born) if _is_date(born) else None,
         )
     except InvalidInput as error:
-        request.session["portal_flash"] = (
-            w["confirm_born_wrong"] if "date_of_birth" in error.errors else w["withdraw_none"]
-        )
-        return redirect("/me/record/#consent")
+        wrong_date = "date_of_birth" in error.errors
+        # Said beside the form and tied to the field in error, which takes focus; what
+        # was chosen stays chosen (portal-flash.js, record.html).
+        request.session["portal_withdraw_problem"] = {
+            "message": gettext(
+                'Nothing was deleted: to delete your whole record, choose "Everything" and '
+                '"Delete" and type your date of birth again.'
+            )
+            if wrong_date
+            else gettext("Choose at least one purpose to withdraw."),
+            "field": "confirm_born" if wrong_date else "purposes",
+            "chosen": chosen,
+            "erase": erase,
+        }
+        # To the field itself: a browser that follows a link to an element it cannot
+        # focus (the section's heading) takes focus away from the field.
+        return redirect(f"/me/record/#{'confirm_born' if wrong_date else 'withdraw-first'}")
     if done.participant_erased:
         request.session.flush()
         return redirect(f"/me/?erased=1&lang={language}")
-    names = pick(PURPOSES, language)
-    request.session["portal_flash"] = (
-        f"{w['withdraw_done']} {', '.join(names.get(p, p) for p in done.withdrawn)}"
-    )
+    request.session["portal_flash"] = gettext(
+        "Done. From now on this is not used: %(purposes)s"
+    ) % {"purposes": ", ".join(log_words.purpose(p) for p in done.withdrawn)}
     return redirect("web:portal_record")
 
 
 @require_POST
 @signed_in
 def pin(request: HttpRequest, actor: Actor) -> HttpResponse:
-    language = request.session.get("portal_lang", "en")
-    w = pick(PORTAL, language)
+    language = languages.supported(str(request.session.get("portal_lang", "en")))
+    with translation.override(language):
+        return _pin(request, actor, language)
+
+
+def _pin(request: HttpRequest, actor: Actor, language: str) -> HttpResponse:
     new_pin = "" if request.POST.get("remove") else request.POST.get("pin", "")
     try:
         portal.portal_pin_set(
@@ -398,15 +469,24 @@ def pin(request: HttpRequest, actor: Actor) -> HttpResponse:
         return redirect(f"/me/?locked=1&lang={language}")
     except portal.WrongCurrentPin as wrong:
         request.session["portal_pin_problem"] = (
-            f"{w['pin_wrong']} {w['tries_left']} {wrong.tries_left}"
+            f"{gettext(WRONG_PIN)} {gettext(TRIES_LEFT)} {wrong.tries_left}"
         )
+        field = "current-pin"
     except InvalidInput as error:
         request.session["portal_pin_problem"] = (
-            w["pin_current_needed"] if "current_pin" in error.errors else w["pin_bad"]
+            gettext("Enter your current PIN to change or remove it.")
+            if "current_pin" in error.errors
+            else gettext("A PIN is 4 to 8 digits (0-9).")
         )
+        field = "current-pin" if "current_pin" in error.errors else "new-pin"
     else:
-        request.session["portal_flash"] = w["pin_saved"] if new_pin else w["pin_removed"]
-    return redirect("/me/record/#pin")
+        request.session["portal_flash"] = (
+            gettext("Your PIN is saved.") if new_pin else gettext("Your PIN is removed.")
+        )
+        return redirect("web:portal_record")  # the message takes focus (portal-flash.js)
+    # To the box in error, which is marked and takes focus (as for a withdrawal).
+    request.session["portal_pin_field"] = field
+    return redirect(f"/me/record/#{field}")
 
 
 @require_GET

@@ -19,6 +19,10 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from healthcamp.access.errors import AccessDenied, InvalidInput, NotFound
@@ -35,159 +39,92 @@ from healthcamp.clinical.visit import (
     age_in_months,
     bp_pairs,
 )
+from healthcamp.results import code_words, letters
 from healthcamp.services import exams, participants, programmes
 from healthcamp.services.observations import ObservationView
 from healthcamp.web.views import staff_view
 
 # ---- words -------------------------------------------------------------------------------
 
-# What each label of the catalogue and the rules means, for staff. A label missing here
-# is shown as words (underscores to spaces), never as a code.
-LABELS: dict[str, str] = {
-    # blood pressure (ESH 2023; NICE NG133 in pregnancy)
-    "hypotension": "Low blood pressure",
-    "optimal": "Optimal",
-    "normal": "Normal",
-    "high_normal": "High-normal (ESH)",
-    "hypertension_grade_1": "Grade 1 hypertension (ESH)",
-    "hypertension_grade_2": "Grade 2 hypertension (ESH)",
-    "hypertension_grade_3": "Grade 3 hypertension (ESH)",
-    "normal_pregnancy": "Normal for pregnancy",
-    "hypertension_pregnancy": "High blood pressure in pregnancy (NICE)",
-    "severe_hypertension_pregnancy": "Severe high blood pressure in pregnancy (NICE)",
-    # children (AAP 2017 blood pressure, WHO growth references)
-    "child_normal": "Normal for age",
-    "child_high_normal": "High-normal for age",
-    "child_hypertension_stage_1": "Stage 1 hypertension for age",
-    "child_hypertension_stage_2": "Stage 2 hypertension for age",
-    "child_not_classified_no_height": "Not classified: a child's blood pressure needs the height",
-    "child_not_classified_age": "Not classified at this age",
-    "child_thinness_severe": "Severe thinness for age",
-    "child_thinness": "Thinness for age",
-    "child_overweight": "Overweight for age",
-    "child_obesity": "Obesity for age",
-    # pulse
-    "slow": "Slow pulse",
-    "fast": "Fast pulse",
-    # body mass index (WHO)
-    "severe_thinness": "Severe thinness",
-    "underweight": "Underweight",
-    "overweight": "Overweight",
-    "obesity": "Obesity",
-    "severe_obesity": "Severe obesity",
-    # waist
-    "waist_above": "Increased risk (waist)",
-    "waist_well_above": "Substantially increased risk (waist)",
-    # glucose, HbA1c
-    "very_low": "Very low",
-    "low": "Low",
-    "impaired_fasting_glucose": "Impaired fasting glucose",
-    "gestational_diabetes_range": "In the range of diabetes in pregnancy",
-    "diabetes_range": "In the diabetes range",
-    "needs_test": "Raised: needs a fasting test or HbA1c",
-    "very_high": "Very high",
-    "prediabetes": "Prediabetes range",
-    "meter_high": "Above what the meter shows (HI)",
-    "meter_low": "Below what the meter shows (LO)",
-    # cholesterol
-    "desirable": "Desirable",
-    "borderline_high": "Borderline high",
-    "high": "High",
-    # eyesight (WHO ICD-11 categories of distance vision)
-    "mild_impairment": "Mild vision impairment",
-    "moderate_impairment": "Moderate vision impairment",
-    "severe_impairment": "Severe vision impairment",
-    "blindness_range": "In the range of blindness",
-    # blood group and other records
-    "recorded": "Recorded",
-    "rh_negative_pregnant": "Rh negative in pregnancy: tell her midwife or clinic",
-    "absent": "Not measured",
-    "not_classified": "No healthy range applies",
-    "not_classified_pregnancy": "No range applies in pregnancy",
-    "not_classified_child": "No adult range applies at this age",
-    "not_classified_sex": "No range applies",
-    "not_classified_under_5": "Not classified under 5 years",
-}
-# Advice that changes the words of a label.
-ADVICE: dict[str, str] = {
-    "hypertension_grade_3_symptoms": "Grade 3 hypertension (ESH) with symptoms",
-}
-# Each advice level, in words: colour never says it alone.
-LEVELS: dict[str, str] = {
-    "neutral": "Recorded",
-    "fine": "Healthy range",
-    "watch": "Watch: give advice",
-    "care": "Already in care: continue treatment",
-    "act": "Act: advise a clinic check-up",
-    "soon": "Refer within a week",
-    "urgent": "URGENT: act now",
-}
+# What each label, advice and level means, for staff (translated: results/code_words.py).
+LABELS = code_words.CLASSIFICATIONS
+ADVICE = code_words.ADVICE
+LEVELS = code_words.LEVELS
 # What the station still has to do, as instructions; the measure that answers each one.
-PROMPTS: dict[str, tuple[str, str]] = {
+PROMPTS: dict[str, tuple[Promise, str]] = {
     "second_bp_reading": (
-        "Take a second blood pressure reading, 1 to 2 minutes after the first.",
+        _("Take a second blood pressure reading, 1 to 2 minutes after the first."),
         SYSTOLIC,
     ),
     "third_bp_reading": (
-        "Take a third reading: the first two differ by more than 10 mmHg.",
+        _("Take a third reading: the first two differ by more than 10 mmHg."),
         SYSTOLIC,
     ),
     "bp_symptom_check": (
-        "Reading of 180/110 or more: let the person rest 5 minutes, measure again, and ask "
-        "about chest pain, breathlessness, weakness, severe headache or blurred vision; "
-        "record the answer below.",
+        _(
+            "Reading of 180/110 or more: let the person rest 5 minutes, measure again, and ask "
+            "about chest pain, breathlessness, weakness, severe headache or blurred vision; "
+            "record the answer below."
+        ),
         "hc-bp-symptoms",
     ),
     "ask_fasting_hours": (
-        "Ask how many hours since the person last ate or had a sweet drink, and record it "
-        "below: it decides which glucose range applies.",
+        _(
+            "Ask how many hours since the person last ate or had a sweet drink, and record it "
+            "below: it decides which glucose range applies."
+        ),
         "87527-8",
     ),
     "ask_pregnancy": (
-        "Ask whether she is pregnant and record the answer below: pregnancy changes the "
-        "blood pressure and glucose ranges.",
+        _(
+            "Ask whether she is pregnant and record the answer below: pregnancy changes the "
+            "blood pressure and glucose ranges."
+        ),
         "82810-3",
     ),
     "complete_bp_pair": (
-        "A blood pressure reading has only one of its two numbers: record the reading "
-        "again, systolic and diastolic together.",
+        _(
+            "A blood pressure reading has only one of its two numbers: record the reading "
+            "again, systolic and diastolic together."
+        ),
         SYSTOLIC,
     ),
     "measure_height": (
-        "Measure the child's height: a child's blood pressure is read against children of "
-        "the same age, sex and height.",
+        _(
+            "Measure the child's height: a child's blood pressure is read against children of "
+            "the same age, sex and height."
+        ),
         "8302-2",
     ),
 }
-# Units as people read them, where the catalogue's display unit does not say it.
-UNIT_WORDS: dict[str, str] = {
-    "mm[Hg]": "mmHg",
-    "/min": "beats a minute",  # the station's words; the letter prints /min
-    "kg/m2": "kg/m²",
-    "[lb_av]": "lb",
-    "{logMAR}": "logMAR",
-    "snellen": "Snellen (6/12)",
-    "h": "hours",
+# Units as people read them, where the catalogue's display unit does not say it; the rest
+# as the letter writes them (results/code_words.py).
+UNIT_WORDS: dict[str, Promise] = {
+    "/min": pgettext_lazy("unit", "beats a minute"),  # the station's words; the letter: /min
 }
 # Instead of a value: why there is none; a meter's display beyond its range.
-INSTEAD: dict[str, str] = {
-    "refused": "Refused",
-    "not_done": "Not done",
-    "unable": "Unable to measure",
-}
-METER: dict[str, str] = {"HI": "Meter shows HI", "LO": "Meter shows LO"}
+INSTEAD = code_words.ABSENT
+METER: dict[str, Promise] = {"HI": _("Meter shows HI"), "LO": _("Meter shows LO")}
 READINGS = 3  # blood pressure rows offered (ESH 2023: two, a third if they differ)
 MAX_READINGS = 9  # rows a form may post
 
 
 def words(label: str) -> str:
-    return LABELS.get(label) or label.replace("_", " ").capitalize()
+    found = LABELS.get(label)
+    return str(found) if found is not None else label.replace("_", " ").capitalize()
 
 
 def unit_words(m: catalogue.Measure, unit: str) -> str:
     if unit in UNIT_WORDS:
-        return UNIT_WORDS[unit]
+        return str(UNIT_WORDS[unit])
+    if unit in code_words.UNITS:
+        return code_words.unit(unit)
     return m.display_unit if unit == m.unit and m.display_unit else unit
+
+
+def _name(m: catalogue.Measure) -> str:
+    """A measure's name in the page's language (catalogue data, in every shipped one)."""
+    return m.name(translation.get_language() or "en")
 
 
 def _humane(message: str, m: catalogue.Measure) -> str:
@@ -197,6 +134,10 @@ def _humane(message: str, m: catalogue.Measure) -> str:
         if human != unit:
             message = re.sub(rf"(?<![\w\[{{/]){re.escape(unit)}(?![\w\]}}])", human, message)
     return message.replace("'snellen'", "Snellen")
+
+
+def _choices(table: dict[str, Promise]) -> list[tuple[str, str]]:
+    return [(code, str(words)) for code, words in table.items()]
 
 
 # ---- the fields ----------------------------------------------------------------------------
@@ -295,27 +236,27 @@ def _asked(m: catalogue.Measure, sex: str, months: int) -> bool:
 def _entry(m: catalogue.Measure, name: str, label: str) -> Entry:
     if m.kind == "coded":
         extra = (
-            {"refused": "Refused to answer", "not_done": "Not asked"}
+            [("refused", gettext("Refused to answer")), ("not_done", gettext("Not asked"))]
             if m.role == "context"
-            else INSTEAD
+            else _choices(INSTEAD)
         )
         return Entry(
             name,
             m.code,
             label,
             "coded",
-            answers=[(a.code, a.display) for a in m.answers] + list(extra.items()),
+            answers=[(a.code, code_words.answer(a.code)) for a in m.answers] + extra,
         )
     units = list(m.units)
     if m.kind == "acuity":
         units = [*catalogue.SNELLEN_UNITS, *units]  # charts give 6/12; logMAR charts too
     hint = ""
-    instead = list(INSTEAD.items())
+    instead = _choices(INSTEAD)
     if m.meter is not None:
-        instead += list(METER.items())
-        hint = "Type the number, or HI or LO as the meter shows."
+        instead += _choices(METER)
+        hint = gettext("Type the number, or HI or LO as the meter shows.")
     if m.kind == "acuity":
-        hint = "Snellen as a fraction such as 6/12, or logMAR such as 0.3."
+        hint = gettext("Snellen as a fraction such as 6/12, or logMAR such as 0.3.")
     return Entry(
         name,
         m.code,
@@ -331,27 +272,28 @@ def _entry(m: catalogue.Measure, name: str, label: str) -> Entry:
 
 def _row(number: int) -> Row:
     sm, dm = catalogue.measure(SYSTOLIC), catalogue.measure(DIASTOLIC)
-    systolic = _entry(sm, f"systolic_{number}", f"Systolic, reading {number}")
-    diastolic = _entry(dm, f"diastolic_{number}", f"Diastolic, reading {number}")
-    systolic.short, diastolic.short = "Systolic", "Diastolic"
+    n = {"n": number}
+    systolic = _entry(sm, f"systolic_{number}", gettext("Systolic, reading %(n)s") % n)
+    diastolic = _entry(dm, f"diastolic_{number}", gettext("Diastolic, reading %(n)s") % n)
+    systolic.short, diastolic.short = gettext("Systolic"), gettext("Diastolic")
     systolic.inputmode = diastolic.inputmode = "numeric"
-    return Row(number, systolic, diastolic, instead_choices=list(INSTEAD.items()))
+    return Row(number, systolic, diastolic, instead_choices=_choices(INSTEAD))
 
 
 def _layout(measures: list[catalogue.Measure], sex: str, months: int) -> list[Section]:
     """Questions first (they change which ranges apply), then blood pressure, then the
     other measurements with the questions that belong to them, then blood tests."""
-    questions = Section("questions", "Ask first")
-    pressure = Section("blood_pressure", "Blood pressure")
-    measured = Section("screening", "Measurements")
-    blood = Section("blood_tests", "Blood tests")
+    questions = Section("questions", gettext("Ask first"))
+    pressure = Section("blood_pressure", gettext("Blood pressure"))
+    measured = Section("screening", gettext("Measurements"))
+    blood = Section("blood_tests", gettext("Blood tests"))
     previous: catalogue.Measure | None = None  # the result a context question follows
     for m in measures:
         follows = previous is not None and previous.purpose == m.purpose
         previous = m if m.role == "result" else previous if m.role == "context" else None
         if not _asked(m, sex, months):
             continue
-        entry = _entry(m, m.key, m.name("en"))
+        entry = _entry(m, m.key, _name(m))
         if m.part_of == BP:
             previous = None  # typed as readings, below
         elif m.code == "hc-bp-symptoms":
@@ -375,17 +317,17 @@ def shown(o: ObservationView) -> str:
     """A stored value in words: rounded, in the unit people read, answers by name."""
     m = catalogue.measure(o.code)
     if o.absent_reason:
-        return INSTEAD.get(o.absent_reason, words(o.absent_reason))
+        return code_words.said(INSTEAD, o.absent_reason)
     if m.kind == "coded":
-        answer = m.answer(o.code_value)
-        return answer.display if answer else words(o.code_value)
+        return code_words.answer(o.code_value)
     if o.value is None:
         return ""
     value = f"{catalogue.shown_in(m, o.value)} {unit_words(m, m.unit)}".strip()
     if o.comparator:
         return f"{o.original_value} ({o.comparator} {value})"
     if o.original_unit and o.original_unit != m.unit:
-        return f"{value} (typed {o.original_value} {unit_words(m, o.original_unit)})"
+        typed = f"{o.original_value} {unit_words(m, o.original_unit)}"
+        return gettext("%(value)s (typed %(typed)s)") % {"value": value, "typed": typed}
     return value
 
 
@@ -409,20 +351,20 @@ class ResultLine:
 def _result_shown(r: Result) -> str:
     m = catalogue.measure(r.code)
     if r.absent_reason:
-        return INSTEAD.get(r.absent_reason, words(r.absent_reason))
+        return code_words.said(INSTEAD, r.absent_reason)
     if m.kind == "coded":
-        answer = m.answer(r.code_value or r.shown)
-        return answer.display if answer else words(r.shown)
+        return code_words.answer(r.code_value or r.shown)
     if m.kind == "acuity" and not m.display_unit and r.shown:
         return f"{r.shown} logMAR"
-    return r.shown
+    return code_words.humane(r.shown)
 
 
 def _meaning(r: Result) -> str:
     """The label in words; nothing where there is no range to be in (weight, blood group)."""
     if r.finding.label in ("not_classified", "recorded") and not r.finding.advice:
         return ""
-    return ADVICE.get(r.finding.advice) or words(r.finding.label)
+    advice = ADVICE.get(r.finding.advice)
+    return str(advice) if advice is not None else words(r.finding.label)
 
 
 def _lines(decision: Decision) -> list[ResultLine]:
@@ -434,13 +376,13 @@ def _lines(decision: Decision) -> list[ResultLine]:
             entered = entered.replace(f" {unit}", f" {unit_words(m, unit)}") if entered else ""
         lines.append(
             ResultLine(
-                name=m.name("en"),
+                name=_name(m),
                 shown=_result_shown(r),
                 entered=entered,
-                note=r.note,
+                note=letters.reading_note(r),
                 meaning=_meaning(r),
                 level=r.finding.level,
-                level_words=LEVELS.get(r.finding.level, words(r.finding.level)),
+                level_words=code_words.said(LEVELS, r.finding.level),
                 final=r.final,
             )
         )
@@ -448,17 +390,32 @@ def _lines(decision: Decision) -> list[ResultLine]:
 
 
 def _alarm(r: Result, referred: set[str]) -> str:
-    name = catalogue.measure(r.code).name("en")
-    meaning = _meaning(r) or "urgent"
-    said = f"{name} {_result_shown(r)}: {meaning[:1].lower()}{meaning[1:]} — act now"
+    meaning = _meaning(r) or code_words.said(LEVELS, "urgent")
+    said = {
+        "name": _name(catalogue.measure(r.code)),
+        "value": _result_shown(r),
+        "meaning": f"{meaning[:1].lower()}{meaning[1:]}",
+    }
     if r.code in referred:
-        return f"{said}; an urgent referral is open."
-    return f"{said}: tell the person, keep them here and arrange care today; refer urgently."
+        return (
+            gettext("%(name)s %(value)s: %(meaning)s — act now; an urgent referral is open.") % said
+        )
+    return (
+        gettext(
+            "%(name)s %(value)s: %(meaning)s — act now: tell the person, keep them here and "
+            "arrange care today; refer urgently."
+        )
+        % said
+    )
 
 
 def _soon(r: Result) -> str:
-    name = catalogue.measure(r.code).name("en")
-    return f"{name} {_result_shown(r)}: {_meaning(r)} — refer within a week."
+    said = {
+        "name": _name(catalogue.measure(r.code)),
+        "value": _result_shown(r),
+        "meaning": _meaning(r),
+    }
+    return gettext("%(name)s %(value)s: %(meaning)s — refer within a week.") % said
 
 
 # ---- the views -----------------------------------------------------------------------------
@@ -480,7 +437,9 @@ def start(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> Http
         chosen = request.POST.get("site_id", "")
         try:
             if not (chosen.isdigit() and len(chosen) < 10):
-                raise InvalidInput({"site_id": "Choose the site where this visit takes place."})
+                raise InvalidInput(
+                    {"site_id": gettext("Choose the site where this visit takes place.")}
+                )
             encounter = exams.encounter_start(
                 actor=actor, participant_id=participant_id, site_id=int(chosen)
             )
@@ -528,8 +487,8 @@ class _Recorder:
             # Consent withdrawn (or never given) for this purpose: the other values stand.
             why = str(denied)
             for purpose in Purpose:
-                why = why.replace(purpose.value, purpose.value.replace("_", " "))
-            self.refused[m.purpose] = f"Not recorded: {why}"
+                why = why.replace(purpose.value, code_words.said(code_words.PURPOSES, purpose))
+            self.refused[m.purpose] = gettext("Not recorded: %(why)s") % {"why": why}
             entry.error = self.refused[m.purpose]
             return False
         self.count += len(done.made)
@@ -555,7 +514,7 @@ def _record_entry(recorder: _Recorder, post: Any, entry: Entry) -> None:
         return
     if entry.value and entry.instead:
         chosen = dict(entry.instead_choices).get(entry.instead, entry.instead)
-        entry.error = f"Type a value or choose “{chosen}”, not both."
+        entry.error = gettext("Type a value or choose “%(choice)s”, not both.") % {"choice": chosen}
         return
     value = entry.value or entry.instead
     if not value:
@@ -579,20 +538,23 @@ def _record_readings(recorder: _Recorder, post: Any) -> list[Row]:
         s, d = row.systolic, row.diastolic
         if not (s.value or d.value or row.instead):
             continue
+        n = {"n": number}
         if kept:
-            s.error = f"Not recorded yet: correct reading {kept[0].number} first."
+            s.error = gettext("Not recorded yet: correct reading %(n)s first.") % {
+                "n": kept[0].number
+            }
             kept.append(row)
             continue
         if row.instead and (s.value or d.value):
-            s.error = f"Type reading {number}, or say why it was not taken, not both."
+            s.error = gettext("Type reading %(n)s, or say why it was not taken, not both.") % n
         elif row.instead:
             for entry in (s, d):
                 recorder.record(entry, row.instead, catalogue.measure(entry.code).unit)
             continue
         elif not s.value:
-            s.error = f"Type the systolic (top) number of reading {number} too."
+            s.error = gettext("Type the systolic (top) number of reading %(n)s too.") % n
         elif not d.value:
-            d.error = f"Type the diastolic (bottom) number of reading {number} too."
+            d.error = gettext("Type the diastolic (bottom) number of reading %(n)s too.") % n
         else:
             _check_pair(s, d)
         if s.error or d.error:
@@ -616,7 +578,7 @@ def _check_pair(s: Entry, d: Entry) -> None:
         else:
             values.append(reading.value)
     if len(values) == 2 and None not in values and values[0] <= values[1]:  # type: ignore[operator]
-        s.error = (
+        s.error = gettext(
             "The systolic (top) number must be higher than the diastolic (bottom) one: "
             "check the two boxes are not swapped."
         )
@@ -641,7 +603,7 @@ def station(
         None,
     )
     if visit is None:
-        raise NotFound(f"There is no visit {encounter_id} for this person.")
+        raise NotFound(gettext("There is no visit %(id)s for this person.") % {"id": encounter_id})
     measures = _fields_for(actor)
     months = age_in_months(person.date_of_birth, visit.started_at.date())
     sections = _layout(measures, person.sex, months)
@@ -682,7 +644,7 @@ def station(
             )
     recordable = {m.code for m in measures}
     prompts = [
-        {"text": PROMPTS[p][0], "target": _target(PROMPTS[p][1], sections)}
+        {"text": str(PROMPTS[p][0]), "target": _target(PROMPTS[p][1], sections)}
         if p in PROMPTS
         else {"text": words(p), "target": ""}
         for p in decision.prompts
@@ -717,7 +679,7 @@ def station(
         "count": recorder.count,
         "results": _lines(decision),
         "level": decision.level,
-        "level_words": LEVELS.get(decision.level, words(decision.level)),
+        "level_words": code_words.said(LEVELS, decision.level),
         "prompts": prompts,
         "urgent": [_alarm(r, recorder.referred) for r in urgent],
         "soon": [_soon(r) for r in soon],
@@ -727,9 +689,9 @@ def station(
 
 def _reading(number: int, s: ObservationView, d: ObservationView) -> str:
     if s.absent_reason and d.absent_reason:
-        return f"Reading {number}: not taken ({shown(s).lower()})"
+        return gettext("Reading %(n)s: not taken (%(why)s)") % {"n": number, "why": shown(s)}
     systolic = shown(s).removesuffix(f" {unit_words(catalogue.measure(SYSTOLIC), 'mm[Hg]')}")
-    return f"Reading {number}: {systolic}/{shown(d)}"
+    return gettext("Reading %(n)s: %(value)s") % {"n": number, "value": f"{systolic}/{shown(d)}"}
 
 
 def _renumbered(row: Row, number: int) -> Row:

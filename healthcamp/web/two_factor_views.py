@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
@@ -30,7 +31,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "web/problem.html",
-            {"message": "This account is not a staff member of any role."},
+            {"message": gettext("This account is not a staff member of any role.")},
             status=403,
         )
     if request.user.is_verified():  # type: ignore[union-attr]
@@ -40,7 +41,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         code = request.POST.get("code", "").strip().replace(" ", "")
         if not (code.isdigit() and len(code) == 6):
-            error, status = "Type the 6 digits your authenticator app shows now.", 422
+            error, status = gettext("Type the 6 digits your authenticator app shows now."), 422
         else:
             checked = two_factor.check_code(
                 actor=actor,
@@ -52,14 +53,23 @@ def second_factor(request: HttpRequest) -> HttpResponse:
                 return redirect(_next(request))
             error, status = (
                 (
-                    f"Too many wrong codes: wait {checked.wait_seconds} seconds, "
-                    "then type the code your app shows at that moment.",
+                    ngettext(
+                        "Too many wrong codes: wait %(seconds)s second, then type the code your "
+                        "app shows at that moment.",
+                        "Too many wrong codes: wait %(seconds)s seconds, then type the code your "
+                        "app shows at that moment.",
+                        checked.wait_seconds,
+                    )
+                    % {"seconds": checked.wait_seconds},
                     429,
                 )
                 if checked.wait_seconds
                 else (
-                    "That code is not right. Check the app shows healthcamp for "
-                    f"{actor.username}, and type the newest code.",
+                    gettext(
+                        "That code is not right. Check the app shows healthcamp for %(name)s, "
+                        "and type the newest code."
+                    )
+                    % {"name": actor.username},
                     422,
                 )
             )

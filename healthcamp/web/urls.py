@@ -4,8 +4,10 @@ from django.urls import path
 from healthcamp.web import (
     consent_views,
     followup_views,
+    language_views,
     pin_reset_views,
     portal_views,
+    report_views,
     station_views,
     two_factor_views,
     views,
@@ -22,6 +24,7 @@ urlpatterns = [
     ),
     path("login/code/", two_factor_views.second_factor, name="second_factor"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("language/", language_views.choose, name="staff_language"),
     path("", views.desk, name="desk"),
     path("find/card/", views.find_by_card, name="find_card"),
     path("find/name/", views.find_by_name, name="find_name"),
@@ -75,6 +78,12 @@ urlpatterns = [
         name="referrals",
     ),
     path("referrals/<uuid:referral_id>/", followup_views.referral_note, name="referral_note"),
+    path("programmes/<int:programme_id>/reports/", report_views.dashboard, name="reports"),
+    path(
+        "programmes/<int:programme_id>/reports/report.<str:fmt>",
+        report_views.download,
+        name="reports_download",
+    ),
     # The participant portal: public, signed in with the card, not with a staff account.
     path("me/", portal_views.sign_in, name="portal"),
     path("me/record/", portal_views.record, name="portal_record"),

@@ -13,7 +13,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from healthcamp.access.errors import (
@@ -27,6 +29,7 @@ from healthcamp.access.forbidden import refusals
 from healthcamp.access.policy import default_purpose, permitted
 from healthcamp.access.roles import Action, Purpose, Role
 from healthcamp.access.staff import Actor, actor_for_user
+from healthcamp.lib import languages, paging
 from healthcamp.services import consent, exams, participants, programmes, returns
 from healthcamp.web.forms import CardSearchForm, NameSearchForm, RegisterForm, show_errors
 
@@ -41,7 +44,9 @@ def staff_view(view: View) -> View:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         actor = actor_for_user(request.user)
         if actor is None:
-            return _problem(request, 403, "This account is not a staff member of any role.")
+            return _problem(
+                request, 403, gettext("This account is not a staff member of any role.")
+            )
         if settings.STAFF_TWO_FACTOR and not request.user.is_verified():  # type: ignore[union-attr]
             # Password alone is one factor: the code from the member's app comes next.
             return redirect(
@@ -58,7 +63,9 @@ def staff_view(view: View) -> View:
         except Conflict as error:
             return _problem(request, 409, str(error))
         except VaultUnavailable as error:
-            return _problem(request, 503, f"The vault cannot open this record: {error}")
+            return _problem(
+                request, 503, gettext("The vault cannot open this record: %(why)s") % {"why": error}
+            )
 
     return wrapper
 
@@ -141,6 +148,9 @@ def find_by_name(request: HttpRequest, actor: Actor) -> HttpResponse:
     )
 
 
+_IDENTITY = ("programme_id", "given_name", "family_name", "date_of_birth")
+
+
 @require_http_methods(["GET", "POST"])
 @staff_view
 def register(request: HttpRequest, actor: Actor) -> HttpResponse:
@@ -149,15 +159,27 @@ def register(request: HttpRequest, actor: Actor) -> HttpResponse:
         form = RegisterForm(programmes=choices)
         return render(request, "web/register.html", {"form": form, "actor": actor})
     form = RegisterForm(request.POST, programmes=choices)
-    unknown = set(request.POST) - set(form.fields) - {"csrfmiddlewaretoken"}
+    unknown = set(request.POST) - set(form.fields) - {"csrfmiddlewaretoken", "confirm_new"}
     refused = refusals(unknown)
     if unknown:
         # Never silently drop a field: say what was refused, and why.
         for name in sorted(unknown):
             form.add_error(
-                None, refused.get(name) or f"The form has no field '{name}'; nothing was saved."
+                None,
+                refused.get(name)
+                or gettext("The form has no field '%(name)s'; nothing was saved.") % {"name": name},
             )
     elif form.is_valid():
+        if request.POST.get("confirm_new") != "1" and (
+            alike := participants.registered_alike(
+                actor=actor,
+                **{key: form.cleaned_data[key] for key in _IDENTITY},
+            )
+        ):
+            # Ask before a second card is printed for someone already registered.
+            search = urlencode({k: form.data.get(k, "") for k in _IDENTITY[1:]})
+            context = {"form": form, "actor": actor, "alike": alike, "search": search}
+            return render(request, "web/register.html", context)
         try:
             record = participants.participant_register(actor=actor, **form.cleaned_data)
         except InvalidInput as error:
@@ -165,6 +187,11 @@ def register(request: HttpRequest, actor: Actor) -> HttpResponse:
         else:
             return redirect("web:participant", participant_id=record.id)
     return render(request, "web/register.html", {"form": form, "actor": actor}, status=422)
+
+
+def has_document_in(published: list[str], language: str) -> bool:
+    base = language.partition("-")[0].lower()
+    return not published or any(tag.partition("-")[0].lower() == base for tag in published)
 
 
 def _qr_svg(text: str) -> str:
@@ -178,7 +205,10 @@ def _qr_svg(text: str) -> str:
 def participant(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> HttpResponse:
     purpose = participants.purpose_for(actor=actor, participant_id=participant_id)
     record, log = participants.participant_with_log(
-        actor=actor, purpose=purpose, participant_id=participant_id
+        actor=actor,
+        purpose=purpose,
+        participant_id=participant_id,
+        log_page=paging.page_number(request.GET.get("log")),
     )
     consents = consent.consents_of(actor=actor, participant_id=participant_id)
     current = consents[0] if consents else None
@@ -213,6 +243,11 @@ def participant(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -
             if actor.role.value in ("registrar", "coordinator")
             else 0,
             "returns": visits,
+            "language_served": languages.is_shipped(record.preferred_language),
+            # The registrar is told before asking: the consent page says how to proceed.
+            "no_consent_document": not has_document_in(
+                consent.languages_of(programme_id=record.programme_id), record.preferred_language
+            ),
             "station_visits": station_visits,
             "owed": any(not visit.how for visit in visits),
             "return_ways": returns.HOW.items(),
@@ -227,12 +262,19 @@ def card(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> HttpR
     record = participants.participant_read(
         actor=actor, purpose=purpose, participant_id=participant_id
     )
-    return render(
-        request,
-        "web/card.html",
-        {
-            "p": record,
-            "programme": dict(_programme_choices(actor)).get(record.programme_id, ""),
-            "qr": _qr_svg(record.card_code),
-        },
-    )
+    # The card is the person's: in their language, whoever prints it.
+    language = languages.supported(record.preferred_language)
+    staff_language = translation.get_language()  # the buttons around it stay the member's
+    with translation.override(language):
+        return render(
+            request,
+            "web/card.html",
+            {
+                "p": record,
+                "programme": dict(_programme_choices(actor)).get(record.programme_id, ""),
+                "qr": _qr_svg(record.card_code),
+                "lang": language,
+                "rtl": languages.is_rtl(language),
+                "staff_language": staff_language,
+            },
+        )

@@ -16,7 +16,10 @@
       if (!target.matches("input, select, textarea, button, a[href]")) {
         target.setAttribute("tabindex", "-1");
       }
-      target.focus({ preventScroll: false });
+      target.focus({ preventScroll: true });
+      // Scrolled to by hand: a field htmx already focused (autofocus) would not scroll.
+      // A field in error sits mid-screen, its label above and its message below.
+      target.scrollIntoView({ block: target.matches("h1") ? "nearest" : "center" });
     }
     var say = document.getElementById("announce");
     if (say) {
@@ -28,6 +31,10 @@
   }
   document.addEventListener("htmx:afterSettle", function (event) {
     var detail = event.detail || {};
-    if (detail.boosted || (detail.requestConfig && detail.requestConfig.boosted)) land();
+    // Once htmx is done: right after this event it scrolls a boosted page to the top,
+    // which would leave a field in error, further down, out of sight.
+    if (detail.boosted || (detail.requestConfig && detail.requestConfig.boosted)) {
+      window.setTimeout(land, 0);
+    }
   });
 })();

@@ -1,0 +1,309 @@
+"""Programme reports behind the one door: analysts and coordinators of the programme,
+for programme statistics; each computation leaves one audit entry that names no one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+
+from healthcamp.access.errors import InvalidInput, NotFound
+from healthcamp.access.guard import audit, require_role
+from healthcamp.access.roles import Action, Purpose
+from healthcamp.access.staff import Actor
+from healthcamp.purposes import CONSENT_PURPOSES
+from healthcamp.registry.choices import Sex
+from healthcamp.registry.models import Programme, Site
+from healthcamp.reports import selectors
+from healthcamp.reports.disclosure import Counts, Key
+from healthcamp.reports.indicators import DIMENSIONS, INDICATORS, MAX_DIMENSIONS, Indicator
+from healthcamp.reports.models import ReportPolicy
+from healthcamp.reports.statistics import bands_from
+from healthcamp.reports.tables import Table, build
+
+STATISTICS = Purpose.PROGRAMME_STATISTICS
+URGENCIES = ("urgent", "soon", "routine")
+ANSWERS = ("yes", "no", "withdrawn")
+
+
+def _allowed(actor: Actor, programme_id: int) -> None:
+    require_role(actor, Action.REPORT_READ, STATISTICS, programme_id=programme_id)
+    if not Programme.objects.filter(pk=programme_id).exists():
+        raise NotFound(f"There is no programme {programme_id}; check the programme id.")
+
+
+def indicator_list(*, actor: Actor, programme_id: int) -> list[Indicator]:
+    """What the programme's reports publish, with their definitions and sources."""
+    _allowed(actor, programme_id)
+    return list(INDICATORS.values())
+
+
+def find_indicator(code: str) -> Indicator:
+    found = INDICATORS.get(code)
+    if found is None:
+        raise InvalidInput(
+            {
+                "code": f"There is no indicator {code!r}; "
+                f"the indicators are: {', '.join(INDICATORS)}."
+            }
+        )
+    return found
+
+
+def parse_by(indicator: Indicator, by: str | Sequence[str] | None) -> tuple[str, ...]:
+    """The dimensions asked for: none, one, or two of the indicator's fixed ones."""
+    if by is None:
+        return ()
+    names = [b.strip() for b in by.split(",")] if isinstance(by, str) else list(by)
+    names = [n for n in names if n]
+    for name in names:
+        if name not in DIMENSIONS:
+            raise InvalidInput(
+                {
+                    "by": f"There is no dimension {name!r}; use up to two of: "
+                    f"{', '.join(indicator.dimensions)}."
+                }
+            )
+        if name not in indicator.dimensions:
+            raise InvalidInput(
+                {
+                    "by": f"{indicator.code} has no dimension {name!r}; it is broken down by: "
+                    f"{', '.join(indicator.dimensions)}."
+                }
+            )
+    if len(set(names)) != len(names):
+        raise InvalidInput({"by": "Name each dimension once."})
+    if len(names) > MAX_DIMENSIONS:
+        raise InvalidInput(
+            {
+                "by": "Tables are fixed: at most two dimensions, so that no free query can be "
+                "set against another."
+            }
+        )
+    alone = [n for n in names if n in indicator.alone]
+    if alone and len(names) > 1:
+        raise InvalidInput({"by": f"{alone[0]} is published on its own only, never crossed."})
+    return tuple(names)
+
+
+def report_k(programme_id: int) -> int:
+    found = ReportPolicy.objects.filter(programme_id=programme_id).values_list("k", flat=True)
+    return next(iter(found), ReportPolicy.DEFAULT_K)
+
+
+def report_k_set(*, actor: Actor, programme_id: int, k: int) -> int:
+    """A coordinator sets the programme's smallest published count (at least 5)."""
+    require_role(actor, Action.REPORT_CONFIGURE, Purpose.PROGRAMME_SETUP, programme_id=programme_id)
+    if not isinstance(k, int) or k < ReportPolicy.SMALLEST_K or k > 1000:
+        raise InvalidInput(
+            {
+                "k": f"k is a whole number from {ReportPolicy.SMALLEST_K} to 1000 (11 is the usual "
+                "rule); smaller cells could name people."
+            }
+        )
+    with transaction.atomic():
+        if not Programme.objects.filter(pk=programme_id).exists():
+            raise NotFound(f"There is no programme {programme_id}; check the programme id.")
+        ReportPolicy.objects.update_or_create(programme_id=programme_id, defaults={"k": k})
+        audit(
+            actor,
+            Action.REPORT_CONFIGURE,
+            Purpose.PROGRAMME_SETUP,
+            "allowed",
+            detail=f"programme {programme_id}: reports publish counts of 0 or at least {k}",
+        )
+    return k
+
+
+def indicator_table(
+    *, actor: Actor, programme_id: int, code: str, by: str | Sequence[str] | None = None
+) -> Table:
+    """One indicator's fixed table, disclosure-controlled."""
+    indicator = find_indicator(code)
+    dims = parse_by(indicator, by)
+    _allowed(actor, programme_id)
+    table = _compute(
+        programme_id, indicator, dims, *selectors.counted_and_not(programme_id=programme_id)
+    )
+    _audit(actor, programme_id, f"{code} by {','.join(dims) or 'total'}")
+    return table
+
+
+def dashboard(
+    *, actor: Actor, programme_id: int, by: str | Sequence[str] | None = None
+) -> list[Table]:
+    """Every indicator, each by `by` where it has those dimensions (else its default)."""
+    _allowed(actor, programme_id)
+    counted = selectors.counted_and_not(programme_id=programme_id)
+    chosen: dict[str, tuple[str, ...]] = {}
+    for indicator in INDICATORS.values():
+        try:
+            chosen[indicator.code] = parse_by(indicator, by) if by else indicator.default_by
+        except InvalidInput:
+            chosen[indicator.code] = indicator.default_by
+    cube = _Cube.of(programme_id, chosen)
+    answers = selectors.consent_cube(programme_id=programme_id)
+    tables = [
+        _compute(programme_id, INDICATORS[code], dims, *counted, cube=cube, answers=answers)
+        for code, dims in chosen.items()
+    ]
+    _audit(actor, programme_id, f"dashboard of {len(tables)} tables")
+    return tables
+
+
+class _Cube:
+    """The facts-based tables of a dashboard from one scan: counts by every column any of
+    them needs, rolled up per table."""
+
+    def __init__(self, columns: list[str], codes: list[str], rows: list[selectors.Row]) -> None:
+        self.columns, self.codes, self.rows = columns, codes, rows
+        self.offset: dict[str, int] = {}
+        at = 0
+        for code in codes:
+            self.offset[code] = at
+            at += selectors.parts_of(code)
+
+    @classmethod
+    def of(cls, programme_id: int, chosen: dict[str, tuple[str, ...]]) -> _Cube:
+        codes, columns = [], []
+        for code, dims in chosen.items():
+            base = code.removesuffix("_std")
+            if base not in selectors.FACT_FILTERS or base == "days_to_return":
+                continue
+            if base not in codes:
+                codes.append(base)
+            wanted = [selectors.FACT_COLUMNS[d] for d in dims]
+            if code.endswith("_std"):
+                wanted.append("age_band")
+            columns += [c for c in wanted if c not in columns]
+        rows = selectors.fact_cube(programme_id=programme_id, columns=columns, codes=codes)
+        return cls(columns, codes, rows)
+
+    def rows_for(self, code: str, columns: list[str]) -> list[selectors.Row] | None:
+        if code not in self.offset or any(c not in self.columns for c in columns):
+            return None
+        at, width = self.offset[code], selectors.parts_of(code)
+        pick = [self.columns.index(c) for c in columns]
+        rolled: dict[tuple[Any, ...], list[int]] = {}
+        for values, counts in self.rows:
+            part = counts[at : at + width]
+            if not any(part):
+                continue
+            into = rolled.setdefault(tuple(values[i] for i in pick), [0] * width)
+            for q, c in enumerate(part):
+                into[q] += c
+        return [(key, tuple(c)) for key, c in rolled.items()]
+
+
+def _audit(actor: Actor, programme_id: int, what: str) -> None:
+    with transaction.atomic():
+        # Counts only: no subject, nothing about anyone.
+        audit(
+            actor,
+            Action.REPORT_READ,
+            STATISTICS,
+            "allowed",
+            detail=f"programme {programme_id}: {what}",
+        )
+
+
+def _compute(
+    programme_id: int,
+    indicator: Indicator,
+    by: tuple[str, ...],
+    counted: int,
+    not_counted: int,
+    cube: _Cube | None = None,
+    answers: list[selectors.Row] | None = None,
+) -> Table:
+    extra: list[str] = []
+    if indicator.standardised:
+        extra = ["age_band"]
+    elif indicator.kind == "median":
+        extra = ["days_to_return"]
+    if indicator.code == "registered":
+        rows = selectors.registered_rows(programme_id=programme_id, by=by)
+    elif indicator.code.startswith("consent_"):
+        purpose = indicator.code.removeprefix("consent_")
+        rows = (
+            _answers_by(answers, purpose, by)
+            if answers is not None and by in ((), ("answer",))
+            else selectors.consent_rows(programme_id=programme_id, purpose=purpose, by=by)
+        )
+    else:
+        base = indicator.code.removesuffix("_std")
+        columns = [selectors.FACT_COLUMNS[d] for d in by] + extra
+        found = cube.rows_for(base, columns) if cube else None
+        rows = (
+            found
+            if found is not None
+            else selectors.fact_rows(programme_id=programme_id, code=base, by=by, extra=extra)
+        )
+    interior: dict[Key, list[int]] = {}
+    detail: dict[Key, dict[Any, Counts]] = {}
+    for values, counts in rows:
+        key: Key = tuple(_text(v) for v in values[: len(by)])
+        into = interior.setdefault(key, [0] * len(counts))
+        for q, c in enumerate(counts):
+            into[q] += c
+        if extra:
+            detail.setdefault(key, {})[values[len(by)]] = counts
+    sites = dict(Site.objects.filter(programme_id=programme_id).values_list("pk", "name"))
+    categories = [_categories(dim, indicator, interior, by.index(dim), sites) for dim in by]
+    nested = None
+    if by == ("day",):
+        nested = {day: day[:7] for day in categories[0]}
+    return build(
+        indicator=indicator,
+        by=by,
+        categories=categories,
+        interior={key: tuple(c) for key, c in interior.items()},
+        detail=detail,
+        k=report_k(programme_id),
+        counted=counted,
+        not_counted=not_counted,
+        label=lambda dim, value: sites.get(int(value), value) if dim == "site" else value,
+        nested=nested,
+    )
+
+
+def _answers_by(
+    answers: list[selectors.Row], purpose: str, by: tuple[str, ...]
+) -> list[selectors.Row]:
+    """One purpose's answers (by answer, or in all) rolled up from everyone's six."""
+    at = [p.value for p in CONSENT_PURPOSES].index(purpose)
+    rolled: dict[tuple[str, ...], int] = {}
+    for values, (n,) in answers:
+        if values[at]:
+            key = (values[at],) if by else ()
+            rolled[key] = rolled.get(key, 0) + n
+    return [(key, (n,)) for key, n in rolled.items()]
+
+
+def _text(value: object) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _categories(
+    dim: str, indicator: Indicator, interior: dict[Key, list[int]], axis: int, sites: dict[int, str]
+) -> list[str]:
+    """A dimension's fixed values (every site, sex, band), or those seen (months, days)."""
+    fixed: list[str]
+    if dim == "site":
+        fixed = [str(pk) for pk, _ in sorted(sites.items(), key=lambda s: s[1])]
+    elif dim == "sex":
+        fixed = [s.value for s in Sex]
+    elif dim == "age_band":
+        fixed = list(bands_from(indicator.min_age))
+    elif dim == "urgency":
+        fixed = list(URGENCIES)
+    elif dim == "answer":
+        fixed = list(ANSWERS)
+    else:
+        fixed = []
+    seen = {key[axis] for key in interior} - {None, *fixed}
+    return fixed + sorted(str(s) for s in seen)

@@ -1,0 +1,105 @@
+"""The programme report pages for coordinators and analysts: every indicator as a chart
+and the table beside it, and the same figures as CSV or XLSX."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from healthcamp.access.errors import InvalidInput
+from healthcamp.access.staff import Actor
+from healthcamp.reports import downloads
+from healthcamp.reports import services as reports
+from healthcamp.reports.tables import Cell, Table
+from healthcamp.services import programmes
+from healthcamp.web.report_charts import table_chart
+from healthcamp.web.views import staff_view
+
+CHOICES = ("", "site", "sex", "age_band", "month")
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _by(request: HttpRequest) -> str:
+    by = request.GET.get("by", "")
+    if by not in CHOICES:
+        raise InvalidInput({"by": f"Break the tables down by one of: {', '.join(CHOICES[1:])}."})
+    return by
+
+
+NONE = "\N{EN DASH}"  # no figure: no one in the group
+
+
+def _percent(value: float | None) -> str:
+    return NONE if value is None else f"{value * 100:.1f} %"
+
+
+def _row(table: Table, cell: Cell, *, total: bool) -> dict[str, Any]:
+    """One line of a table as the page shows it: labels, then figures or "suppressed"."""
+    rate = table.indicator.kind == "proportion"
+    labels = [cell.group.get(d, "") for d in table.by] if table.by else [""]
+    if "month" in cell.group and table.by == ("day",):
+        labels = [f"{cell.group['month']} (month)"]
+    return {
+        "labels": labels,
+        "total": total,
+        "suppressed": cell.suppressed,
+        "numerator": cell.numerator,
+        "denominator": cell.denominator,
+        "rate": _percent(cell.value) if rate else "",
+        "ci": f"{_percent(cell.ci[0])} to {_percent(cell.ci[1])}" if cell.ci else NONE,
+        "median": NONE if cell.value is None else f"{cell.value:g}",
+    }
+
+
+@require_GET
+@staff_view
+def dashboard(request: HttpRequest, actor: Actor, programme_id: int) -> HttpResponse:
+    by = _by(request)
+    tables = reports.dashboard(actor=actor, programme_id=programme_id, by=by or None)
+    names = {p.id: p.name for p in programmes.programmes(actor=actor)}
+    shown = [
+        {
+            "table": t,
+            "chart": table_chart(t),
+            "rate": t.indicator.kind == "proportion",
+            "median": t.indicator.kind == "median",
+            "rows": [_row(t, c, total=False) for c in t.cells]
+            + ([_row(t, c, total=True) for c in t.margins] if t.by else []),
+        }
+        for t in tables
+    ]
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "actor": actor,
+            "programme_id": programme_id,
+            "programme_name": names.get(programme_id, str(programme_id)),
+            "tables": shown,
+            "k": tables[0].k if tables else None,
+            "counted": tables[0].counted if tables else None,
+            "not_counted": tables[0].not_counted if tables else None,
+            "by": by,
+            "choices": CHOICES[1:],
+        },
+    )
+
+
+@require_GET
+@staff_view
+def download(request: HttpRequest, actor: Actor, programme_id: int, fmt: str) -> HttpResponse:
+    if fmt not in FORMATS:
+        raise InvalidInput({"format": "Download the report as csv or xlsx."})
+    by = _by(request)
+    tables = reports.dashboard(actor=actor, programme_id=programme_id, by=by or None)
+    body = downloads.csv_bytes(tables) if fmt == "csv" else downloads.xlsx_bytes(tables)
+    response = HttpResponse(body, content_type=FORMATS[fmt])
+    name = f"programme-{programme_id}-report{'-by-' + by if by else ''}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -1,0 +1,125 @@
+"""The report pages (issue 11): a chart and a table per indicator for coordinators and
+analysts, suppressed cells marked and explained, CSV and XLSX downloads with a sheet of
+definitions; nobody else may open them."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+
+from healthcamp.audit.models import AuditEntry
+from healthcamp.reports.models import ReportPolicy
+from tests.reports_programme import Person, Visit, build
+from tests.test_web import _login
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def camp(coordinator, programme, document):
+    ReportPolicy.objects.create(programme_id=programme.id, k=5)
+    people = [
+        Person(sex, band, [Visit("Market Hall", date(2026, 3, 2), raised_bp=raised)])
+        for sex, band, raised in [("female", "40-44", True)] * 7
+        + [("female", "40-44", False)] * 6
+        + [("male", "60-64", True)] * 3  # 3: under k, suppressed by sex ...
+        + [("male", "60-64", False)] * 9
+        + [("other", "20-24", True)] * 6  # ... with this group as its complement
+        + [("other", "20-24", False)] * 5
+    ]
+    build(programme.id, document.id, coordinator.actor.staff_id, people)
+    return programme
+
+
+@pytest.mark.parametrize("role", ["coordinator", "analyst"])
+def test_the_dashboard_shows_a_chart_and_a_table_per_indicator(role, request, camp) -> None:
+    staff = request.getfixturevalue(role)
+    before = AuditEntry.objects.count()
+    page = _login(staff).get(f"/programmes/{camp.id}/reports/", {"by": "sex"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.count('src="data:image/svg+xml;base64,') >= 20
+    assert "Raised blood pressure" in html
+    assert '<th scope="col">sex</th>' in html
+    assert '<th scope="row">female</th>' in html
+    assert "Suppressed" in html
+    assert 'aria-describedby="suppressed-note"' in html
+    assert 'id="suppressed-note"' in html
+    assert "53.8 %" in html  # 7 of 13 women
+    assert AuditEntry.objects.count() == before + 1  # the whole dashboard: one entry
+
+
+@pytest.mark.parametrize("role", ["registrar", "clinician", "lab", "auditor"])
+def test_nobody_else_opens_the_reports(role, request, programme) -> None:
+    staff = request.getfixturevalue(role)
+    client = _login(staff)
+    assert client.get(f"/programmes/{programme.id}/reports/").status_code == 403
+    assert client.get(f"/programmes/{programme.id}/reports/report.csv").status_code == 403
+
+
+def test_a_breakdown_not_offered_is_refused(analyst, programme) -> None:
+    page = _login(analyst).get(f"/programmes/{programme.id}/reports/", {"by": "religion"})
+    assert page.status_code == 422
+
+
+def test_csv_has_the_same_figures_as_the_page(analyst, camp) -> None:
+    response = _login(analyst).get(f"/programmes/{camp.id}/reports/report.csv", {"by": "sex"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    female = next(r for r in rows if r["indicator"] == "raised_bp" and r["sex"] == "female")
+    assert (female["numerator"], female["denominator"], female["suppressed"]) == ("7", "13", "no")
+    male = next(r for r in rows if r["indicator"] == "raised_bp" and r["sex"] == "male")
+    assert male["suppressed"] == "yes"
+    assert male["numerator"] == male["denominator"] == male["value"] == ""
+    for row in rows:
+        for field in ("numerator", "denominator"):
+            assert row[field] == "" or not 0 < int(row[field]) < 5, row
+
+
+def test_xlsx_has_figures_and_definitions(coordinator, camp) -> None:
+    response = _login(coordinator).get(f"/programmes/{camp.id}/reports/report.xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["Figures", "Definitions"]
+    definitions = {row[0]: row for row in book["Definitions"].iter_rows(values_only=True)}
+    assert "140/90" in definitions["raised_bp"][2]
+    assert "WHO World Standard Population" in definitions["raised_bp_std"][5]
+    figures = list(book["Figures"].iter_rows(values_only=True))
+    assert figures[0][0] == "indicator"
+    assert any(r[0] == "screened" for r in figures[1:])
+
+
+def test_the_portal_says_the_person_is_counted_while_they_consent(
+    registrar, programme, document
+) -> None:
+    from django.test import Client
+
+    from healthcamp.services import consent
+    from tests.test_portal import _person, _sign_in
+
+    person = _person(registrar, programme, document, language="en")
+    client = Client()
+    _sign_in(client, person.card_code)
+    assert "you are counted in the programme" in client.get("/me/record/").content.decode()
+    current = consent.consents_of(actor=registrar.actor, participant_id=person.id)[0].id
+    consent.consent_withdraw(
+        actor=registrar.actor,
+        participant_id=person.id,
+        consent_id=current,
+        purposes=["programme_statistics"],
+        erase=False,
+    )
+    page = client.get("/me/record/").content.decode()
+    assert "You are not counted in the programme" in page
+
+
+def test_the_desk_links_each_programmes_report_for_analysts(analyst, registrar, programme):
+    link = f'href="/programmes/{programme.id}/reports/"'
+    assert link in _login(analyst).get("/").content.decode()
+    assert link not in _login(registrar).get("/").content.decode()
