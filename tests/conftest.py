@@ -24,6 +24,18 @@ def pytest_configure(config: Any) -> None:
     compile_catalogues()
 
 
+# Browser tests need Debian's chromium; pages whose look does not depend on the database
+# (axe, keyboard, words) are checked once, on SQLite.
+NEEDS_CHROMIUM = pytest.mark.skipif(
+    os.environ.get("HEALTHCAMP_SKIP_BROWSER") == "1" or not Path("/usr/bin/chromium").exists(),
+    reason="Debian's chromium is not installed",
+)
+PAGES_ON_SQLITE = pytest.mark.skipif(
+    "postgres" in os.environ.get("HEALTHCAMP_DATABASE_URL", ""),
+    reason="the pages are the same on both databases: checked once, on SQLite",
+)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_settings(settings: Any, tmp_path: Any) -> None:
     # Each test keeps its own audit head file; fast hashing for test passwords.

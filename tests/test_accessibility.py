@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ALL_PURPOSES, CHROMIUM_ARGS, give_consent
+from tests.conftest import ALL_PURPOSES, CHROMIUM_ARGS, NEEDS_CHROMIUM, give_consent
 
 AXE = Path(__file__).resolve().parent / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -30,10 +30,7 @@ REVIEWED = {
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        os.environ.get("HEALTHCAMP_SKIP_BROWSER") == "1" or not Path("/usr/bin/chromium").exists(),
-        reason="Debian's chromium is not installed",
-    ),
+    NEEDS_CHROMIUM,
 ]
 
 

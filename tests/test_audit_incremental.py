@@ -14,32 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from healthcamp.audit import chain, merkle, scan, tree, verified_state
+from tests.test_audit_tree import _append, _sql
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _append(n: int) -> None:
-    for i in range(n):
-        with transaction.atomic():
-            chain.append(
-                actor="staff:1:tester",
-                role="clinician",
-                action="participant.read",
-                purpose="screening",
-                outcome="allowed",
-                subjects=("c" * 32,),
-                detail=f"read {i}",
-            )
-
-
-def _sql(statement: str, params: list[Any] | None = None) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params or [])
 
 
 def _body(seq: int) -> bytes:
@@ -149,14 +131,15 @@ def test_a_rewrite_under_a_signed_checkpoint_is_named_by_entry() -> None:
     tree.issue()
     _append(5)
     assert chain.verify().ok
+    original = _body(12)
     _sql(
         "UPDATE audit_entry SET body = %s WHERE seq = 12",
-        [_body(12).replace(b"read 11", b"read 99")],
+        [original.replace(b"read 11", b"read 99")],
     )
     result = chain.verify()
     assert not result.ok
     assert result.first_bad_seq == 12
-    _sql("UPDATE audit_entry SET body = %s WHERE seq = 12", [_body(12).replace(b"99", b"11")])
+    _sql("UPDATE audit_entry SET body = %s WHERE seq = 12", [original])
     assert chain.verify().ok
     _sql("DELETE FROM audit_subject WHERE seq = 20")  # the index, under the checkpoint
     result = chain.verify()
@@ -301,3 +284,17 @@ def test_verify_memory_does_not_grow_with_the_log() -> None:
     filler.add(32_000, batch=4_000)
     large = _peak_of(chain.verify)
     assert large < small * 1.5, (small, large)
+
+
+def test_an_old_index_row_removed_is_found_by_the_scrub(settings: Any) -> None:
+    """Each person's own log reads the participant index: a row deleted from it among old
+    entries (hiding an access from that person) is found by the scrub, like a body."""
+    settings.AUDIT_VERIFY_SCRUB = 10
+    _append(30)
+    assert _incremental().ok
+    _sql("DELETE FROM audit_subject WHERE seq = 17")
+    runs = [_incremental() for _ in range(3)]
+    failed = [run for run in runs if not run.ok]
+    assert failed, runs
+    assert failed[0].first_bad_seq == 17
+    assert "indexed for entry 17" in failed[0].problem

@@ -83,7 +83,7 @@ def _py(home: Path, script: str, *args: str) -> str:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=180,
         check=True,
     )
     return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
@@ -96,7 +96,7 @@ def _cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=180,
         check=False,
         stdin=subprocess.DEVNULL,
     )

@@ -8,8 +8,6 @@ import io
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ from hypothesis import strategies as st
 
 from healthcamp.lib import sealed_stream, sqlite_rows
 from healthcamp.lib.sealed_stream import StreamError
+from tests.test_backup import _cli, _py
 
 KEY = bytes(range(32))
 HEADER = b'{"format": "test"}'
@@ -248,7 +247,6 @@ def test_blobs_travel_as_they_are_not_as_text(tmp_path: Path) -> None:
 
 # ---- whole backups ---------------------------------------------------------------
 
-ROOT = Path(__file__).resolve().parent.parent
 
 # Forty names of letters only: Aa, Ab, ... Bn.
 PEOPLE = [a + b for a in "AB" for b in "abcdefghijklmnopqrstuvwxyz"][:40]
@@ -322,42 +320,6 @@ sealed = encryptor.update(image) + encryptor.finalize() + encryptor.tag
 with open(sys.argv[1], "wb") as out:
     out.write(line + b"\\n" + sealed + hashlib.sha256(sealed).digest())
 """
-
-
-def _env(home: Path) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "HEALTHCAMP_HOME": str(home),
-        "DJANGO_SETTINGS_MODULE": "healthcamp.settings",
-    }
-    env.pop("HEALTHCAMP_DATABASE_URL", None)
-    return env
-
-
-def _py(home: Path, script: str, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", script, *args],
-        env=_env(home),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=True,
-    )
-    return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
-
-
-def _cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "healthcamp.cli", *args],
-        env=_env(home),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 @pytest.mark.cli

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import _shot
+from tests.conftest import NEEDS_CHROMIUM, _shot
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        os.environ.get("HEALTHCAMP_SKIP_BROWSER") == "1" or not Path("/usr/bin/chromium").exists(),
-        reason="Debian's chromium is not installed",
-    ),
+    NEEDS_CHROMIUM,
 ]
 
 

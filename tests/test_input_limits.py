@@ -114,9 +114,8 @@ def test_language_script_region_is_stored_canonical(
 
 
 def test_the_web_form_offers_exactly_the_closed_list() -> None:
-    from healthcamp.web.forms import RegisterForm
-
     from healthcamp.lib import languages
+    from healthcamp.web.forms import RegisterForm
 
     form = RegisterForm(programmes=[(1, "Camp")])
     offered = [code for code, _label in form.fields["preferred_language"].choices]

@@ -14,25 +14,24 @@ import os
 import re
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import CHROMIUM_ARGS, give_consent, publish_document
+from tests.conftest import (
+    CHROMIUM_ARGS,
+    NEEDS_CHROMIUM,
+    PAGES_ON_SQLITE,
+    give_consent,
+    publish_document,
+)
 from tests.test_focus_contrast import _contrast
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        os.environ.get("HEALTHCAMP_SKIP_BROWSER") == "1" or not Path("/usr/bin/chromium").exists(),
-        reason="Debian's chromium is not installed",
-    ),
-    pytest.mark.skipif(
-        "postgres" in os.environ.get("HEALTHCAMP_DATABASE_URL", ""),
-        reason="the pages are the same on both databases: the keyboard runs once, on SQLite",
-    ),
+    NEEDS_CHROMIUM,
+    PAGES_ON_SQLITE,
 ]
 
 BORN = date(1984, 3, 15)

@@ -10,7 +10,6 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import polib
@@ -23,20 +22,20 @@ from django.test import Client
 from healthcamp.lib import languages
 from healthcamp.lib.message_catalogues import LOCALE
 from healthcamp.services import participants
-from tests.conftest import ALL_PURPOSES, CHROMIUM_ARGS, _shot, give_consent
+from tests.conftest import (
+    ALL_PURPOSES,
+    CHROMIUM_ARGS,
+    NEEDS_CHROMIUM,
+    PAGES_ON_SQLITE,
+    _shot,
+    give_consent,
+)
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        os.environ.get("HEALTHCAMP_SKIP_BROWSER") == "1" or not Path("/usr/bin/chromium").exists(),
-        reason="Debian's chromium is not installed",
-    ),
-    # The words are the same on both databases: crawled once (about 150 s), on SQLite.
-    pytest.mark.skipif(
-        "postgres" in os.environ.get("HEALTHCAMP_DATABASE_URL", ""),
-        reason="the pages' words do not depend on the database; crawled on SQLite",
-    ),
+    NEEDS_CHROMIUM,
+    PAGES_ON_SQLITE,
 ]
 
 BORN = "1984-03-15"

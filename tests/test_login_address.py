@@ -4,20 +4,17 @@ redirect's address already; this keeps it so)."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.conftest import NEEDS_CHROMIUM
+
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    os.environ.get("HEALTHCAMP_SKIP_BROWSER") == "1" or not Path("/usr/bin/chromium").exists(),
-    reason="Debian's chromium is not installed",
-)
+@NEEDS_CHROMIUM
 def test_after_log_in_the_address_bar_shows_the_page(page: Any, registrar: Any) -> None:
     from playwright.sync_api import expect
 

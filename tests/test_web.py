@@ -101,13 +101,35 @@ def test_a_likely_duplicate_is_asked_about_before_a_card_is_made(
         "/find/name/?given_name=zawadi&amp;family_name=Mwangi&amp;date_of_birth=1991-07-04" in page
     )
     assert _participants() == 1
+    assert "Look them up" in page
+    # The answer is tied to this name and date: a bare "yes" or another person's is asked again.
+    for forged in ("1", "x"):
+        again = client.post("/participants/new/", _form(programme.id, confirm_new=forged))
+        assert again.status_code == 200
+    assert _participants() == 1
+    asked = html.unescape(page.split('name="confirm_new" value="')[1].split('"')[0])
     confirmed = client.post(
-        "/participants/new/", _form(programme.id, given_name="zawadi", confirm_new="1")
+        "/participants/new/", _form(programme.id, given_name="zawadi", confirm_new=asked)
     )
     assert confirmed.status_code == 302
     assert _participants() == 2
     page = client.get(confirmed["Location"]).content.decode()
     assert "1 other participant is registered with the same name and date of birth" in page
+    # Asking left a trace, as a name search does, on the record it found.
+    from django.apps import apps
+
+    from healthcamp.audit.models import AuditEntry
+
+    first = apps.get_model("registry", "Participant").objects.order_by("registered_at")[0]
+    asked_about = [
+        bytes(body)
+        for body in AuditEntry.objects.values_list("body", flat=True)
+        if b"before registering" in bytes(body)
+    ]
+    # The first registration asked too, and found no one: that entry names nobody.
+    named = [body.split(b"\n")[0] for body in asked_about if not body.startswith(b"\n")]
+    assert len(named) == 3  # the question and the two answers that were not this one's
+    assert all(line == first.id.hex.encode() for line in named)
 
 
 def test_the_same_name_in_another_programme_is_not_asked_about(

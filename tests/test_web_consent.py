@@ -141,6 +141,8 @@ def test_withdrawal_from_the_page_takes_effect_at_once(
     )
     assert no_choice.status_code == 422
     assert "kept or erased" in no_choice.content.decode()
+    # What was ticked stays ticked after an error (issue 10, section 4).
+    assert 'value="screening" checked' in no_choice.content.decode()
     done = client.post(
         f"/participants/{person.id}/consent/withdraw/", {"purposes": ["screening"], "erase": "no"}
     )
@@ -150,6 +152,9 @@ def test_withdrawal_from_the_page_takes_effect_at_once(
     still = client.get(f"/participants/{person.id}/")
     assert still.status_code == 200
     assert "withdrawn" in still.content.decode()
+    assert "Consent withdrawn. Staff are refused these purposes from now on." in (
+        still.content.decode()
+    )
     # ... and once both measuring purposes are withdrawn, the page is refused at once.
     client.post(
         f"/participants/{person.id}/consent/withdraw/",
@@ -225,3 +230,18 @@ def test_a_registrar_cannot_erase(registrar, programme) -> None:
         "Erase this participant" not in client.get(f"/participants/{person.id}/").content.decode()
     )
     assert client.post(f"/participants/{person.id}/erase/", {"confirm": "yes"}).status_code == 403
+
+
+def test_the_withdraw_form_keeps_by_default_and_a_recorded_consent_is_confirmed(
+    registrar, programme, documents
+) -> None:
+    person = _person(registrar, programme)
+    client = _login(registrar)
+    recorded = client.post(f"/participants/{person.id}/consent/", _answers(), follow=True)
+    assert "Consent recorded: the answers are on the record below." in recorded.content.decode()
+    again = client.get(f"/participants/{person.id}/").content.decode()
+    assert "Consent recorded" not in again  # said once, where the registrar looks next
+    form = client.get(f"/participants/{person.id}/consent/withdraw/").content.decode()
+    assert 'name="erase" value="no" checked' in form  # erasing is a second, explicit choice
+    assert 'name="erase" value="yes" checked' not in form
+    assert 'name="purposes" value="screening" checked' not in form

@@ -357,7 +357,12 @@ def scrub(*, start: int, verified: int, limit: int) -> tuple[int, int, str]:
         f"WHERE seq >= {max(first - 1, 1)} AND seq <= {int(last)} ORDER BY seq"
     )
     expected, prev = (first - 1, None) if first > 1 else (1, GENESIS)
-    with rows(sql, name="audit_verify_scrub") as cursor:
+    index = subject_sql(after=first - 1, upto=last)
+    with (
+        rows(sql, name="audit_verify_scrub") as cursor,
+        rows(index, name="audit_verify_scrub_subjects") as indexed,
+    ):
+        subjects = Subjects(indexed)
         for seq, prev_hash, stored, stored_body, mac in cursor:
             if seq != expected:
                 return first, expected, f"entry {expected} is missing"
@@ -375,7 +380,12 @@ def scrub(*, start: int, verified: int, limit: int) -> tuple[int, int, str]:
                     seq,
                     (f"entry {seq} was not written by healthcamp (its MAC does not match)"),
                 )
+            # Each person's own log reads the index: it must still say what the bytes say.
+            if subjects.take(seq) != body[: body.index(b"\n")]:
+                return first, seq, f"the participants indexed for entry {seq} were changed"
             prev, expected = bytes(stored), expected + 1
+        if (orphan := subjects.rest()) is not None:
+            return first, orphan, f"the participant index names entry {orphan}, which is not there"
     if expected <= last:
         return first, expected, f"entry {expected} is missing"
     return (last + 1 if last < verified else 1), 0, ""

@@ -123,9 +123,10 @@ def width_ok(layout: Layout, suppressed: set[Key], key: Key, k: int) -> bool:
     and for a rate its denominator n + m (the two parts are solved apart, as they share
     no equation, so the denominator's bounds are the sums of theirs)."""
     found = ranges(layout, suppressed, key)
-    n = found[0]
     d = (sum(low for low, _ in found), sum(high for _, high in found))
-    return all(_hidden(r, k) for r in (n, d))
+    # Every part is published with a rate (n, and d - n: those without the condition),
+    # so every part's range must be wide, not only n's and d's.
+    return all(_hidden(r, k) for r in (*found, d))
 
 
 def _hidden(bounds: tuple[float, float], k: int) -> bool:

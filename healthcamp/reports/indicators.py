@@ -211,9 +211,8 @@ _LIST: list[Indicator] = [
             code=f"consent_{purpose.value}",
             title=f"Consent to {purpose.value.replace('_', ' ')}",
             definition=f"People by their answer on {purpose.value.replace('_', ' ')} under "
-            "their current consent: yes, no, or yes and later withdrawn. How people choose is "
-            "a fact about the programme, so everyone with a consent on record is counted here, "
-            "whatever they said about statistics.",
+            "their current consent: yes, no, or yes and later withdrawn, among the people who "
+            "agree to programme statistics (no one else is counted in any report).",
             numerator="People",
             denominator="",
             source="Consent records (each person's newest consent)",

@@ -149,11 +149,12 @@ def registered_rows(*, programme_id: int, by: Sequence[str]) -> list[Row]:
 
 
 def consent_cube(*, programme_id: int) -> list[Row]:
-    """Everyone's answers on every purpose in one scan: the dashboard's consent tables
-    are rolled up from it (people by their six answers)."""
+    """The answers on every purpose of the people counted in statistics, in one scan: the
+    dashboard's consent tables are rolled up from it (people by their six answers)."""
     purposes = [p.value for p in CONSENT_PURPOSES]
     found = (
-        CurrentConsent.objects.filter(programme_id=programme_id)
+        # Only people counted in statistics: how others answered is theirs, not a figure.
+        CurrentConsent.objects.filter(programme_id=programme_id, programme_statistics="yes")
         .values(*purposes)
         .annotate(n=Count("pk"))
         .order_by()
@@ -163,7 +164,7 @@ def consent_cube(*, programme_id: int) -> list[Row]:
 
 
 def consent_rows(*, programme_id: int, purpose: str, by: Sequence[str]) -> list[Row]:
-    """Everyone with a consent on record, by their answer on one purpose."""
+    """The people counted in statistics, by their answer on one purpose."""
     if purpose not in {p.value for p in CONSENT_PURPOSES}:
         raise ValueError(f"not a consent purpose: {purpose}")
     columns = {
@@ -172,7 +173,7 @@ def consent_rows(*, programme_id: int, purpose: str, by: Sequence[str]) -> list[
         "age_band": "participant__age_band",
     }
     found = (
-        CurrentConsent.objects.filter(programme_id=programme_id)
+        CurrentConsent.objects.filter(programme_id=programme_id, programme_statistics="yes")
         .exclude(**{purpose: ""})
         .values(*[columns[d] for d in by])
         .annotate(n=Count("pk"))

@@ -68,7 +68,7 @@ Detail = Mapping[Key, Mapping[Any, Counts]]
 
 
 def _value(
-    indicator: Indicator, counts: Counts, detail: Mapping[Any, Counts]
+    indicator: Indicator, counts: Counts, detail: Mapping[Any, Counts], k: int
 ) -> tuple[int, int | None, float | None, tuple[float, float] | None]:
     n = counts[0]
     if indicator.kind == "count":
@@ -80,6 +80,11 @@ def _value(
     if d == 0:
         return n, d, None, None
     if indicator.standardised:
+        # The rate is a weighted sum of its age bands' rates: with the crude tables it
+        # could give back a band's small counts, so it is shown only when no band's n,
+        # d or d - n is 1..k-1.
+        if any(0 < part < k for c in detail.values() for part in (c[0], c[1], c[0] + c[1])):
+            return n, d, None, None
         found = age_standardised({band: (c[0], c[0] + c[1]) for band, c in detail.items()})
         if found is None:
             return n, d, None, None
@@ -122,7 +127,7 @@ def build(
         if key in suppressed:
             return Cell(group, None, None, None, None, True)
         members = layout.members.get(key, [key])
-        n, d, value, ci = _value(indicator, layout.values[key], _merge(members, detail))
+        n, d, value, ci = _value(indicator, layout.values[key], _merge(members, detail), k)
         return Cell(group, n, d, value, ci, False)
 
     totals = [key for key in layout.values if key not in set(layout.interior)]

@@ -417,15 +417,32 @@ def registered_alike(
     """Before a new card is made: how many people of this programme already carry this
     name and birth date (tolerantly: case, accents, spacing and script aside).
 
-    A count only, and only within the programme: the registrar then searches, which is
-    audited on each record it shows.
+    A count only, within the programme, of the people a name search would show (consent
+    as the search checks it), and audited as that search is, on each of their records:
+    asking is a look-up, and leaves the same trace.
     """
     # Part of registering: whoever may not register is refused as registering refuses.
     require_role(actor, Action.REGISTER, Purpose.REGISTRATION, (), programme_id=programme_id)
     _exact, tolerant = identity.name_indexes(
         given=given_name, family=family_name, born=date_of_birth
     )
-    return Participant.objects.filter(tolerant_index=tolerant, programme_id=programme_id).count()
+    purpose = Purpose.REGISTRATION
+    with transaction.atomic():
+        ids = list(
+            Participant.objects.filter(
+                tolerant_index=tolerant, programme_id=programme_id
+            ).values_list("pk", flat=True)
+        )
+        allowed, _refused = split_by_consent(actor, Action.SEARCH, purpose, ids)
+        _audit(
+            actor,
+            Action.SEARCH,
+            purpose,
+            "allowed" if allowed else "not_found",
+            list(allowed),
+            "before registering: the same name and date of birth",
+        )
+    return len(allowed)
 
 
 def likely_duplicates(*, actor: Actor, participant_id: uuid.UUID) -> int:

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -199,6 +200,9 @@ def record(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> Htt
             except InvalidInput as error:
                 show_errors(form, error)
             else:
+                messages.success(
+                    request, gettext("Consent recorded: the answers are on the record below.")
+                )
                 return redirect("web:participant", participant_id=participant_id)
     return render(
         request,
@@ -228,6 +232,8 @@ def withdraw(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> H
         else []
     )
     errors: list[str] = []
+    chosen: list[str] = []
+    erase = False  # keeping what was collected is the default; erasing is chosen
     if request.method == "POST" and current is not None:
         chosen = request.POST.getlist("purposes")
         erase = request.POST.get("erase") == "yes"
@@ -247,6 +253,15 @@ def withdraw(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> H
             except (InvalidInput, Conflict) as error:
                 errors.append(str(error))
             else:
+                messages.success(
+                    request,
+                    gettext("Consent withdrawn. Staff are refused these purposes from now on.")
+                    if not erase
+                    else gettext(
+                        "Consent withdrawn, and what was collected for it erased. Staff are "
+                        "refused these purposes from now on."
+                    ),
+                )
                 return redirect("web:participant", participant_id=participant_id)
     return render(
         request,
@@ -257,6 +272,9 @@ def withdraw(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> H
             "consent": current,
             "granted": granted,
             "errors": errors,
+            # After an error the form shows what was chosen, not a blank form again.
+            "chosen": chosen,
+            "erase": erase,
         },
         status=422 if errors else 200,
     )

@@ -151,6 +151,14 @@ def find_by_name(request: HttpRequest, actor: Actor) -> HttpResponse:
 _IDENTITY = ("programme_id", "given_name", "family_name", "date_of_birth")
 
 
+def _asked_about(cleaned: dict[str, Any]) -> str:
+    """A signed token of the identity the duplicate question was about."""
+    from django.core import signing
+
+    who = [str(cleaned[key]).casefold() for key in _IDENTITY]
+    return signing.Signer(salt="healthcamp.register.alike").sign("|".join(who))
+
+
 @require_http_methods(["GET", "POST"])
 @staff_view
 def register(request: HttpRequest, actor: Actor) -> HttpResponse:
@@ -170,15 +178,23 @@ def register(request: HttpRequest, actor: Actor) -> HttpResponse:
                 or gettext("The form has no field '%(name)s'; nothing was saved.") % {"name": name},
             )
     elif form.is_valid():
-        if request.POST.get("confirm_new") != "1" and (
+        asked = _asked_about(form.cleaned_data)
+        if request.POST.get("confirm_new") != asked and (
             alike := participants.registered_alike(
                 actor=actor,
                 **{key: form.cleaned_data[key] for key in _IDENTITY},
             )
         ):
-            # Ask before a second card is printed for someone already registered.
+            # Ask before a second card is printed for someone already registered; the
+            # answer holds for this name and date only (changed, they are asked again).
             search = urlencode({k: form.data.get(k, "") for k in _IDENTITY[1:]})
-            context = {"form": form, "actor": actor, "alike": alike, "search": search}
+            context = {
+                "form": form,
+                "actor": actor,
+                "alike": alike,
+                "search": search,
+                "asked": asked,
+            }
             return render(request, "web/register.html", context)
         try:
             record = participants.participant_register(actor=actor, **form.cleaned_data)
