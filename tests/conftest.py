@@ -196,6 +196,37 @@ def document(coordinator: NewStaff, programme: programmes.Created) -> Any:
     return publish_document(coordinator, programme.id)
 
 
+def register_person(
+    registrar: NewStaff,
+    programme: Any,
+    *,
+    given: str = "Amina",
+    family: str = "Haddad",
+    born: Any = None,
+    language: str = "en",
+    consent_document: Any = None,
+) -> Any:
+    """A participant registered by the registrar (born 1984-03-15 unless said), agreeing to
+    every purpose of `consent_document` when one is given: the person most page tests need."""
+    from datetime import date
+
+    from healthcamp.services import participants
+
+    person = participants.participant_register(
+        actor=registrar.actor,
+        programme_id=programme.id,
+        given_name=given,
+        family_name=family,
+        date_of_birth=born or date(1984, 3, 15),
+        sex="female",
+        preferred_language=language,
+        phone="",
+    )
+    if consent_document is not None:
+        give_consent(registrar, person.id, consent_document.id)
+    return person
+
+
 def give_consent(
     registrar: NewStaff,
     participant_id: Any,

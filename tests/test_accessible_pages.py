@@ -129,21 +129,10 @@ def test_each_portal_page_has_a_title_of_its_own(registrar, coordinator, program
     record from a refusal or a confirmation."""
     from django.template.loader import render_to_string
 
-    from healthcamp.services import participants
-    from tests.conftest import give_consent
+    from tests.conftest import register_person
 
     document = publish_document(coordinator, programme.id, language="en")
-    person = participants.participant_register(
-        actor=registrar.actor,
-        programme_id=programme.id,
-        given_name="Amina",
-        family_name="Haddad",
-        date_of_birth=date(1984, 3, 15),
-        sex="female",
-        preferred_language="en",
-        phone="",
-    )
-    give_consent(registrar, person.id, document.id)
+    person = register_person(registrar, programme, consent_document=document)
     client = Client()
     titles: dict[str, str] = {}
 
@@ -191,21 +180,11 @@ def test_a_trend_picture_says_the_band_and_the_healthy_range_in_words(
 
     from django.apps import apps
 
-    from healthcamp.services import exams, participants
-    from tests.conftest import give_consent
+    from healthcamp.services import exams
+    from tests.conftest import register_person
 
     document = publish_document(coordinator, programme.id, language="en")
-    person = participants.participant_register(
-        actor=registrar.actor,
-        programme_id=programme.id,
-        given_name="Amina",
-        family_name="Haddad",
-        date_of_birth=date(1984, 3, 15),
-        sex="female",
-        preferred_language="en",
-        phone="",
-    )
-    give_consent(registrar, person.id, document.id)
+    person = register_person(registrar, programme, consent_document=document)
     site = apps.get_model("registry", "Site").objects.get(programme_id=programme.id).pk
     for weight in (70, 74):
         visit = exams.encounter_start(actor=clinician.actor, participant_id=person.id, site_id=site)

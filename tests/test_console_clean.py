@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import NEEDS_CHROMIUM, PAGES_ON_SQLITE, give_consent, publish_document
-from tests.test_small_screens import _register, _staff_log_in
+from tests.conftest import NEEDS_CHROMIUM, PAGES_ON_SQLITE, publish_document, register_person
+from tests.test_small_screens import _staff_log_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -22,8 +22,7 @@ def test_pages_log_no_console_error_and_no_policy_violation(
     page: Any, registrar: Any, coordinator: Any, programme: Any
 ) -> None:
     document = publish_document(coordinator, programme.id, language="en")
-    person = _register(registrar, programme, given="Amina", family="Haddad")
-    give_consent(registrar, person.id, document.id)
+    person = register_person(registrar, programme, consent_document=document)
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)

@@ -24,6 +24,7 @@ from tests.conftest import (
     PAGES_ON_SQLITE,
     give_consent,
     publish_document,
+    register_person,
 )
 from tests.test_focus_contrast import _contrast
 
@@ -177,21 +178,6 @@ def open_by_card(page: Any, card: str, name: str) -> None:
     heading_has_focus(page, name)
 
 
-def _person(registrar: Any, programme: Any, *, language: str) -> Any:
-    from healthcamp.services import participants
-
-    return participants.participant_register(
-        actor=registrar.actor,
-        programme_id=programme.id,
-        given_name="Amina",
-        family_name="Haddad",
-        date_of_birth=BORN,
-        sex="female",
-        preferred_language=language,
-        phone="",
-    )
-
-
 def test_registration_by_keyboard_alone_with_focus_where_it_should_be(
     tab, live_server, registrar, programme
 ) -> None:
@@ -222,7 +208,7 @@ def test_consent_in_arabic_by_keyboard_alone(
 
     publish_document(coordinator, programme.id, language="en")
     document = publish_document(coordinator, programme.id, language="ar")
-    person = _person(registrar, programme, language="ar")
+    person = register_person(registrar, programme, born=BORN, language="ar")
     page = tab
     log_in(page, "registrar-1", "Find a participant")
     open_by_card(page, person.card_code, "Amina Haddad")
@@ -260,7 +246,7 @@ def test_a_station_visit_by_keyboard_alone(
     from django.apps import apps
 
     document = publish_document(coordinator, programme.id, language="en")
-    person = _person(registrar, programme, language="en")
+    person = register_person(registrar, programme, born=BORN, language="en")
     give_consent(registrar, person.id, document.id)
     page = tab
     log_in(page, "clinician-1", "Find a participant")
@@ -301,7 +287,7 @@ def test_a_portal_withdrawal_by_keyboard_alone(  # noqa: PLR0915 - one story
     from healthcamp.services import consent
 
     document = publish_document(coordinator, programme.id, language="en")
-    person = _person(registrar, programme, language="en")
+    person = register_person(registrar, programme, born=BORN, language="en")
     give_consent(registrar, person.id, document.id)
     page = tab
     page.set_viewport_size({"width": 390, "height": 844})  # on a phone

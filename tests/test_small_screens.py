@@ -3,12 +3,11 @@ name of any length wraps on the card and the page's heading instead of running o
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pytest
 
-from tests.conftest import NEEDS_CHROMIUM, PAGES_ON_SQLITE, give_consent, publish_document
+from tests.conftest import NEEDS_CHROMIUM, PAGES_ON_SQLITE, publish_document, register_person
 
 pytestmark = [
     pytest.mark.browser,
@@ -19,21 +18,6 @@ pytestmark = [
 
 LONG_GIVEN = "Wolfeschlegelsteinhausenbergerdorff-Montgomery"
 LONG_FAMILY = "Venkataramanasubramaniam-Oyelaran-Nakamura-Abernathy"
-
-
-def _register(registrar: Any, programme: Any, *, given: str, family: str) -> Any:
-    from healthcamp.services import participants
-
-    return participants.participant_register(
-        actor=registrar.actor,
-        programme_id=programme.id,
-        given_name=given,
-        family_name=family,
-        date_of_birth=date(1984, 3, 15),
-        sex="female",
-        preferred_language="en",
-        phone="",
-    )
 
 
 def _staff_log_in(page: Any) -> None:
@@ -56,7 +40,7 @@ def _inside(inner: dict[str, float], outer: dict[str, float]) -> bool:
 def test_a_long_name_wraps_on_the_heading_and_stays_on_the_card(
     page: Any, registrar: Any, programme: Any
 ) -> None:
-    person = _register(registrar, programme, given=LONG_GIVEN, family=LONG_FAMILY)
+    person = register_person(registrar, programme, given=LONG_GIVEN, family=LONG_FAMILY)
     page.set_viewport_size({"width": 360, "height": 740})
     _staff_log_in(page)
     page.goto(f"/participants/{person.id}/")
@@ -82,8 +66,7 @@ def test_the_portal_header_is_one_line_on_a_phone(
     page: Any, registrar: Any, coordinator: Any, programme: Any
 ) -> None:
     document = publish_document(coordinator, programme.id, language="en")
-    person = _register(registrar, programme, given="Amina", family="Haddad")
-    give_consent(registrar, person.id, document.id)
+    person = register_person(registrar, programme, consent_document=document)
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/me/?lang=en")
     page.fill("#card_code", person.card_code)
