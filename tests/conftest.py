@@ -30,10 +30,36 @@ NEEDS_CHROMIUM = pytest.mark.skipif(
     os.environ.get("HEALTHCAMP_SKIP_BROWSER") == "1" or not Path("/usr/bin/chromium").exists(),
     reason="Debian's chromium is not installed",
 )
+ON_POSTGRESQL = "postgres" in os.environ.get("HEALTHCAMP_DATABASE_URL", "")
 PAGES_ON_SQLITE = pytest.mark.skipif(
-    "postgres" in os.environ.get("HEALTHCAMP_DATABASE_URL", ""),
+    ON_POSTGRESQL,
     reason="the pages are the same on both databases: checked once, on SQLite",
 )
+
+
+DATABASE_FIXTURES = frozenset({"db", "transactional_db", "live_server", "django_db_setup"})
+
+
+def uses_the_database(item: Any) -> bool:
+    """Whether a test can reach the database under test: pytest-django refuses database
+    access to any test without its mark or fixtures, so the others give the same result on
+    both engines, except those that hand HEALTHCAMP_DATABASE_URL to a subprocess."""
+    return (
+        item.get_closest_marker("django_db") is not None
+        or item.get_closest_marker("database_url") is not None
+        or bool(DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+    )
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    # The PostgreSQL run repeats only what PostgreSQL can change; pure rules, proofs and
+    # files were checked once on SQLite (it keeps the whole suite inside its time budget).
+    if not ON_POSTGRESQL:
+        return
+    kept = [item for item in items if uses_the_database(item)]
+    if dropped := [item for item in items if not uses_the_database(item)]:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(autouse=True)

@@ -83,8 +83,10 @@ def _staff_login(page: Any, role: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
+# One test per width, so that the two test workers share the axe runs.
+@pytest.mark.parametrize("name", WIDTHS)
 def test_the_pages_people_use_have_no_wcag_violations(
-    browser, live_server, registrar, clinician, coordinator, programme, document
+    name, browser, live_server, registrar, clinician, coordinator, programme, document
 ) -> None:
     from django.apps import apps
     from django.db import connection
@@ -122,42 +124,41 @@ def test_the_pages_people_use_have_no_wcag_violations(
     found: dict[str, list[str]] = {}
     review: dict[str, set[str]] = {}
     checked.clear()
-    for name, width in WIDTHS.items():
-        page = _page(browser, live_server, width)
-        page.goto("/login/")
-        _axe(page, f"login {name}", found, review)
-        _staff_login(page, "registrar")
-        _axe(page, f"desk {name}", found, review)
-        page.goto("/participants/new/")
-        page.get_by_role("button", name="Register and make card").click()
-        page.wait_for_load_state("networkidle")
-        _axe(page, f"register with errors {name}", found, review)
-        page.goto(f"/participants/{person.id}/")
-        _axe(page, f"participant {name}", found, review)
-        page.goto(f"/participants/{person.id}/consent/")
-        _axe(page, f"consent (Arabic) {name}", found, review)
-        page.context.clear_cookies()
-        _staff_login(page, "clinician")
-        page.goto(f"/participants/{person.id}/station/{visit}/")
-        _axe(page, f"station with a critical value {name}", found, review)
-        page.goto(f"/participants/{person.id}/letter/")
-        _axe(page, f"letter (Arabic) {name}", found, review)
-        page.context.clear_cookies()
-        _staff_login(page, "coordinator")
-        page.goto(f"/programmes/{programme.id}/")
-        _axe(page, f"programme {name}", found, review)
-        page.context.clear_cookies()
-        for language in ("ar", "en"):
-            page.goto(f"/me/?lang={language}")
-            _axe(page, f"portal sign-in ({language}) {name}", found, review)
-        page.goto("/me/?lang=ar")
-        page.locator("input[name=card_code]").fill(person.card_code)
-        page.locator("input[name=date_of_birth]").fill("1984-03-15")
-        page.locator("form button[type=submit]").first.click()
-        page.wait_for_load_state("networkidle")
-        _axe(page, f"portal record (Arabic) {name}", found, review)
-        page.context.close()
-    assert len(checked) == 22  # 11 page states at each width
+    page = _page(browser, live_server, WIDTHS[name])
+    page.goto("/login/")
+    _axe(page, f"login {name}", found, review)
+    _staff_login(page, "registrar")
+    _axe(page, f"desk {name}", found, review)
+    page.goto("/participants/new/")
+    page.get_by_role("button", name="Register and make card").click()
+    page.wait_for_load_state("networkidle")
+    _axe(page, f"register with errors {name}", found, review)
+    page.goto(f"/participants/{person.id}/")
+    _axe(page, f"participant {name}", found, review)
+    page.goto(f"/participants/{person.id}/consent/")
+    _axe(page, f"consent (Arabic) {name}", found, review)
+    page.context.clear_cookies()
+    _staff_login(page, "clinician")
+    page.goto(f"/participants/{person.id}/station/{visit}/")
+    _axe(page, f"station with a critical value {name}", found, review)
+    page.goto(f"/participants/{person.id}/letter/")
+    _axe(page, f"letter (Arabic) {name}", found, review)
+    page.context.clear_cookies()
+    _staff_login(page, "coordinator")
+    page.goto(f"/programmes/{programme.id}/")
+    _axe(page, f"programme {name}", found, review)
+    page.context.clear_cookies()
+    for language in ("ar", "en"):
+        page.goto(f"/me/?lang={language}")
+        _axe(page, f"portal sign-in ({language}) {name}", found, review)
+    page.goto("/me/?lang=ar")
+    page.locator("input[name=card_code]").fill(person.card_code)
+    page.locator("input[name=date_of_birth]").fill("1984-03-15")
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_load_state("networkidle")
+    _axe(page, f"portal record (Arabic) {name}", found, review)
+    page.context.close()
+    assert len(checked) == 11  # 11 page states
     assert found == {}
     unreviewed = {rule: sorted(states) for rule, states in review.items() if rule not in REVIEWED}
     assert unreviewed == {}

@@ -34,7 +34,7 @@ from typing import Any
 
 import pytest
 
-pytestmark = pytest.mark.cli
+pytestmark = [pytest.mark.cli, pytest.mark.database_url]
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("HEALTHCAMP_DATABASE_URL", "")

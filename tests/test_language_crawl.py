@@ -6,6 +6,7 @@ English check; proper names and a few international terms are allowed."""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import uuid
@@ -99,7 +100,8 @@ TEXTS = """() => {
 }"""
 
 
-def _vocabulary(code: str, *, source: bool) -> set[str]:
+@functools.cache
+def _vocabulary(code: str, *, source: bool) -> frozenset[str]:
     """The words of a catalogue: its English msgids, or a language's translations."""
     po = polib.pofile(str(LOCALE / "fr" / "LC_MESSAGES" / "django.po"))
     if not source:
@@ -111,14 +113,14 @@ def _vocabulary(code: str, *, source: bool) -> set[str]:
         texts = [e.msgid, e.msgid_plural] if source else [e.msgstr, *e.msgstr_plural.values()]
         for text in texts:
             words.update(w.lower() for w in WORD.findall(re.sub(r"%\(\w+\)s", " ", text or "")))
-    return words
+    return frozenset(words)
 
 
 ENGLISH = _vocabulary("en", source=True)
 
 
 def _problems(language: str, texts: list[list[str]]) -> list[str]:
-    own = _vocabulary(language, source=False) if language != "en" else set()
+    own = _vocabulary(language, source=False) if language != "en" else frozenset()
     found = []
     for lang, raw in texts:
         text = raw
@@ -219,8 +221,10 @@ def _person(registrar: Any, clinician: Any, api_as: Any, programme: Any, documen
     return record, uuid.UUID(eid)
 
 
+# One test per language, so that the two test workers share the crawl.
+@pytest.mark.parametrize("code", languages.shipped())
 def test_no_page_shows_a_code_a_ucum_unit_or_stray_english(
-    browser: Any, live_server: Any, api_as, registrar, clinician, coordinator, programme
+    code: str, browser: Any, live_server: Any, api_as, registrar, clinician, coordinator, programme
 ) -> None:
     document = _document(coordinator, programme)
     sessions = {who.actor.role.value: _session(who) for who in (registrar, clinician, coordinator)}
@@ -242,48 +246,47 @@ def test_no_page_shows_a_code_a_ucum_unit_or_stray_english(
         ],
     }
     problems: dict[str, list[str]] = {}
-    for code in languages.shipped():
-        person, eid = _person(registrar, clinician, api_as, programme, document, code)
-        place = {"p": f"/participants/{person.id}/", "e": eid}
-        for role, paths in pages.items():
-            context = browser.new_context(
-                base_url=live_server.url, extra_http_headers={"Accept-Language": code}
-            )
-            context.add_cookies(
-                [
-                    {
-                        "name": settings.SESSION_COOKIE_NAME,
-                        "value": sessions[role],
-                        "url": live_server.url,
-                    }
-                ]
-            )
-            page = context.new_page()
-            for path in paths:
-                url = path.format(**place)
-                response = page.goto(url)
-                assert response is not None, (code, url)
-                assert response.ok, (code, url, response.status)
-                assert page.evaluate("document.documentElement.lang") == code, (code, url)
-                for problem in _problems(code, page.evaluate(TEXTS)):
-                    problems.setdefault(f"{code} {url}", []).append(problem)
-                if path in ("{p}", "{p}station/{e}/"):
-                    _shot(page, f"language-{code}-{'station' if 'station' in path else 'person'}")
-            context.close()
-        # The portal, as the person signs in on their phone.
-        context = browser.new_context(base_url=live_server.url)
+    person, eid = _person(registrar, clinician, api_as, programme, document, code)
+    place = {"p": f"/participants/{person.id}/", "e": eid}
+    for role, paths in pages.items():
+        context = browser.new_context(
+            base_url=live_server.url, extra_http_headers={"Accept-Language": code}
+        )
+        context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": sessions[role],
+                    "url": live_server.url,
+                }
+            ]
+        )
         page = context.new_page()
-        page.goto(f"/me/?lang={code}")
-        for problem in _problems(code, page.evaluate(TEXTS)):
-            problems.setdefault(f"{code} /me/", []).append(problem)
-        page.fill("#card_code", person.card_code)
-        page.fill("#date_of_birth", BORN)
-        page.locator("form button[type=submit]").first.click()
-        page.wait_for_url("**/me/record/")
-        assert page.evaluate("document.documentElement.lang") == code
-        for problem in _problems(code, page.evaluate(TEXTS)):
-            problems.setdefault(f"{code} /me/record/", []).append(problem)
+        for path in paths:
+            url = path.format(**place)
+            response = page.goto(url)
+            assert response is not None, (code, url)
+            assert response.ok, (code, url, response.status)
+            assert page.evaluate("document.documentElement.lang") == code, (code, url)
+            for problem in _problems(code, page.evaluate(TEXTS)):
+                problems.setdefault(f"{code} {url}", []).append(problem)
+            if path in ("{p}", "{p}station/{e}/"):
+                _shot(page, f"language-{code}-{'station' if 'station' in path else 'person'}")
         context.close()
+    # The portal, as the person signs in on their phone.
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    page.goto(f"/me/?lang={code}")
+    for problem in _problems(code, page.evaluate(TEXTS)):
+        problems.setdefault(f"{code} /me/", []).append(problem)
+    page.fill("#card_code", person.card_code)
+    page.fill("#date_of_birth", BORN)
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_url("**/me/record/")
+    assert page.evaluate("document.documentElement.lang") == code
+    for problem in _problems(code, page.evaluate(TEXTS)):
+        problems.setdefault(f"{code} /me/record/", []).append(problem)
+    context.close()
     assert problems == {}, "\n".join(
         f"{where}: {'; '.join(what)}" for where, what in problems.items()
     )
