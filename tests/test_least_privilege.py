@@ -328,3 +328,28 @@ def test_an_upgrade_keeps_staff_at_work_and_gives_old_tokens_an_end(api_as) -> N
     assert not ApiToken.objects.filter(expires_at__isnull=True).exists()
     registered = api_as(desk).post("/participants", participant_body(camp.id))
     assert registered.status_code == 201
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_clinician_of_another_programme_is_refused_a_screening_read_and_it_is_logged(
+    clinician, other_camp
+) -> None:
+    """On PostgreSQL the membership check rides on the consent hold: the same refusal,
+    audited with the person named, and nothing read (both engines)."""
+    from healthcamp.access.errors import AccessDenied
+
+    _boss, camp, _desk, person = other_camp
+    before = len(log_for_participant(participant_id=person.id.hex))
+    with pytest.raises(AccessDenied, match=f"not a member of programme {camp.id}"):
+        participants.participant_read(
+            actor=clinician.actor,
+            purpose=participants.parse_purpose("screening"),
+            participant_id=person.id,
+        )
+    lines = log_for_participant(participant_id=person.id.hex)
+    assert len(lines) == before + 1
+    assert (lines[0].outcome, lines[0].action, lines[0].role) == (
+        "denied",
+        "participant.read",
+        "clinician",
+    )

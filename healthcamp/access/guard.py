@@ -62,9 +62,12 @@ def require_role(
     subjects: Sequence[uuid.UUID] = (),
     *,
     programme_id: int | None = None,
+    membership_in_hold: bool = False,
 ) -> None:
     """The role's half of the decision, and the actor's reach: their own record for a
-    participant, their programmes (programme_id, and the subjects') for staff."""
+    participant, their programmes (programme_id, and the subjects') for staff.
+
+    membership_in_hold: the caller checks the subjects' programmes with hold_as_member()."""
     decision = permitted(role=actor.role, action=action, purpose=purpose)
     if not decision.allowed:
         raise deny(actor, action, purpose, subjects, decision.reason)
@@ -75,7 +78,8 @@ def require_role(
                 actor, action, purpose, subjects, "A participant may see only their own record."
             )
         return
-    require_member(actor, action, purpose, subjects, programme_id=programme_id)
+    if not membership_in_hold:
+        require_member(actor, action, purpose, subjects, programme_id=programme_id)
 
 
 def member_programmes(actor: Actor) -> set[int]:
@@ -108,6 +112,25 @@ def _outside_programmes(staff_id: int, subjects: Sequence[uuid.UUID]) -> set[int
         return {row[0] for row in cursor.fetchall()}
 
 
+def member_denial(
+    actor: Actor,
+    action: Action,
+    purpose: Purpose,
+    subjects: Sequence[uuid.UUID],
+    outside: set[int],
+) -> AccessDenied:
+    """The refusal of an act on people of programmes the staff member is not in (audited)."""
+    named = ", ".join(map(str, sorted(outside)))
+    return deny(
+        actor,
+        action,
+        purpose,
+        subjects,
+        f"{actor.username} is not a member of programme {named}; "
+        "a coordinator of that programme can add them.",
+    )
+
+
 def require_member(
     actor: Actor,
     action: Action,
@@ -121,26 +144,18 @@ def require_member(
     if actor.staff_id is None:
         return
     # Read afresh at each act: a member removed, or a programme just created, counts now.
-    theirs = ProgrammeMembership.objects.filter(staff_id=actor.staff_id).values("programme_id")
     outside: set[int] = set()
     if subjects:
         outside |= _outside_programmes(actor.staff_id, subjects)
     if programme_id is not None:
+        theirs = ProgrammeMembership.objects.filter(staff_id=actor.staff_id).values("programme_id")
         outside |= set(
             Programme.objects.filter(pk=programme_id)
             .exclude(pk__in=theirs)
             .values_list("pk", flat=True)
         )
     if outside:
-        named = ", ".join(map(str, sorted(outside)))
-        raise deny(
-            actor,
-            action,
-            purpose,
-            subjects,
-            f"{actor.username} is not a member of programme {named}; "
-            "a coordinator of that programme can add them.",
-        )
+        raise member_denial(actor, action, purpose, subjects, outside)
 
 
 # Every consent of the given participants, with its decision for one purpose (if it has
@@ -184,6 +199,29 @@ def hold(participant_ids: Sequence[uuid.UUID], *, exclusive: bool = False) -> No
             f"ORDER BY id FOR {mode}",
             [sorted(participant_ids)],
         )
+
+
+# hold() and the membership check in one round trip (PostgreSQL): the people's rows are
+# held shared, and each row says whether the staff member works for its programme.
+_HOLD_AS_MEMBER = """
+SELECT p.programme_id, EXISTS (
+  SELECT 1 FROM access_programmemembership m
+  WHERE m.staff_id = %s AND m.programme_id = p.programme_id)
+FROM registry_participant p WHERE p.id = ANY(%s) ORDER BY p.id FOR SHARE OF p
+"""
+
+
+def hold_as_member(actor: Actor, participant_ids: Sequence[uuid.UUID]) -> set[int]:
+    """PostgreSQL, inside the act's transaction: hold() these people for a staff member
+    and return the programmes among theirs that the staff member is not in. The caller
+    ends its transaction and raises member_denial() when that is not empty."""
+    if not _in_own_transaction():
+        raise ConsentOutsideTransaction("hold_as_member() must run inside the act's transaction")
+    if connection.vendor != "postgresql" or actor.staff_id is None:
+        raise ValueError("hold_as_member() is for staff members on PostgreSQL")
+    with connection.cursor() as cursor:
+        cursor.execute(_HOLD_AS_MEMBER, [actor.staff_id, sorted(participant_ids)])
+        return {programme for programme, member in cursor.fetchall() if not member}
 
 
 def consent_statuses(
