@@ -434,3 +434,27 @@ def test_a_loaded_database_is_its_owner_s_alone_and_never_overwrites(tmp_path: P
     assert copy.stat().st_mode & 0o777 == 0o600
     with pytest.raises(sqlite_rows.RowsError, match="exists already"):
         sqlite_rows.load(copy, sqlite_rows.dump(source))
+
+
+def test_a_backup_never_writes_through_a_planted_link_or_over_a_running_one(
+    tmp_path: Path,
+) -> None:
+    """The half-written file is created new (O_EXCL | O_NOFOLLOW): a link planted at its
+    name, or another backup's file, is refused and left as it is (issue 15 review)."""
+    from healthcamp.services import backup
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    target = tmp_path / "b.hcbackup"
+    planted = tmp_path / "b.hcbackup.partial"
+    planted.symlink_to(victim)
+    with pytest.raises(backup.BackupError, match="another backup to this name is running"):
+        backup.backup(path=target)
+    assert victim.read_text(encoding="utf-8") == "keep me"
+    assert planted.is_symlink()
+    assert not target.exists()
+    planted.unlink()
+    planted.write_bytes(b"a backup in progress")
+    with pytest.raises(backup.BackupError, match="cut short"):
+        backup.backup(path=target)
+    assert planted.read_bytes() == b"a backup in progress"

@@ -186,7 +186,15 @@ def backup(*, path: Path, chunk: int = CHUNK) -> BackupInfo:
     salt = secrets.token_bytes(16)
     key, key_id = _backup_key(salt)
     partial = path.with_name(path.name + ".partial")
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        # A new file only, never through a link: whatever already sits at this name (a
+        # backup running, one killed, or a link planted to overwrite another file) stays.
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        raise BackupError(
+            f"{partial} exists: another backup to this name is running, or one was cut "
+            "short; remove that file if none is running, or choose a new name."
+        ) from None
     try:
         with os.fdopen(fd, "wb") as out:
             erasures = ErasureRecord.objects.count()
