@@ -388,7 +388,7 @@ def test_a_killed_backup_leaves_no_plaintext(world: World, tmp_path: Path, trial
     def whole_backup(trial: Trial) -> list[str]:
         made = trial.backups / "new.hcbackup"
         # A killed backup cannot remove its .partial; it holds ciphertext only (checked
-        # above for plaintext) and the next backup of that name overwrites it.
+        # above for plaintext), and the next backup of that name asks for it to be removed.
         (trial.backups / "new.hcbackup.partial").unlink(missing_ok=True)
         problems = check_leftovers(trial)
         if made.exists():
