@@ -422,6 +422,133 @@ def _report_parser(commands: Any) -> None:
     )
 
 
+# ---- import (issue 12) ------------------------------------------------------------------
+
+
+def _import_parser(commands: Any) -> None:
+    p = commands.add_parser(
+        "import",
+        help="bring in a file of results (long layout card_code,visit_date,site_id,code,value,"
+        "unit): checked whole first, then all or nothing",
+    )
+    p.add_argument("what", nargs="+", metavar="[results] FILE", help="a CSV or XLSX file")
+    p.add_argument("--programme", type=int, required=True, metavar="ID")
+    p.add_argument(
+        "--as",
+        dest="as_staff",
+        metavar="USERNAME",
+        default=os.environ.get("HEALTHCAMP_STAFF", ""),
+        help="the staff member importing (default: $HEALTHCAMP_STAFF); their role decides "
+        "which rows they may bring in",
+    )
+    p.add_argument("--dry-run", "--check", dest="dry_run", action="store_true", help="check only")
+    p.add_argument("--encoding", help="the file's encoding when not UTF-8/UTF-16, e.g. cp1252")
+    p.add_argument("--site", type=int, help="a FHIR Bundle's site (default: the only one)")
+    p.add_argument(
+        "--source",
+        choices=["lab_file", "paper_form"],
+        default="lab_file",
+        help="where the values come from (each person's log says so)",
+    )
+    p.add_argument(
+        "--report",
+        metavar="FILE.csv",
+        help="where to write the problems (default: FILE.problems.csv)",
+    )
+
+
+def _problems_listed(problems: Any, report: Any) -> int:
+    from healthcamp.imports.problems import report_csv
+
+    for p in problems[:50]:
+        print(f"row {p.row}, column {p.column}: {p.message}", file=sys.stderr)
+    if len(problems) > 50:
+        print(f"... and {len(problems) - 50} more.", file=sys.stderr)
+    report.write_text(report_csv(problems), encoding="utf-8")
+    print(
+        f"{len(problems)} problem(s) found; nothing was written. The list is in {report}: "
+        "correct the file and import it again.",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def import_command(args: argparse.Namespace) -> int:
+    """Exit 0: everything is in (or already was); 1: problems, listed and written as CSV,
+    nothing written; 2: the command itself is wrong (usage, who, which programme)."""
+    from pathlib import Path
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from healthcamp.access.errors import AccessError
+    from healthcamp.access.staff import actor_named
+    from healthcamp.imports.problems import FileRefused, ProblemsFound
+    from healthcamp.imports.results import results_check, results_import
+
+    kind, path = (args.what[0], args.what[1]) if len(args.what) == 2 else ("results", args.what[0])
+    if kind != "results" or len(args.what) > 2:
+        print(
+            "Usage: healthcamp import [results] FILE --programme ID --as USERNAME", file=sys.stderr
+        )
+        return 2
+    if not args.as_staff:
+        print("Say who is importing: --as USERNAME (or set HEALTHCAMP_STAFF).", file=sys.stderr)
+        return 2
+    actor = actor_named(args.as_staff)
+    if actor is None:
+        print(f"No active staff member is called {args.as_staff!r}.", file=sys.stderr)
+        return 2
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        print(f"Cannot read {path}: {error.strerror}.", file=sys.stderr)
+        return 2
+    report = Path(args.report or f"{path}.problems.csv")
+    try:
+        if args.dry_run:
+            problems = results_check(
+                actor=actor,
+                programme_id=args.programme,
+                data=data,
+                encoding=args.encoding,
+                site_id=args.site,
+            ).problems
+            if not problems:
+                print(f"{path}: no problems found; nothing was written (--dry-run).")
+                return 0
+            raise ProblemsFound(problems)
+        with Progress(console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("Importing", total=None)
+            summary = results_import(
+                actor=actor,
+                programme_id=args.programme,
+                data=data,
+                encoding=args.encoding,
+                site_id=args.site,
+                source=args.source,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+    except FileRefused as error:
+        print(f"{path}: refused: {error.message}", file=sys.stderr)
+        return 1
+    except ProblemsFound as found:
+        return _problems_listed(found.problems, report)
+    except AccessError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    if summary.nothing_new:
+        print(f"Nothing new: all {summary.rows} row(s) of {path} were already in.")
+        return 0
+    print(
+        f"Imported {summary.written} value(s) for {summary.people} participant(s) "
+        f"({summary.visits_started} new visit(s)); {summary.already_in} row(s) were already in."
+    )
+    for referred in summary.referred:
+        print(f"Urgent referral opened: {referred}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one parser per command
     parser = argparse.ArgumentParser(prog="healthcamp", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -479,6 +606,7 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one parser per
     keys_commands.add_parser("rotate", help="re-wrap all data keys under a new key")
 
     _report_parser(commands)
+    _import_parser(commands)
     p = commands.add_parser("bench", help="measure guarded reads and audit verification")
     p.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
     p.add_argument("--rounds", type=int, default=3)
@@ -643,8 +771,8 @@ def _main_with_django(args: argparse.Namespace) -> int:
         return 0
     if args.command in ("staff", "report"):
         return staff(args) if args.command == "staff" else report_command(args)
-    if args.command == "audit":
-        return audit_command(args)
+    if args.command in ("audit", "import"):
+        return audit_command(args) if args.command == "audit" else import_command(args)
     if args.command == "backup":
         return backup_command(path=args.file)
     if args.command == "restore":

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from healthcamp.access.errors import AccessDenied, Conflict
 from healthcamp.access.staff import Actor, staff_add
+from healthcamp.clinical import catalogue
 from healthcamp.consent.rules import age_on
 from healthcamp.demo_consent import DOCUMENTS, ORDER
 from healthcamp.services import consent, exams, participants, programmes, referrals
@@ -269,10 +270,15 @@ def _visit(
         ("87527-8", rng.choice((1, 2, 3, 9, 10, 12)), "h"),
         ("14743-9", round(rng.uniform(4.2, 9.5), 1), "mmol/L"),
     ]
+    # One act per purpose, as a station form saves what it shows (and the visit is decided
+    # once per act, not once per value: seeding stays quick at scale).
+    by_purpose: dict[str, list[exams.Typed]] = {}
     for code, value, unit in readings:
+        by_purpose.setdefault(catalogue.measure(code).purpose, []).append(
+            exams.Typed(code, value, unit)
+        )
+    for values in by_purpose.values():
         try:
-            exams.observation_record(
-                actor=clinician, encounter_id=encounter, code=code, value=value, unit=unit
-            )
+            exams.observations_record(actor=clinician, encounter_id=encounter, values=values)
         except AccessDenied:
-            continue  # said no to this measure's purpose
+            continue  # said no to this purpose

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import zoneinfo
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,18 @@ def envint(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
+
+
+def envzone(name: str, default: str) -> str:
+    """A time zone's IANA name (Africa/Nairobi), checked against the zone database."""
+    raw = os.environ.get(name, default).strip()
+    try:
+        zoneinfo.ZoneInfo(raw)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(
+            f"{name} must be a time zone name such as Africa/Nairobi or UTC, not {raw!r}."
+        ) from None
+    return raw
 
 
 def healthcamp_home() -> Path:
@@ -234,7 +247,9 @@ USE_I18N = True
 # The words of every page, letter and card: locale/<lang>/LC_MESSAGES/django.po, compiled to
 # .mo by `healthcamp compilemessages` (./run does it). A language here has a full catalogue.
 LOCALE_PATHS = [BASE_DIR.parent / "locale"]
-TIME_ZONE = "UTC"
+# The sites' own zone: it decides what "today" is (a station's visit of today, the days a
+# participant's log folds by). Times are stored in UTC whatever it is.
+TIME_ZONE = envzone("HEALTHCAMP_TIME_ZONE", "UTC")
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -48,6 +48,7 @@ ALLOWED = {
     (CL, A.READ, REF),
     (CL, A.READ, RES),
     (CL, A.SEARCH, SCR),
+    (CL, A.SEARCH, BLD),  # a blood-test station looks the card up for its purpose
     (CL, A.CONSENT_READ, REG),
     (CL, A.CONSENT_WITHDRAW, REG),
     (CL, A.ENCOUNTER_START, SCR),
@@ -91,6 +92,10 @@ ALLOWED = {
     (C, A.REPORT_READ, Purpose.PROGRAMME_STATISTICS),
     (Role.ANALYST, A.REPORT_READ, Purpose.PROGRAMME_STATISTICS),
     (C, A.REPORT_CONFIGURE, SET),
+    # Result files (issue 12): who records a purpose's values may import them.
+    (CL, A.RESULTS_IMPORT, SCR),
+    (CL, A.RESULTS_IMPORT, BLD),
+    (L, A.RESULTS_IMPORT, BLD),
 }
 # Acts on aggregates, never on one person's record.
 AGGREGATE = {A.AUDIT_READ, A.REPORT_READ}

@@ -22,7 +22,7 @@ from tests.reports_programme import Person, Visit, build
 pytestmark = pytest.mark.django_db
 
 CELL_KEYS = {"group", "numerator", "denominator", "value", "ci", "suppressed"}
-TABLE_KEYS = {"indicator", "by", "k", "counted", "not_counted", "cells", "margins"}
+TABLE_KEYS = {"indicator", "by", "k", "counted", "not_counted", "cells", "margins", "noise"}
 
 
 @pytest.fixture
@@ -268,6 +268,7 @@ def _requests(w: dict) -> dict[tuple[str, str], dict]:
         ("get", "/programmes/{programme_id}/unreturned-results"): {},
         ("get", "/referrals/{referral_id}/note"): {},
         ("post", "/programmes/{programme_id}/report-policy"): {"k": 7},
+        ("post", "/programmes/{programme_id}/privacy-budget"): {"epsilon": 1.0},
     }
 
 

@@ -189,7 +189,7 @@ def test_coordinator_writes_publishes_and_sees_the_rates(coordinator, registrar,
     assert created.status_code == 302
     page = client.get(f"/programmes/{programme.id}/").content.decode()
     assert "draft" in page
-    assert 'src="data:image/svg+xml;base64,' in page
+    assert f'href="/programmes/{programme.id}/reports/"' in page  # the consent figures' report
     from django.apps import apps
 
     document_id = apps.get_model("consent", "ConsentDocument").objects.get().pk

@@ -287,7 +287,7 @@ def test_a_reopened_visit_shows_what_was_recorded(clinician, visit) -> None:
         {
             "systolic_1": "128", "diastolic_1": "82", "systolic_2": "124", "diastolic_2": "80",
             "weight": "154", "weight_unit": "[lb_av]", "height": "165", "height_unit": "cm",
-            "hba1c": "6,5", "hba1c_unit": "%", "pregnancy": "not_pregnant",
+            "hba1c": "6.5", "hba1c_unit": "%", "pregnancy": "not_pregnant",
         },
     )  # fmt: skip
     page = client.get(visit)
@@ -296,7 +296,7 @@ def test_a_reopened_visit_shows_what_was_recorded(clinician, visit) -> None:
     assert "Reading 1: 128/82 mmHg" in text
     assert "Reading 2: 124/80 mmHg" in text
     assert "Recorded: 69.9 kg (typed 154 lb)" in text
-    assert "Recorded: 6.5 %" in text  # a comma works as the decimal mark
+    assert "Recorded: 6.5 %" in text  # (a decimal comma: tests/test_station_speed.py)
     assert "Recorded: Not pregnant" in text
     assert "Blood pressure 126/81 mmHg" in text
     assert "Normal" in text

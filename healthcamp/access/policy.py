@@ -69,7 +69,9 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.REFERRAL_CREATE: _MEASURE,
         Action.REFERRAL_SHARE: _SHARE,
         Action.RESULTS_RETURN: _IDENTIFY,
-        Action.SEARCH: frozenset({Purpose.SCREENING}),
+        Action.RESULTS_IMPORT: _MEASURE,  # paper station forms, lab files
+        # Screening at the desk; a station looks a card up for its own purpose.
+        Action.SEARCH: _MEASURE,
         Action.CONSENT_READ: _IDENTIFY,
         Action.CONSENT_WITHDRAW: _IDENTIFY,
         Action.RESULTS_LETTER: _MEASURE,
@@ -78,6 +80,7 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.READ: frozenset({Purpose.BLOOD_TESTS}),
         Action.OBSERVATION_RECORD: frozenset({Purpose.BLOOD_TESTS}),
         Action.OBSERVATION_READ: frozenset({Purpose.BLOOD_TESTS}),
+        Action.RESULTS_IMPORT: frozenset({Purpose.BLOOD_TESTS}),  # the lab's result files
         Action.SEARCH: frozenset({Purpose.BLOOD_TESTS}),
         Action.CONSENT_READ: _IDENTIFY,
         Action.CONSENT_WITHDRAW: _IDENTIFY,
@@ -141,8 +144,18 @@ def decide(*, role: Role, action: Action, purpose: Purpose, consent: ConsentStat
     by_role = permitted(role=role, action=action, purpose=purpose)
     if not by_role.allowed or not needs_consent(purpose) or consent == ConsentStatus.GRANTED:
         return by_role
+    return Decision(False, _consent_reason(consent, purpose))
+
+
+def _consent_reason(consent: ConsentStatus, purpose: Purpose) -> str:
     why = _WHY_NOT[consent].format(purpose=purpose.value)
-    return Decision(False, f"The participant {why}; nothing is shown or stored for it.")
+    return f"The participant {why}; nothing is shown or stored for it."
+
+
+def consent_refused(reason: str, purpose: Purpose) -> bool:
+    """Whether a refusal's reason is the person's consent for this purpose (and not, say,
+    the staff member's programme): what a station may say as "has not agreed to"."""
+    return any(reason == _consent_reason(status, purpose) for status in _WHY_NOT)
 
 
 def _verb(action: Action) -> str:
@@ -176,6 +189,7 @@ def _verb(action: Action) -> str:
         Action.AUTHENTICATE: "sign in",
         Action.REPORT_READ: "compute programme reports",
         Action.REPORT_CONFIGURE: "set a programme's smallest published count",
+        Action.RESULTS_IMPORT: "import result files",
     }[action]
 
 

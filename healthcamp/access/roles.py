@@ -58,6 +58,9 @@ class Action(StrEnum):
     # disclosure-controlled; never a row about a person.
     REPORT_READ = "report.read"
     REPORT_CONFIGURE = "report.configure"  # a programme's disclosure threshold k
+    # Bring in a file of results (a lab's, or paper forms): every row is also an
+    # observation.record for its measure's purpose, checked per row.
+    RESULTS_IMPORT = "results.import"
 
 
 ROLE_VALUES = ", ".join(r.value for r in STAFF_ROLES)

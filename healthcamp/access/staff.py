@@ -205,6 +205,16 @@ def actor_for_user(user: AbstractBaseUser | AnonymousUser) -> Actor | None:
     return Actor(row[0], user.get_username(), Role(row[1]))
 
 
+def actor_named(username: str) -> Actor | None:
+    """An active staff member by username: who acts at the console (`import --as`)."""
+    row = (
+        StaffMember.objects.filter(user__username=username, user__is_active=True)
+        .values_list("pk", "role")
+        .first()
+    )
+    return None if row is None else Actor(row[0], username, Role(row[1]))
+
+
 def staff_directory() -> list[Actor]:
     """Active staff by name and role (to choose a witness); nothing else about them."""
     rows = (

@@ -23,7 +23,7 @@ _UUID = re.compile(
 )
 _GROUP = "[0-9A-HJKMNP-TV-Z]{3,4}"
 _CARD = re.compile(rf"(?<![0-9A-Za-z]){_GROUP}[- ]?{_GROUP}[- ]?{_GROUP}(?![0-9A-Za-z])")
-_QUERY = {"by"}
+_QUERY = {"by", "epsilon"}
 
 
 def _no_person(request: HttpRequest, *parts: str) -> None:
@@ -40,7 +40,7 @@ def _no_person(request: HttpRequest, *parts: str) -> None:
     unknown = sorted(set(request.GET.keys()) - _QUERY)
     if unknown:
         raise InvalidInput(
-            {unknown[0]: f"Unknown query parameter {unknown[0]!r}; the only one is 'by'."}
+            {unknown[0]: f"Unknown query parameter {unknown[0]!r}; use 'by' or 'epsilon'."}
         )
 
 
@@ -74,6 +74,7 @@ class TableOut(Schema):
     not_counted: int | None
     cells: list[CellOut]
     margins: list[CellOut]
+    noise: dict[str, Any] | None = None
 
 
 @router.get("/programmes/{programme_id}/indicators", response={200: list[IndicatorOut], **ERRORS})
@@ -87,15 +88,47 @@ def indicators(request: HttpRequest, programme_id: PathId) -> list[dict[str, Any
 @router.get("/programmes/{programme_id}/indicators/{code}", response={200: TableOut, **ERRORS})
 def indicator(request: HttpRequest, programme_id: PathId, code: Title) -> dict[str, Any]:
     """One indicator's fixed table: by zero, one or two of its dimensions (by=site,sex).
-    Every count is 0 or at least k; suppressed cells carry null numbers."""
+    Every count is 0 or at least k; suppressed cells carry null numbers. epsilon=0.5: a
+    noisy release (OpenDP), paid for from the programme's privacy budget."""
     _no_person(request, code)
     table = reports.indicator_table(
         actor=acting(request),
         programme_id=programme_id,
         code=code,
         by=request.GET.get("by"),
+        epsilon=_epsilon(request.GET.get("epsilon")),
     )
     return table.as_dict()
+
+
+def _epsilon(raw: str | None) -> float | None:
+    """epsilon=0.5: a noisy release that spends that much of the programme's budget."""
+    if raw is None:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise InvalidInput({"epsilon": "ε is a number, such as 0.5."}) from None
+
+
+class BudgetIn(Closed):
+    epsilon: float = Field(gt=0, le=100)
+
+
+class BudgetOut(Schema):
+    epsilon: float
+
+
+@router.post("/programmes/{programme_id}/privacy-budget", response={200: BudgetOut, **ERRORS})
+def privacy_budget(
+    request: HttpRequest, programme_id: PathId, payload: BudgetIn
+) -> Status[dict[str, float]]:
+    """A coordinator sets the programme's total ε for noisy releases (not below what was
+    spent)."""
+    done = reports.privacy_budget_set(
+        actor=acting(request), programme_id=programme_id, epsilon=payload.epsilon
+    )
+    return Status(200, {"epsilon": done})
 
 
 class PolicyIn(Closed):

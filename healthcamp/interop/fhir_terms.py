@@ -226,3 +226,7 @@ def entry(full_url: str, resource: dict[str, Any]) -> dict[str, Any]:
         "id": full_url.removeprefix("urn:uuid:"),
     }
     return {"fullUrl": full_url, "resource": identified | body}
+
+
+# A participant's card code as a FHIR identifier: how a lab's Bundle names the subject.
+CARD_SYSTEM = f"{HEALTHCAMP_FHIR}/NamingSystem/card-code"

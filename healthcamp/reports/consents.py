@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from healthcamp.access.guard import consent_statuses
@@ -73,17 +73,31 @@ def from_records() -> dict[uuid.UUID, dict[str, str]]:
 
 def rebuild(*, batch: int = 5000) -> int:
     """Every person's row written afresh from the consent records (after an upgrade, or a
-    repair); returns how many people have one. One transaction: reports wait for it."""
-    answers = from_records()
-    programmes = dict(
-        Participant.objects.filter(pk__in=list(answers)).values_list("pk", "programme_id")
-    )
-    rows = [
-        CurrentConsent(participant_id=pid, programme_id=programmes[pid], **given)
-        for pid, given in answers.items()
-        if pid in programmes
-    ]
+    repair); returns how many people have one.
+
+    One transaction that first locks out consent changes, then reads the records and
+    writes: a change still under way holds its person until it commits, so the rebuild
+    reads after it; one that comes later waits for the rebuild, and its `sync` writes over
+    the rebuilt row. Either way no withdrawal is overwritten by an older answer. (SQLite:
+    the transaction holds the database's write lock from BEGIN.)"""
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # In the order a consent change takes them (guard.hold: the person, then
+                # their row here), so the two wait for each other and never deadlock: every
+                # person (a change under way holds its person until it commits), then the
+                # table (EXCLUSIVE: reports still read the old rows; writers wait).
+                cursor.execute("SELECT 1 FROM registry_participant ORDER BY id FOR KEY SHARE")
+                cursor.execute("LOCK TABLE reports_currentconsent IN EXCLUSIVE MODE")
+        answers = from_records()
+        programmes = dict(
+            Participant.objects.filter(pk__in=list(answers)).values_list("pk", "programme_id")
+        )
+        rows = [
+            CurrentConsent(participant_id=pid, programme_id=programmes[pid], **given)
+            for pid, given in answers.items()
+            if pid in programmes
+        ]
         CurrentConsent.objects.all().delete()
         CurrentConsent.objects.bulk_create(rows, batch_size=batch)
     return len(rows)

@@ -1,6 +1,6 @@
-"""The published tables as files: CSV (one row per cell and margin) and XLSX (the same
-figures, and a sheet of definitions). Only what the page shows: suppressed cells stay
-empty and say so."""
+"""The published tables as files: CSV (one row per cell and margin), XLSX (the same
+figures, and a sheet of definitions) and PDF (the report page printed). Only what the
+page shows: suppressed cells stay empty and say so."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 from healthcamp.reports.indicators import DIMENSIONS
 from healthcamp.reports.tables import Cell, Table
@@ -31,6 +32,27 @@ SUPPRESSED_NOTE = (
     "suppressed: withheld because a count in it, or one that could be worked out from it, "
     "is between 1 and k - 1"
 )
+
+
+# What a spreadsheet may run as a formula: = + - @, also in their full-width forms (some
+# spreadsheets fold them to ASCII), after any leading spaces or line breaks; and a
+# leading tab or carriage return.
+_FORMULA_SIGNS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
+_CONTROL_STARTS = ("\t", "\r", "\n")
+
+
+def runnable(value: str) -> bool:
+    """Whether a spreadsheet could take this text for a formula."""
+    return value.startswith(_CONTROL_STARTS) or value.lstrip()[:1] in _FORMULA_SIGNS
+
+
+def safe(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula (a site named "=HYPERLINK(...)")
+    is written to the CSV with a leading apostrophe, so it is only ever shown (OWASP, CSV
+    injection). Numbers stay numbers."""
+    if isinstance(value, str) and runnable(value):
+        return "'" + value
+    return value
 
 
 def _rows(tables: Sequence[Table]) -> Iterator[list[object]]:
@@ -62,7 +84,7 @@ def csv_bytes(tables: Sequence[Table]) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow(HEADER)
     for row in _rows(tables):
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else safe(v) for v in row])
     return buffer.getvalue().encode("utf-8")
 
 
@@ -86,14 +108,15 @@ def xlsx_bytes(tables: Sequence[Table]) -> bytes:
     figures.title = "Figures"
     figures.append(HEADER)
     for row in _rows(tables):
-        figures.append(row)
+        _append_text(figures, row)
     figures.append([])
     figures.append([SUPPRESSED_NOTE])
     definitions = book.create_sheet("Definitions")
     definitions.append(DEFINITION_HEADER)
     for table in tables:
         i = table.indicator
-        definitions.append(
+        _append_text(
+            definitions,
             [
                 i.code,
                 i.title,
@@ -105,7 +128,7 @@ def xlsx_bytes(tables: Sequence[Table]) -> bytes:
                 ", ".join(i.dimensions),
                 table.counted,
                 table.not_counted,
-            ]
+            ],
         )
     for sheet in (figures, definitions):
         for cell in sheet[1]:
@@ -114,3 +137,23 @@ def xlsx_bytes(tables: Sequence[Table]) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _append_text(sheet: Worksheet, row: list[object]) -> None:
+    """A row whose text cells are stored as text, never as formulas: the cell keeps what
+    it says (no visible apostrophe) and is marked as quoted text, as typing '= would."""
+    sheet.append(row)
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and runnable(cell.value):
+            cell.data_type = "s"  # openpyxl took "=..." for a formula
+            cell.quotePrefix = True
+
+
+def pdf_bytes(html: str) -> bytes:
+    """The report page as a PDF (WeasyPrint, as the letters are), fetching nothing: the
+    page carries its own style and no pictures."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
+    return bytes(HTML(string=html, url_fetcher=fetcher).write_pdf())

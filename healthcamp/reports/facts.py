@@ -84,6 +84,7 @@ class Facts:
     obese: bool | None
     cholesterol_class: str
     raised_cholesterol: bool | None
+    critical: bool = False  # a value at the rules' urgent level
 
     @property
     def screened(self) -> bool:
@@ -148,6 +149,7 @@ def facts_of(decision: Decision) -> Facts:
         obese=(bmi in OBESE) if known_bmi else None,
         cholesterol_class=cholesterol,
         raised_cholesterol=_read(cholesterol, RAISED_CHOLESTEROL, CHOLESTEROL_READ),
+        critical=decision.level == "urgent",
     )
 
 
@@ -216,8 +218,11 @@ def referral_changed(*, encounter_id: uuid.UUID | None) -> None:
 
 
 # What each purpose's values set, forgotten when they are erased (withdrawal with erasure).
+# A critical value may have been either purpose's: without re-deciding the visit it is
+# forgotten with either, so an erased value is never counted.
 _BY_PURPOSE: dict[str, dict[str, object]] = {
     "screening": {
+        "critical": False,
         "measured_screening": False,
         "bp_class": "",
         "raised_bp": None,
@@ -227,6 +232,7 @@ _BY_PURPOSE: dict[str, dict[str, object]] = {
         "obese": None,
     },
     "blood_tests": {
+        "critical": False,
         "measured_blood": False,
         "diabetes_range": None,
         "cholesterol_class": "",
@@ -258,26 +264,70 @@ _LATEST = {
 }
 
 
-def mark(participant_id: uuid.UUID) -> None:
-    """Which of the person's visits each person-level indicator reads: the first one
-    with a measurement (reach), the latest that decided each condition (prevalence)."""
-    facts = list(
-        VisitFact.objects.filter(participant_id=participant_id)
-        .select_related("encounter")
-        .order_by("visit_date")
-    )
-    facts.sort(key=lambda f: (f.visit_date, f.encounter.started_at))
+_MARKERS = ("first_screening", "latest_visit", *_LATEST)
+_READS = ("screened", *_LATEST.values())
+_MANY = 2000  # people marked per query
+
+
+def _wanted(facts: list[VisitFact]) -> dict[uuid.UUID, dict[str, bool]]:
+    """One person's markers, by fact: `facts` ordered by visit date, then start."""
     first = next((f for f in facts if f.screened), None)
+    last = facts[-1] if facts else None
     wanted: dict[uuid.UUID, dict[str, bool]] = {
-        f.pk: {"first_screening": f is first, **dict.fromkeys(_LATEST, False)} for f in facts
+        f.pk: {
+            "first_screening": f is first,
+            "latest_visit": f is last,
+            **dict.fromkeys(_LATEST, False),
+        }
+        for f in facts
     }
     for marker, field in _LATEST.items():
         latest = next((f for f in reversed(facts) if getattr(f, field) is not None), None)
         if latest is not None:
             wanted[latest.pk][marker] = True
+    return wanted
+
+
+def _in_visit_order(participant_ids: list[uuid.UUID]) -> Iterable[VisitFact]:
+    # Ties broken by pk, so the one-by-one and the batch marking pick the same visit.
+    return (
+        VisitFact.objects.filter(participant_id__in=participant_ids)
+        .only("pk", "participant_id", *_READS, *_MARKERS)
+        .order_by("participant_id", "visit_date", "encounter__started_at", "pk")
+    )
+
+
+def mark(participant_id: uuid.UUID) -> None:
+    """Which of the person's visits each person-level indicator reads: the first one
+    with a measurement (reach), the latest that decided each condition (prevalence), and
+    the latest of all (BP controlled)."""
+    facts = list(_in_visit_order([participant_id]))
+    wanted = _wanted(facts)
     for fact in facts:
         now = wanted[fact.pk]
         if any(getattr(fact, k) != v for k, v in now.items()):
             for k, v in now.items():
                 setattr(fact, k, v)
             fact.save(update_fields=list(now))
+
+
+def mark_many(participant_ids: Iterable[uuid.UUID]) -> None:
+    """`mark` for many people (a bulk import): one read per 2,000 people, and one update
+    per distinct set of markers among the facts that change, not a save per fact."""
+    pids = sorted(set(participant_ids))
+    changes: dict[tuple[bool, ...], list[uuid.UUID]] = {}
+    for start in range(0, len(pids), _MANY):
+        by_person: dict[uuid.UUID, list[VisitFact]] = {}
+        for fact in _in_visit_order(pids[start : start + _MANY]):
+            by_person.setdefault(fact.participant_id, []).append(fact)
+        for facts in by_person.values():
+            wanted = _wanted(facts)
+            for fact in facts:
+                now = tuple(wanted[fact.pk][k] for k in _MARKERS)
+                if now != tuple(getattr(fact, k) for k in _MARKERS):
+                    changes.setdefault(now, []).append(fact.pk)
+    for now, fact_ids in changes.items():
+        for start in range(0, len(fact_ids), _MANY):
+            VisitFact.objects.filter(pk__in=fact_ids[start : start + _MANY]).update(
+                **dict(zip(_MARKERS, now, strict=True))
+            )

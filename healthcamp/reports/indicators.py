@@ -206,6 +206,45 @@ _LIST: list[Indicator] = [
         dimensions=("urgency", *_PLACES),
         default_by=("urgency",),
     ),
+    Indicator(
+        code="critical_same_day",
+        title="Critical values acted on the same day",
+        definition="Share of visits with a critical value (a result at the clinical rules' "
+        "urgent level, which raises the station's alarm and refers the person urgently on the "
+        "spot) whose urgent referral was marked attended on the day of the visit. Wilson 95 % "
+        "interval.",
+        numerator="Visits with a critical value whose urgent referral was attended the same day",
+        denominator="Visits with a critical value",
+        source=f"Critical values and their urgent referrals' follow-up; {RULES}",
+        kind="proportion",
+        unit="visits",
+        dimensions=_PLACES,
+        default_by=("site",),
+    ),
+    Indicator(
+        code="bp_controlled",
+        title="BP controlled (HEARTS / Simple)",
+        definition="As Simple (HEARTS) states it: hypertension patients with BP <140/90 at "
+        "their last visit in the last 3 months, among hypertension patients registered before "
+        "the last 3 months, lost to follow-up (no visit in the last 12 months) excluded. Here: "
+        "adults first found with raised blood pressure (or on treatment) at a visit before the "
+        "last 3 calendar months, with a visit in the last 12 months; controlled when the "
+        "office blood pressure at their latest visit in the last 3 months was below 140/90 "
+        "mmHg (a latest visit without a reading, or no visit, is not controlled). Counted as "
+        "of the day the report is computed, in the sex and age band of their latest visit. "
+        "Wilson 95 % interval.",
+        numerator="Patients with BP <140/90 at their last visit in the last 3 months",
+        denominator="Hypertension patients registered before the last 3 months, with a visit "
+        "in the last 12 months",
+        source="Simple.org / HEARTS dashboard, 'BP controlled' (simpledotorg/simple-server, "
+        "config/locales/en.yml: bp_controlled_copy, denominator_copy); WHO HEARTS technical "
+        "package, Systems for monitoring; the rules' office blood pressure class",
+        kind="proportion",
+        unit="people",
+        dimensions=("sex", "age_band"),
+        default_by=("sex",),
+        min_age=18,
+    ),
     *[
         Indicator(
             code=f"consent_{purpose.value}",

@@ -44,6 +44,8 @@ class VisitFact(models.Model):
     obese = models.BooleanField(null=True)
     cholesterol_class = models.CharField(max_length=40, blank=True, default="")
     raised_cholesterol = models.BooleanField(null=True)
+    # A value at the rules' urgent level: the station's alarm, an urgent referral on the spot.
+    critical = models.BooleanField(default=False)
     # Which of the person's visits each person-level indicator reads: their first
     # screening (reach) and their latest visit that decided each condition.
     first_screening = models.BooleanField(default=False)
@@ -51,6 +53,7 @@ class VisitFact(models.Model):
     latest_diabetes = models.BooleanField(default=False)
     latest_bmi = models.BooleanField(default=False)
     latest_cholesterol = models.BooleanField(default=False)
+    latest_visit = models.BooleanField(default=False)  # the person's latest visit of all
     # Follow-up of this visit.
     returned_at = models.DateTimeField(null=True)
     days_to_return = models.IntegerField(null=True)  # local days from the visit
@@ -114,6 +117,9 @@ class ReportPolicy(models.Model):
         "registry.Programme", on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
     k = models.PositiveSmallIntegerField(default=DEFAULT_K)
+    # The largest k any report was published with: k is never lowered below it, so no one
+    # can lower k, read the smaller cells, and raise it again.
+    published_k = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -122,3 +128,39 @@ class ReportPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"k={self.k} for programme {self.programme_id}"
+
+
+class PrivacyBudget(models.Model):
+    """A programme's differential-privacy budget: the total ε its noisy releases may spend
+    (OpenDP's discrete Laplace noise). No row: noisy releases are off."""
+
+    programme = models.OneToOneField(
+        "registry.Programme", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    epsilon = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(epsilon__gt=0), name="budget_above_0")
+        ]
+
+    def __str__(self) -> str:
+        return f"ε={self.epsilon} for programme {self.programme_id}"
+
+
+class PrivacyRelease(models.Model):
+    """The ledger: each noisy release and the ε it spent (what was released, never whom)."""
+
+    programme = models.ForeignKey("registry.Programme", on_delete=models.CASCADE, related_name="+")
+    released_at = models.DateTimeField()
+    epsilon = models.FloatField()
+    what = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(epsilon__gt=0), name="release_spends"),
+            at_most("what", 200, "release_what_length"),
+        ]
+
+    def __str__(self) -> str:
+        return f"ε={self.epsilon}: {self.what}"

@@ -9,13 +9,15 @@ report.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDate, TruncMonth
 
 from healthcamp.purposes import CONSENT_PURPOSES
 from healthcamp.registry.models import Participant
+from healthcamp.reports.facts import BELOW_140_90
 from healthcamp.reports.models import CurrentConsent, VisitFact
 
 Row = tuple[tuple[Any, ...], tuple[int, ...]]  # (dimension values, counts)
@@ -49,6 +51,7 @@ FACT_FILTERS: dict[str, Q] = {
     "results_returned": Q(screened=True),
     "days_to_return": Q(returned_at__isnull=False),
     "referrals_attended_30d": ~Q(referral_urgency=""),
+    "critical_same_day": Q(critical=True),
 }
 _CONDITION = {
     "raised_bp": "raised_bp",
@@ -77,6 +80,9 @@ def _parts(code: str) -> list[Q]:
     if code == "referrals_attended_30d":
         on_time = Q(referral_attended_days__isnull=False, referral_attended_days__lte=30)
         return [on_time, ~on_time]
+    if code == "critical_same_day":
+        same_day = Q(referral_urgency="urgent", referral_attended_days=0)
+        return [same_day, ~same_day]
     return [Q()]
 
 
@@ -181,3 +187,57 @@ def consent_rows(*, programme_id: int, purpose: str, by: Sequence[str]) -> list[
         .values_list(*[columns[d] for d in by], "n")
     )
     return [(tuple(row[:-1]), (row[-1],)) for row in found]
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day of the month `months` calendar months earlier (the month's last day
+    when it has no such day)."""
+    month = day.month - months
+    year = day.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("every month has 28 days")  # pragma: no cover
+
+
+def bp_controlled_rows(*, programme_id: int, by: Sequence[str], today: date) -> list[Row]:
+    """HEARTS / Simple "BP controlled" in one grouped scan of the people's latest visits:
+    the denominator, people found with raised blood pressure before the last 3 months who
+    visited in the last 12; n, those whose latest blood pressure reading in the last 3
+    months is below 140/90. A visit with no reading does not count as one: it neither
+    controls nor undoes an earlier reading. Sex and age band are those of the latest visit."""
+    window = months_before(today, 3)
+    year = months_before(today, 12)
+    raised_before = VisitFact.objects.filter(
+        programme_id=programme_id, raised_bp=True, adult=True, visit_date__lte=window
+    ).values("participant_id")
+    # The latest reading in the window, in the order facts.mark uses for "latest".
+    latest_reading = (
+        VisitFact.objects.filter(
+            programme_id=programme_id,  # the index is (programme, participant)
+            participant_id=OuterRef("participant_id"),
+            visit_date__gt=window,
+            visit_date__lte=today,
+        )
+        .exclude(bp_class="")
+        .order_by("-visit_date", "-encounter__started_at", "-pk")
+        .values("bp_class")[:1]
+    )
+    controlled = Q(reading__in=sorted(BELOW_140_90))
+    columns = [FACT_COLUMNS[d] for d in by]
+    found = (
+        _facts(programme_id)
+        .filter(latest_visit=True, visit_date__gt=year, visit_date__lte=today)
+        .filter(participant_id__in=raised_before)
+        .annotate(reading=Subquery(latest_reading))
+        .values(*columns)
+        .annotate(n=Count("pk", filter=controlled), d=Count("pk"))
+        .order_by()
+        .values_list(*columns, "n", "d")
+    )
+    width = len(by)
+    # m as d - n: a person with no reading in the window (NULL) is in the rest.
+    return [(tuple(row[:width]), (row[width], row[width + 1] - row[width])) for row in found]

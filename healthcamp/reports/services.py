@@ -3,23 +3,26 @@ for programme statistics; each computation leaves one audit entry that names no 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
-from healthcamp.access.errors import InvalidInput, NotFound
+from healthcamp.access.errors import Conflict, InvalidInput, NotFound
 from healthcamp.access.guard import audit, require_role
 from healthcamp.access.roles import Action, Purpose
 from healthcamp.access.staff import Actor
 from healthcamp.purposes import CONSENT_PURPOSES
 from healthcamp.registry.choices import Sex
 from healthcamp.registry.models import Programme, Site
-from healthcamp.reports import selectors
+from healthcamp.reports import privacy, selectors
 from healthcamp.reports.disclosure import Counts, Key
 from healthcamp.reports.indicators import DIMENSIONS, INDICATORS, MAX_DIMENSIONS, Indicator
-from healthcamp.reports.models import ReportPolicy
+from healthcamp.reports.models import PrivacyBudget, ReportPolicy
+from healthcamp.reports.snapshot import snapshot
 from healthcamp.reports.statistics import bands_from
 from healthcamp.reports.tables import Table, build
 
@@ -106,7 +109,18 @@ def report_k_set(*, actor: Actor, programme_id: int, k: int) -> int:
     with transaction.atomic():
         if not Programme.objects.filter(pk=programme_id).exists():
             raise NotFound(f"There is no programme {programme_id}; check the programme id.")
-        ReportPolicy.objects.update_or_create(programme_id=programme_id, defaults={"k": k})
+        policy, _ = ReportPolicy.objects.select_for_update().get_or_create(
+            programme_id=programme_id
+        )
+        if k < policy.published_k:
+            # Lowering k after a release, reading, and raising it again would publish the
+            # small cells the first release withheld.
+            raise Conflict(
+                f"k cannot go below {policy.published_k}: reports were already published with "
+                f"k = {policy.published_k}, and smaller cells set beside them could name people."
+            )
+        policy.k = k
+        policy.save(update_fields=["k"])
         audit(
             actor,
             Action.REPORT_CONFIGURE,
@@ -118,38 +132,148 @@ def report_k_set(*, actor: Actor, programme_id: int, k: int) -> int:
 
 
 def indicator_table(
-    *, actor: Actor, programme_id: int, code: str, by: str | Sequence[str] | None = None
+    *,
+    actor: Actor,
+    programme_id: int,
+    code: str,
+    by: str | Sequence[str] | None = None,
+    epsilon: float | None = None,
 ) -> Table:
-    """One indicator's fixed table, disclosure-controlled."""
+    """One indicator's fixed table, disclosure-controlled; with epsilon, a noisy release
+    paid for from the programme's privacy budget (reports.privacy)."""
     indicator = find_indicator(code)
     dims = parse_by(indicator, by)
+    if epsilon is not None:
+        privacy.noisy_allowed(indicator, dims)
+        privacy.check_epsilon(epsilon)
     _allowed(actor, programme_id)
-    table = _compute(
-        programme_id, indicator, dims, *selectors.counted_and_not(programme_id=programme_id)
-    )
-    _audit(actor, programme_id, f"{code} by {','.join(dims) or 'total'}")
-    return table
+    with snapshot():
+        table = _compute(
+            programme_id, indicator, dims, *selectors.counted_and_not(programme_id=programme_id)
+        )
+    what = f"{code} by {','.join(dims) or 'total'}"
+    if epsilon is None:
+        _audit(actor, programme_id, f"{what} as json", table.k)
+        return table
+    try:
+        # The noise is drawn inside the spend's transaction: a release that fails rolls
+        # its ε back, so nothing is paid for what was never published.
+        with transaction.atomic():
+            left = privacy.spend(programme_id=programme_id, epsilon=epsilon, what=what)
+            noisy = privacy.noisy_table(table, epsilon=epsilon)
+            _audit(
+                actor,
+                programme_id,
+                f"{what} as json, with noise: ε = {epsilon:g} spent, {left:g} left",
+                table.k,
+            )
+    except Conflict:
+        # A refused release is on the record too (it published nothing).
+        audit(
+            actor,
+            Action.REPORT_READ,
+            STATISTICS,
+            "denied",
+            detail=f"programme {programme_id}: {what} with noise, ε = {epsilon:g}: "
+            "the privacy budget could not pay for it",
+        )
+        raise
+    return noisy
+
+
+def privacy_budget_set(*, actor: Actor, programme_id: int, epsilon: float) -> float:
+    """A coordinator sets the programme's total ε for noisy releases; never below what
+    releases have already spent."""
+    require_role(actor, Action.REPORT_CONFIGURE, Purpose.PROGRAMME_SETUP, programme_id=programme_id)
+    if not math.isfinite(epsilon) or not 0 < epsilon <= 100:
+        raise InvalidInput({"epsilon": "The budget is a number above 0, at most 100."})
+    with transaction.atomic():
+        # NO KEY UPDATE: one budget change at a time, without blocking the programme's
+        # foreign-key checks (a release's ledger row checks its programme at commit,
+        # holding the budget's lock: a full FOR UPDATE here would deadlock with it).
+        if not Programme.objects.select_for_update(no_key=True).filter(pk=programme_id).exists():
+            raise NotFound(f"There is no programme {programme_id}; check the programme id.")
+        # The budget row is the lock a release's spend takes: waiting on it means an
+        # uncommitted release is counted before the budget may go down.
+        PrivacyBudget.objects.select_for_update().filter(programme_id=programme_id).first()
+        used = privacy.spent(programme_id)
+        if epsilon < used:
+            raise Conflict(
+                f"The budget cannot go below the ε already spent ({used:g}): what was released "
+                "stays released."
+            )
+        PrivacyBudget.objects.update_or_create(
+            programme_id=programme_id, defaults={"epsilon": epsilon}
+        )
+        audit(
+            actor,
+            Action.REPORT_CONFIGURE,
+            Purpose.PROGRAMME_SETUP,
+            "allowed",
+            detail=f"programme {programme_id}: privacy budget ε = {epsilon:g}",
+        )
+    return epsilon
+
+
+FORMATS = ("page", "csv", "xlsx", "pdf")
 
 
 def dashboard(
-    *, actor: Actor, programme_id: int, by: str | Sequence[str] | None = None
+    *,
+    actor: Actor,
+    programme_id: int,
+    by: str | Sequence[str] | None = None,
+    delivered_as: str = "page",
 ) -> list[Table]:
-    """Every indicator, each by `by` where it has those dimensions (else its default)."""
+    """Every indicator, each by `by` where it has those dimensions (else its default).
+    delivered_as: page, csv, xlsx or pdf, for the audit entry."""
+    if delivered_as not in FORMATS:
+        raise InvalidInput({"format": f"A report is delivered as one of: {', '.join(FORMATS)}."})
     _allowed(actor, programme_id)
-    counted = selectors.counted_and_not(programme_id=programme_id)
     chosen: dict[str, tuple[str, ...]] = {}
     for indicator in INDICATORS.values():
         try:
             chosen[indicator.code] = parse_by(indicator, by) if by else indicator.default_by
         except InvalidInput:
             chosen[indicator.code] = indicator.default_by
-    cube = _Cube.of(programme_id, chosen)
-    answers = selectors.consent_cube(programme_id=programme_id)
-    tables = [
-        _compute(programme_id, INDICATORS[code], dims, *counted, cube=cube, answers=answers)
-        for code, dims in chosen.items()
-    ]
-    _audit(actor, programme_id, f"dashboard of {len(tables)} tables")
+    with snapshot():  # every table, and the counted figure, as of one moment
+        counted = selectors.counted_and_not(programme_id=programme_id)
+        cube = _Cube.of(programme_id, chosen)
+        answers = selectors.consent_cube(programme_id=programme_id)
+        tables = [
+            _compute(programme_id, INDICATORS[code], dims, *counted, cube=cube, answers=answers)
+            for code, dims in chosen.items()
+        ]
+    asked = "usual breakdowns" if not by else f"by {by if isinstance(by, str) else ','.join(by)}"
+    shown = "; ".join(f"{t.indicator.code} by {','.join(t.by) or 'total'}" for t in tables)
+    _audit(
+        actor,
+        programme_id,
+        f"dashboard ({asked}) as {delivered_as}: {shown}",
+        tables[0].k if tables else report_k(programme_id),
+    )
+    return tables
+
+
+def consent_summary(*, actor: Actor, programme_id: int) -> list[Table]:
+    """How people answered each purpose (yes / no / withdrawn), disclosure-controlled: the
+    programme page's summary, from the same tables as the report. Not programme
+    statistics itself: among the people counted, everyone said yes to it."""
+    _allowed(actor, programme_id)
+    codes = [f"consent_{p.value}" for p in CONSENT_PURPOSES if p != STATISTICS]
+    with snapshot():
+        counted = selectors.counted_and_not(programme_id=programme_id)
+        answers = selectors.consent_cube(programme_id=programme_id)
+        tables = [
+            _compute(programme_id, INDICATORS[code], ("answer",), *counted, answers=answers)
+            for code in codes
+        ]
+    _audit(
+        actor,
+        programme_id,
+        "consent summary as page: " + "; ".join(f"{c} by answer" for c in codes),
+        tables[0].k,
+    )
     return tables
 
 
@@ -197,15 +321,20 @@ class _Cube:
         return [(key, tuple(c)) for key, c in rolled.items()]
 
 
-def _audit(actor: Actor, programme_id: int, what: str) -> None:
+def _audit(actor: Actor, programme_id: int, what: str, k: int) -> None:
+    """One entry naming the tables and how they were delivered (counts only: no subject,
+    nothing about anyone); and k as published, below which k may not be lowered."""
     with transaction.atomic():
-        # Counts only: no subject, nothing about anyone.
+        ReportPolicy.objects.get_or_create(programme_id=programme_id)
+        ReportPolicy.objects.filter(programme_id=programme_id, published_k__lt=k).update(
+            published_k=k
+        )
         audit(
             actor,
             Action.REPORT_READ,
             STATISTICS,
             "allowed",
-            detail=f"programme {programme_id}: {what}",
+            detail=f"programme {programme_id}, k={k}: {what}",
         )
 
 
@@ -225,6 +354,10 @@ def _compute(
         extra = ["days_to_return"]
     if indicator.code == "registered":
         rows = selectors.registered_rows(programme_id=programme_id, by=by)
+    elif indicator.code == "bp_controlled":
+        rows = selectors.bp_controlled_rows(
+            programme_id=programme_id, by=by, today=timezone.localdate()
+        )
     elif indicator.code.startswith("consent_"):
         purpose = indicator.code.removeprefix("consent_")
         rows = (

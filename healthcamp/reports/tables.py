@@ -44,6 +44,8 @@ class Table:
     not_counted: int | None
     cells: list[Cell]
     margins: list[Cell]
+    # A noisy release (reports.privacy): mechanism, ε spent, scale; None: exact counts.
+    noise: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -54,6 +56,7 @@ class Table:
             "not_counted": self.not_counted,
             "cells": [c.as_dict() for c in self.cells],
             "margins": [c.as_dict() for c in self.margins],
+            "noise": self.noise,
         }
 
 

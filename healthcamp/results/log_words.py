@@ -28,6 +28,7 @@ ACTS: dict[str, Promise] = {
     "participant.erase": pgettext_lazy("access log: what", "deleted your record"),
     "encounter.start": pgettext_lazy("access log: what", "started a visit"),
     "observation.record": pgettext_lazy("access log: what", "recorded a result"),
+    "results.import": pgettext_lazy("access log: what", "entered your results from a file"),
     "observation.read": pgettext_lazy("access log: what", "looked at your results"),
     "referral.create": pgettext_lazy("access log: what", "referred you to a clinic"),
     "referral.manage": pgettext_lazy("access log: what", "followed up a referral"),

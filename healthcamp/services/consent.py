@@ -37,7 +37,7 @@ from healthcamp.consent.rules import (
     minor_requirement,
 )
 from healthcamp.consent.rules import text_sha256 as document_sha256
-from healthcamp.purposes import CONSENT_PURPOSE_VALUES, CONSENT_PURPOSES
+from healthcamp.purposes import CONSENT_PURPOSE_VALUES
 from healthcamp.registry import validation
 from healthcamp.registry.models import INT32_MAX, Participant, Programme
 from healthcamp.reports import consents as current_consent
@@ -203,6 +203,15 @@ def documents(*, actor: Actor, programme_id: int) -> list[DocumentView]:
     require_member(actor, Action.CONSENT_READ, Purpose.PROGRAMME_SETUP, programme_id=programme_id)
     found = ConsentDocument.objects.filter(programme_id=programme_id).prefetch_related("purposes")
     return [_document_view(d) for d in found.order_by("-version", "language")]
+
+
+def documents_to_edit(*, actor: Actor, programme_id: int) -> list[DocumentView]:
+    """The documents on the coordinator's programme page, drafts too: those who write
+    them only."""
+    require_role(
+        actor, Action.CONSENT_DOCUMENT_WRITE, Purpose.PROGRAMME_SETUP, programme_id=programme_id
+    )
+    return documents(actor=actor, programme_id=programme_id)
 
 
 def current_version(programme_id: int) -> int | None:
@@ -592,44 +601,6 @@ def consent_withdraw(
             erasure.shred(actor=actor, participant_id=participant_id, reason="consent_withdrawn")
             return Withdrawal(None, tuple(chosen), erased, participant_erased=True)
     return Withdrawal(views_of(participant_id)[0], tuple(chosen), erased)
-
-
-# ---- programme statistics on consent itself -------------------------------------------
-
-
-@dataclass(frozen=True)
-class PurposeRate:
-    purpose: str
-    yes: int
-    no: int
-    withdrawn: int
-
-    @property
-    def asked(self) -> int:
-        return self.yes + self.no + self.withdrawn
-
-
-def consent_rates(*, actor: Actor, programme_id: int) -> list[PurposeRate]:
-    """How many said yes / no / later withdrew, per purpose, under each person's current consent.
-
-    Counts only; no participant is named. Coordinators only.
-    """
-    require_role(
-        actor, Action.CONSENT_DOCUMENT_WRITE, Purpose.PROGRAMME_SETUP, programme_id=programme_id
-    )
-    newest: dict[uuid.UUID, int] = {}
-    for consent_id, pid in (
-        Consent.objects.filter(participant__programme_id=programme_id)
-        .order_by("recorded_at", "id")
-        .values_list("id", "participant_id")
-    ):
-        newest[pid] = consent_id
-    counts = {p.value: [0, 0, 0] for p in CONSENT_PURPOSES}
-    for code, granted, withdrawn_at in Decision.objects.filter(
-        consent_id__in=newest.values()
-    ).values_list("purpose", "granted", "withdrawn_at"):
-        counts[code][0 if granted and withdrawn_at is None else 1 if not granted else 2] += 1
-    return [PurposeRate(code, *values) for code, values in counts.items()]
 
 
 def parse_decisions(raw: Mapping[str, object]) -> dict[str, bool]:

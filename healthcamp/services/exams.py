@@ -8,6 +8,7 @@ at that moment, and is audited either way.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -21,6 +22,7 @@ from healthcamp.access.guard import (
     check_consent,
     consented,
     deny,
+    hold,
     is_consented,
     require_role,
 )
@@ -53,14 +55,7 @@ def encounter_start(
     at: when it took place, for a paper record entered later (never in the future).
     """
     require_role(actor, Action.ENCOUNTER_START, Purpose.SCREENING, [participant_id])
-    participant = Participant.objects.filter(pk=participant_id).first()
-    if participant is None:
-        raise NotFound(f"No participant with id {participant_id}. Check it and try again.")
-    site = Site.objects.filter(pk=site_id).first()
-    if site is None or site.programme_id != participant.programme_id:
-        raise InvalidInput(
-            {"site_id": f"Site {site_id} is not a site of this participant's programme."}
-        )
+    participant, site = _person_at(participant_id, site_id)
     with transaction.atomic():
         # Checked inside the transaction that starts the visit (see guard.hold).
         decisions = [
@@ -88,6 +83,62 @@ def encounter_start(
             )
     if purpose is None:
         raise deny(actor, Action.ENCOUNTER_START, Purpose.SCREENING, [participant_id], refusal)
+    return encounter.id
+
+
+def _person_at(participant_id: uuid.UUID, site_id: int) -> tuple[Participant, Site]:
+    participant = Participant.objects.filter(pk=participant_id).first()
+    if participant is None:
+        raise NotFound(f"No participant with id {participant_id}. Check it and try again.")
+    site = Site.objects.filter(pk=site_id).first()
+    if site is None or site.programme_id != participant.programme_id:
+        raise InvalidInput(
+            {"site_id": f"Site {site_id} is not a site of this participant's programme."}
+        )
+    return participant, site
+
+
+def encounter_today(
+    *, actor: Actor, participant_id: uuid.UUID, site_id: int, purpose: Purpose
+) -> uuid.UUID:
+    """Today's visit of this person at this site, started when there is none yet: what a
+    card scanned at a station opens. The person must have agreed to the station's purpose
+    (checked inside the transaction that finds or starts the visit)."""
+    require_role(actor, Action.ENCOUNTER_START, purpose, [participant_id])
+    participant, site = _person_at(participant_id, site_id)
+    with transaction.atomic():
+        # The person's row held exclusively before looking: two devices scanning the same
+        # card at once take turns, and the second finds the visit the first started.
+        hold([participant_id], exclusive=True)
+        decision = check_consent(actor, Action.ENCOUNTER_START, purpose, participant_id)
+        if decision.allowed:
+            found = (
+                Encounter.objects.filter(
+                    participant=participant, site=site, started_at__date=timezone.localdate()
+                )
+                .order_by("-started_at")
+                .values_list("id", flat=True)
+                .first()
+            )
+            if found is not None:
+                return found  # resumed: reading it is audited by the page that shows it
+            encounter = Encounter.objects.create(
+                participant=participant,
+                site=site,
+                started_at=_when(None),
+                started_by_id=actor.staff_id,
+            )
+            audit(
+                actor,
+                Action.ENCOUNTER_START,
+                purpose,
+                "allowed",
+                [participant_id],
+                f"encounter {encounter.id} at site {site_id}",
+                site=site.name,
+            )
+    if not decision.allowed:
+        raise deny(actor, Action.ENCOUNTER_START, purpose, [participant_id], decision.reason)
     return encounter.id
 
 
@@ -125,15 +176,51 @@ def observation_record(
 
     confirmed: the station read back a rare, extreme value and it stands.
     """
-    try:
-        m = catalogue.measure(code)
-    except catalogue.MeasureError as error:
-        raise InvalidInput({"code": str(error)}) from None
-    if m.derived:
-        raise InvalidInput(
-            {"code": f"{m.name('en')} is computed from other measures; record those instead."}
-        )
-    purpose = Purpose(m.purpose)
+    return observations_record(
+        actor=actor,
+        encounter_id=encounter_id,
+        values=[Typed(code, value, unit, confirmed)],
+        at=at,
+    )
+
+
+@dataclass(frozen=True)
+class Typed:
+    """One value as typed, for observations_record."""
+
+    code: str
+    value: Any
+    unit: str
+    confirmed: bool = False
+
+
+def observations_record(
+    *,
+    actor: Actor,
+    encounter_id: uuid.UUID,
+    values: Sequence[Typed],
+    at: datetime | None = None,
+) -> Recording:
+    """Record values of one purpose together (a blood pressure reading's two numbers):
+    all or none, one consent check, and the visit decided once after them.
+
+    The first value that cannot be read raises InvalidInput, and nothing is stored."""
+    if not values:
+        raise InvalidInput({"value": "Nothing to record."})
+    measures = []
+    for typed in values:
+        try:
+            m = catalogue.measure(typed.code)
+        except catalogue.MeasureError as error:
+            raise InvalidInput({"code": str(error)}) from None
+        if m.derived:
+            raise InvalidInput(
+                {"code": f"{m.name('en')} is computed from other measures; record those instead."}
+            )
+        measures.append(m)
+    purpose = Purpose(measures[0].purpose)
+    if any(m.purpose != purpose.value for m in measures):
+        raise InvalidInput({"code": "Values recorded together must share one purpose."})
     encounter = (
         Encounter.objects.select_related("participant", "site").filter(pk=encounter_id).first()
     )
@@ -142,27 +229,32 @@ def observation_record(
     participant = encounter.participant
     require_role(actor, Action.OBSERVATION_RECORD, purpose, [participant.id])
     born = identity.open_identity(participant).date_of_birth
-    try:
-        reading = catalogue.read(m, value, unit, confirmed=confirmed)
-    except catalogue.NeedsConfirmation as question:
-        raise InvalidInput({"value": str(question), "confirm": "required"}) from None
-    except catalogue.MeasureError as error:
-        raise InvalidInput({"value": str(error)}) from None
+    readings = []
+    for m, typed in zip(measures, values, strict=True):
+        try:
+            readings.append(catalogue.read(m, typed.value, typed.unit, confirmed=typed.confirmed))
+        except catalogue.NeedsConfirmation as question:
+            raise InvalidInput({"value": str(question), "confirm": "required"}) from None
+        except catalogue.MeasureError as error:
+            raise InvalidInput({"value": str(error)}) from None
     now = _when(at)
     with consented(actor, Action.OBSERVATION_RECORD, purpose, participant.id):
-        stored = _store(encounter, m, reading, actor, now)
+        stored = [
+            _store(encounter, m, r, actor, now) for m, r in zip(measures, readings, strict=True)
+        ]
         decision = _decision_now(actor, encounter, participant, born)
-        source = _label(stored, decision)
-        audit(
-            actor,
-            Action.OBSERVATION_RECORD,
-            purpose,
-            "allowed",
-            [participant.id],
-            # Which measure, never its value or class: auditors read these bytes.
-            f"{m.code} in encounter {encounter_id}",
-            site=encounter.site.name,
-        )
+        sources = [_label(row, decision) for row in stored]
+        for m in measures:
+            audit(
+                actor,
+                Action.OBSERVATION_RECORD,
+                purpose,
+                "allowed",
+                [participant.id],
+                # Which measure, never its value or class: auditors read these bytes.
+                f"{m.code} in encounter {encounter_id}",
+                site=encounter.site.name,
+            )
         referred = []
         for measure_code, urgency in decision.refer:
             if catalogue.measure(measure_code).purpose != purpose.value:
@@ -193,7 +285,10 @@ def observation_record(
         visit_facts.record(encounter=encounter, participant=participant, decision=decision)
         readable = _readable(actor, participant.id)
     seen = _as_seen(decision, readable)
-    return Recording([replace(observation_view(stored), source=source)], seen, referred)
+    made = [
+        replace(observation_view(row), source=src) for row, src in zip(stored, sources, strict=True)
+    ]
+    return Recording(made, seen, referred)
 
 
 def _as_seen(decision: Decision, readable: list[str]) -> Decision:

@@ -45,7 +45,7 @@ from healthcamp.access.roles import Action, Purpose, Role
 from healthcamp.access.staff import Actor, participant_actor
 from healthcamp.audit import tree
 from healthcamp.audit.models import AuditSubject
-from healthcamp.audit.selectors import LogLine
+from healthcamp.audit.selectors import FoldedLine, LogLine, folded_log_page
 from healthcamp.audit.selectors import log_page as audit_log_page
 from healthcamp.consent import records
 from healthcamp.exams.models import Observation, Referral
@@ -353,6 +353,9 @@ def _own(actor: Actor) -> uuid.UUID:
     return actor.participant_id
 
 
+FoldedPage = Page[FoldedLine]  # the log, identical entries of a day as one line
+
+
 @dataclass(frozen=True)
 class PortalRecord:
     participant_id: uuid.UUID
@@ -368,11 +371,13 @@ class PortalRecord:
     consents: list[records.ConsentView]  # newest first
     referrals: list[referrals.ReferralView]
     log: Page[LogLine]  # a page, newest first; the first includes this view
+    # The same log with identical entries of a day folded (when asked for), newest first.
+    folded: FoldedPage | None = None
 
 
-def portal_record(*, actor: Actor, log_page: int = 1) -> PortalRecord:
+def portal_record(*, actor: Actor, log_page: int = 1, fold: bool = False) -> PortalRecord:
     """Everything held about the signed-in person, as one audited read of their own, with
-    a page of their access log (log_page; newest first)."""
+    a page of their access log (log_page; newest first), folded by day when fold."""
     participant_id = _own(actor)
     require_role(actor, Action.READ, Purpose.OWN_RECORD, [participant_id])
     with transaction.atomic():
@@ -411,7 +416,11 @@ def portal_record(*, actor: Actor, log_page: int = 1) -> PortalRecord:
             [participant_id],
             "the participant's own record in the portal",
         )
-        log = audit_log_page(participant_id=participant_id.hex, number=log_page)
+        # Folded, the full page is read for its count of entries (the link to all of them).
+        log = audit_log_page(participant_id=participant_id.hex, number=1 if fold else log_page)
+        folded = (
+            folded_log_page(participant_id=participant_id.hex, number=log_page) if fold else None
+        )
     return PortalRecord(
         participant_id=participant_id,
         given_name=person.given_name,
@@ -428,6 +437,7 @@ def portal_record(*, actor: Actor, log_page: int = 1) -> PortalRecord:
         consents=consents,
         referrals=referral_views,
         log=log,
+        folded=folded,
     )
 
 

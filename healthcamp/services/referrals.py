@@ -379,8 +379,10 @@ class ClinicNote:
     results: tuple[NoteResult, ...] = ()  # the referred measure at each visit, oldest first
 
 
-def referral_note(*, actor: Actor, referral_id: uuid.UUID) -> ClinicNote:
+def referral_note(*, actor: Actor, referral_id: uuid.UUID, language: str = "en") -> ClinicNote:
     """The note for the clinic: the relevant results only with referral_sharing consent.
+
+    language: the measures' names as the note's reader reads them (the page's language).
 
     Relevant: the referred measure's values, one per visit (blood pressure as its
     systolic/diastolic pair, each the visit's ESH mean, as the person's letter reads).
@@ -395,7 +397,7 @@ def referral_note(*, actor: Actor, referral_id: uuid.UUID) -> ClinicNote:
         raise NotFound(f"There is no referral {referral_id}.")
     pid = referral.participant_id
     require_role(actor, Action.REFERRAL_SHARE, purpose, [pid])
-    view = referral_view(referral)
+    view = referral_view(referral, language)
     bare = NoteReferral(view.id, view.clinic, view.urgency, view.status, view.created_at)
     with transaction.atomic():
         decision = check_consent(actor, Action.REFERRAL_SHARE, purpose, pid)
@@ -416,7 +418,7 @@ def referral_note(*, actor: Actor, referral_id: uuid.UUID) -> ClinicNote:
             observations.Visit(e.id, e.started_at, e.site.name)
             for e in Encounter.objects.filter(participant_id=pid).select_related("site")
         ]
-        name = catalogue.measure(referral.measure_code).name("en")
+        name = catalogue.measure(referral.measure_code).name(language)
         results = tuple(
             NoteResult(
                 v.visit.started_at,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import asdict
 from datetime import datetime
 
 from django.db import transaction
@@ -33,6 +34,37 @@ def record(*, encounter: Encounter, participant: Participant, decision: Decision
         programme_id=participant.programme_id,
         decision=decision,
     )
+
+
+def record_new_visits(
+    *, visits: list[tuple[Encounter, Participant, Decision, str]], batch: int = 2000
+) -> None:
+    """Inside the act's transaction: the facts of visits started in it (a bulk import), as
+    `record` writes them one by one. Each item: the visit, its person, its decision, and
+    the most pressing referral it opened ("" when none); a new visit has no follow-up yet.
+    The person-level markers are set once per person."""
+    rows = []
+    for encounter, participant, decision, urgency in visits:
+        found = facts.facts_of(decision)
+        day = timezone.localdate(encounter.started_at)
+        rows.append(
+            VisitFact(
+                **asdict(found),
+                screened=found.screened,
+                diabetes=found.diabetes,
+                encounter_id=encounter.pk,
+                participant_id=participant.pk,
+                programme_id=participant.programme_id,
+                site_id=encounter.site_id,
+                visit_date=day,
+                month=day.strftime("%Y-%m"),
+                sex=participant.sex,
+                referral_urgency=urgency,
+            )
+        )
+    VisitFact.objects.bulk_create(rows, batch_size=batch)
+    # The person-level markers, for the whole batch in a few queries.
+    facts.mark_many(p.pk for _, p, _, _ in visits)
 
 
 def returned(*, encounter_ids: Iterable[uuid.UUID], at: datetime) -> None:

@@ -22,9 +22,9 @@ from healthcamp.access.staff import Actor, staff_directory
 from healthcamp.consent import records
 from healthcamp.lib import languages
 from healthcamp.purposes import CONSENT_PURPOSES
+from healthcamp.reports import services as reports
 from healthcamp.results import code_words
 from healthcamp.services import consent, erasure, participants, programmes
-from healthcamp.web.charts import consent_rates_chart
 from healthcamp.web.forms import Radios, show_errors
 from healthcamp.web.views import has_document_in, staff_view
 
@@ -303,6 +303,23 @@ class DocumentForm(forms.Form):
             )
 
 
+def _consent_summary(actor: Actor, programme_id: int) -> dict[str, Any]:
+    """Each purpose's yes / no / withdrawn as the report publishes them: suppressed below
+    k, counting only people who agree to statistics (the full tables are on the report)."""
+    tables = reports.consent_summary(actor=actor, programme_id=programme_id)
+    rows = []
+    for table in tables:
+        by_answer = {c.group.get("answer"): c for c in table.cells}
+        rows.append(
+            {
+                "purpose": table.indicator.code.removeprefix("consent_"),
+                "cells": [by_answer.get(a) for a in ("yes", "no", "withdrawn")],
+            }
+        )
+    first = tables[0]
+    return {"rows": rows, "k": first.k, "counted": first.counted}
+
+
 @require_http_methods(["GET", "POST"])
 @staff_view
 def programme(request: HttpRequest, actor: Actor, programme_id: int) -> HttpResponse:
@@ -310,7 +327,7 @@ def programme(request: HttpRequest, actor: Actor, programme_id: int) -> HttpResp
     info = next((p for p in programmes.programmes(actor=actor) if p.id == programme_id), None)
     if info is None:
         raise NotFound(gettext("There is no programme %(id)s.") % {"id": programme_id})
-    rates = consent.consent_rates(actor=actor, programme_id=programme_id)
+    consent.documents_to_edit(actor=actor, programme_id=programme_id)  # coordinators only
     form = DocumentForm(request.POST if request.POST.get("action") == "create" else None)
     problems: list[str] = []
     if request.method == "POST":
@@ -348,9 +365,8 @@ def programme(request: HttpRequest, actor: Actor, programme_id: int) -> HttpResp
             "programme": info,
             "form": form,
             "problems": problems,
-            "documents": consent.documents(actor=actor, programme_id=programme_id),
-            "rates": rates,
-            "chart": consent_rates_chart(rates),
+            "documents": consent.documents_to_edit(actor=actor, programme_id=programme_id),
+            "consents": _consent_summary(actor, programme_id),
         },
         status=422 if request.method == "POST" else 200,
     )

@@ -6,6 +6,7 @@ import uuid
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -90,5 +91,7 @@ def referral_list(request: HttpRequest, actor: Actor, programme_id: int) -> Http
 @staff_view
 def referral_note(request: HttpRequest, actor: Actor, referral_id: uuid.UUID) -> HttpResponse:
     """The note for the clinic, printed or shown: results only with referral_sharing consent."""
-    note = referrals.referral_note(actor=actor, referral_id=referral_id)
+    note = referrals.referral_note(
+        actor=actor, referral_id=referral_id, language=translation.get_language() or "en"
+    )
     return render(request, "web/referral_note.html", {"actor": actor, "note": note})

@@ -27,7 +27,7 @@ from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date
-from django.utils.translation import gettext, gettext_noop, pgettext_lazy
+from django.utils.translation import gettext, gettext_noop, ngettext, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from healthcamp.access.errors import AccessError, InvalidInput, NotFound, VaultUnavailable
@@ -333,10 +333,35 @@ STATUS = {
 }
 
 
+def _folded(page: portal.FoldedPage) -> list[dict[str, Any]]:
+    """Identical entries of a day as one line, "looked at your results 3 times", with the
+    time and the proof of the newest of them."""
+    return [
+        {
+            "seq": line.newest_seq,
+            "at": line.newest_at,
+            "who": log_words.role(line.role),
+            "site": line.site,
+            "what": ngettext("%(what)s %(count)s time", "%(what)s %(count)s times", line.count)
+            % {"what": log_words.act(line.action), "count": line.count}
+            if line.count > 1
+            else log_words.act(line.action),
+            "why": log_words.purpose(line.purpose),
+            "outcome": log_words.outcome(line.outcome),
+            "refused": line.outcome != "allowed",
+        }
+        for line in page
+    ]
+
+
 @require_GET
 @signed_in
 def record(request: HttpRequest, actor: Actor) -> HttpResponse:
-    data = portal.portal_record(actor=actor, log_page=paging.page_number(request.GET.get("log")))
+    # The log folds identical entries of a day; "every" shows each entry, with its proof.
+    every = request.GET.get("every") == "1"
+    data = portal.portal_record(
+        actor=actor, log_page=paging.page_number(request.GET.get("log")), fold=not every
+    )
     language = languages.supported(data.language)
     request.session["portal_lang"] = language
     with translation.override(language):
@@ -373,6 +398,7 @@ def _record(request: HttpRequest, data: portal.PortalRecord, language: str) -> H
         }
         for line in data.log
     ]
+    lines = _folded(data.folded) if data.folded is not None else log
     return _page(
         request,
         "web/portal/record.html",
@@ -389,9 +415,11 @@ def _record(request: HttpRequest, data: portal.PortalRecord, language: str) -> H
             (r, URGENCY.get(r.urgency, r.urgency), STATUS.get(r.status, r.status))
             for r in data.referrals
         ],
-        log=log[:LOG_FIRST],
-        older_log=log[LOG_FIRST:],
-        log_page=data.log,
+        log=lines[:LOG_FIRST],
+        older_log=lines[LOG_FIRST:],
+        log_page=data.folded or data.log,
+        folded=data.folded is not None,
+        log_total=data.log.total,
         flash=request.session.pop("portal_flash", ""),
         pin_problem=request.session.pop("portal_pin_problem", ""),
         pin_field=request.session.pop("portal_pin_field", ""),

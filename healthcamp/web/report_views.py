@@ -7,6 +7,8 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
 from healthcamp.access.errors import InvalidInput
@@ -22,6 +24,7 @@ CHOICES = ("", "site", "sex", "age_band", "month")
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
 }
 
 
@@ -57,16 +60,11 @@ def _row(table: Table, cell: Cell, *, total: bool) -> dict[str, Any]:
     }
 
 
-@require_GET
-@staff_view
-def dashboard(request: HttpRequest, actor: Actor, programme_id: int) -> HttpResponse:
-    by = _by(request)
-    tables = reports.dashboard(actor=actor, programme_id=programme_id, by=by or None)
-    names = {p.id: p.name for p in programmes.programmes(actor=actor)}
-    shown = [
+def _shown(tables: list[Table], *, charts: bool) -> list[dict[str, Any]]:
+    return [
         {
             "table": t,
-            "chart": table_chart(t),
+            "chart": table_chart(t) if charts else "",
             "rate": t.indicator.kind == "proportion",
             "median": t.indicator.kind == "median",
             "rows": [_row(t, c, total=False) for c in t.cells]
@@ -74,13 +72,26 @@ def dashboard(request: HttpRequest, actor: Actor, programme_id: int) -> HttpResp
         }
         for t in tables
     ]
+
+
+def _name(actor: Actor, programme_id: int) -> str:
+    names = {p.id: p.name for p in programmes.programmes(actor=actor)}
+    return names.get(programme_id, str(programme_id))
+
+
+@require_GET
+@staff_view
+def dashboard(request: HttpRequest, actor: Actor, programme_id: int) -> HttpResponse:
+    by = _by(request)
+    tables = reports.dashboard(actor=actor, programme_id=programme_id, by=by or None)
+    shown = _shown(tables, charts=True)
     return render(
         request,
         "reports/dashboard.html",
         {
             "actor": actor,
             "programme_id": programme_id,
-            "programme_name": names.get(programme_id, str(programme_id)),
+            "programme_name": _name(actor, programme_id),
             "tables": shown,
             "k": tables[0].k if tables else None,
             "counted": tables[0].counted if tables else None,
@@ -95,11 +106,36 @@ def dashboard(request: HttpRequest, actor: Actor, programme_id: int) -> HttpResp
 @staff_view
 def download(request: HttpRequest, actor: Actor, programme_id: int, fmt: str) -> HttpResponse:
     if fmt not in FORMATS:
-        raise InvalidInput({"format": "Download the report as csv or xlsx."})
+        raise InvalidInput({"format": "Download the report as csv, xlsx or pdf."})
     by = _by(request)
-    tables = reports.dashboard(actor=actor, programme_id=programme_id, by=by or None)
-    body = downloads.csv_bytes(tables) if fmt == "csv" else downloads.xlsx_bytes(tables)
+    tables = reports.dashboard(
+        actor=actor, programme_id=programme_id, by=by or None, delivered_as=fmt
+    )
+    if fmt == "pdf":
+        body = downloads.pdf_bytes(_report_html(request, actor, programme_id, tables))
+    else:
+        body = downloads.csv_bytes(tables) if fmt == "csv" else downloads.xlsx_bytes(tables)
     response = HttpResponse(body, content_type=FORMATS[fmt])
     name = f"programme-{programme_id}-report{'-by-' + by if by else ''}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def _report_html(request: HttpRequest, actor: Actor, programme_id: int, tables: list[Table]) -> str:
+    """The PDF's page: every table with its marks, the definitions, k and who is counted,
+    in the reader's language."""
+    language = translation.get_language() or "en"
+    return render_to_string(
+        "reports/report_pdf.html",
+        {
+            "language": language,
+            "rtl": translation.get_language_bidi(),
+            "programme_name": _name(actor, programme_id),
+            "computed_on": timezone.localdate().isoformat(),
+            "tables": _shown(tables, charts=False),
+            "k": tables[0].k if tables else None,
+            "counted": tables[0].counted if tables else None,
+            "not_counted": tables[0].not_counted if tables else None,
+        },
+        request=request,
+    )

@@ -19,19 +19,20 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from healthcamp.access.errors import AccessDenied, InvalidInput, NotFound
-from healthcamp.access.policy import permitted
+from healthcamp.access.policy import consent_refused, default_purpose, permitted
 from healthcamp.access.roles import Action, Purpose
 from healthcamp.access.staff import Actor
 from healthcamp.clinical import catalogue, rules
 from healthcamp.clinical.visit import (
     BP,
+    BP_REPEAT_GAP,
     DIASTOLIC,
     SYSTOLIC,
     Decision,
@@ -42,7 +43,9 @@ from healthcamp.clinical.visit import (
 from healthcamp.results import code_words, letters
 from healthcamp.services import exams, participants, programmes
 from healthcamp.services.observations import ObservationView
-from healthcamp.web.views import staff_view
+from healthcamp.web import station_device
+from healthcamp.web.forms import CardSearchForm
+from healthcamp.web.views import desk_context, staff_view
 
 # ---- words -------------------------------------------------------------------------------
 
@@ -105,7 +108,6 @@ UNIT_WORDS: dict[str, Promise] = {
 # Instead of a value: why there is none; a meter's display beyond its range.
 INSTEAD = code_words.ABSENT
 METER: dict[str, Promise] = {"HI": _("Meter shows HI"), "LO": _("Meter shows LO")}
-READINGS = 3  # blood pressure rows offered (ESH 2023: two, a third if they differ)
 MAX_READINGS = 9  # rows a form may post
 
 
@@ -193,6 +195,9 @@ class Row:
     diastolic: Entry
     instead: str = ""
     instead_choices: list[tuple[str, str]] = field(default_factory=list)
+    # A reading the protocol asks for only when the first two differ: folded until then
+    # (the server opens it once they do; the page's script as soon as they are typed).
+    optional: bool = False
 
     @property
     def instead_name(self) -> str:
@@ -209,7 +214,7 @@ class Section:
     title: str
     entries: list[Entry] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)  # blood pressure only
-    recorded_rows: list[str] = field(default_factory=list)
+    recorded_rows: list[tuple[str, str, str]] = field(default_factory=list)  # words, s, d
     symptoms: Entry | None = None  # blood pressure only: asked after a reading >= 180/110
     show_symptoms: bool = False
 
@@ -306,7 +311,7 @@ def _layout(measures: list[catalogue.Measure], sex: str, months: int) -> list[Se
             # glasses to eyesight).
             (blood if m.purpose == Purpose.BLOOD_TESTS else measured).entries.append(entry)
     if any(m.part_of == BP for m in measures):
-        pressure.rows = [_row(n) for n in range(1, READINGS + 1)]
+        pressure.rows = _offered(0, third_asked=False)
     return [s for s in (questions, pressure, measured, blood) if s.entries or s.rows]
 
 
@@ -421,6 +426,78 @@ def _soon(r: Result) -> str:
 # ---- the views -----------------------------------------------------------------------------
 
 
+@require_POST
+@staff_view
+def scan(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """A card scanned (or typed) at a station device: straight to the person's visit of
+    today at the device's site, started if there is none. One page, no click.
+
+    A POST (with the CSRF token), answered by a redirect: a link elsewhere cannot start a
+    visit with the nurse's cookie, and reloading the visit does not scan again."""
+    device = station_device.device_of(request, actor)
+    working = device is not None and station_device.may_work_at(actor, device)
+    # At a station, the card is looked up for the station's own purpose: a person who
+    # agreed to blood tests only is found at the blood-test desk.
+    purpose = (
+        device.station.purpose if device is not None and working else default_purpose(actor.role)
+    )
+    form = CardSearchForm(request.POST)
+    if form.is_valid():
+        try:
+            found = participants.participant_find_by_card(
+                actor=actor, purpose=purpose, card_code=form.cleaned_data["card_code"]
+            )
+        except InvalidInput as error:
+            form.add_error("card_code", error.errors["card_code"])
+        except NotFound as error:
+            form.add_error("card_code", str(error))
+        except AccessDenied as denied:
+            if device is None or not working or not consent_refused(str(denied), purpose):
+                raise  # the door's own reason (not a member of that programme, ...)
+            return _refused(request, None, device)  # not even found: no name to say
+        else:
+            if device is None or not working:
+                # Set up elsewhere, or a member who does not start visits: their page.
+                return redirect("web:participant", participant_id=found.id)
+            try:
+                encounter = exams.encounter_today(
+                    actor=actor, participant_id=found.id, site_id=device.site_id, purpose=purpose
+                )
+            except AccessDenied as denied:
+                if not consent_refused(str(denied), purpose):
+                    raise
+                # The door said no (and logged it): say which agreement is missing.
+                return _refused(request, found, device)
+            except InvalidInput:
+                # The device stands at another programme's site: the person's page instead.
+                return redirect("web:participant", participant_id=found.id)
+            return redirect("web:station", participant_id=found.id, encounter_id=encounter)
+    return render(request, "web/desk.html", desk_context(actor, card_form=form), status=422)
+
+
+def _refused(
+    request: HttpRequest,
+    person: participants.ParticipantRecord | None,
+    device: station_device.Device,
+) -> HttpResponse:
+    """The door's refusal at a station, said plainly: which agreement is missing."""
+    purpose = code_words.said(code_words.PURPOSES, device.station.purpose)
+    if person is None:
+        message = gettext(
+            "The card's holder has not agreed to “%(purpose)s”, so nothing can be measured "
+            "for them at this station. Nothing was recorded. If they want to change their "
+            "choice, send them to the registration desk."
+        ) % {"purpose": purpose}
+    else:
+        message = gettext(
+            "%(name)s has not agreed to “%(purpose)s”, so nothing can be measured for them at "
+            "this station. Nothing was recorded. If they want to change their choice, send "
+            "them to the registration desk."
+        ) % {"name": f"{person.given_name} {person.family_name}", "purpose": purpose}
+    context = {"message": message, "person_id": person.id if person else None}
+    return render(request, "web/problem.html", context, status=403)
+
+
 @require_http_methods(["GET", "POST"])
 @staff_view
 def start(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> HttpResponse:
@@ -484,12 +561,45 @@ class _Recorder:
             entry.error = _humane(" ".join(errors.values()), m)
             return False
         except AccessDenied as denied:
-            # Consent withdrawn (or never given) for this purpose: the other values stand.
-            why = str(denied)
-            for purpose in Purpose:
-                why = why.replace(purpose.value, code_words.said(code_words.PURPOSES, purpose))
-            self.refused[m.purpose] = gettext("Not recorded: %(why)s") % {"why": why}
-            entry.error = self.refused[m.purpose]
+            entry.error = self._refuse(m.purpose, denied)
+            return False
+        self.count += len(done.made)
+        self.referred.update(done.referred)
+        return True
+
+    def _refuse(self, purpose: str, denied: AccessDenied) -> str:
+        """Consent withdrawn (or never given) for this purpose: kept, so it is asked once;
+        the other purposes' values stand."""
+        why = str(denied)
+        for p in Purpose:
+            why = why.replace(p.value, code_words.said(code_words.PURPOSES, p))
+        self.refused[purpose] = gettext("Not recorded: %(why)s") % {"why": why}
+        return self.refused[purpose]
+
+    def record_pair(self, s: Entry, d: Entry) -> bool:
+        """A reading's two numbers in one act (one consent check, one decision): both
+        stored or neither, and what stopped them said on both boxes."""
+        purpose = catalogue.measure(s.code).purpose
+        if purpose in self.refused:  # asked once; the door said no for this purpose
+            s.error = d.error = self.refused[purpose]
+            return False
+        try:
+            done = exams.observations_record(
+                actor=self.actor,
+                encounter_id=self.encounter_id,
+                values=[
+                    exams.Typed(s.code, as_number(s.value), s.unit),
+                    exams.Typed(d.code, as_number(d.value), d.unit),
+                ],
+            )
+        except InvalidInput as problem:
+            errors = dict(problem.errors)
+            errors.pop("confirm", None)
+            said = _humane(" ".join(errors.values()), catalogue.measure(s.code))
+            s.error = d.error = said
+            return False
+        except AccessDenied as denied:
+            s.error = d.error = self._refuse(purpose, denied)
             return False
         self.count += len(done.made)
         self.referred.update(done.referred)
@@ -500,14 +610,39 @@ def _typed(post: Any, entry: Entry) -> None:
     """What was typed into one field, kept for the page shown back."""
     entry.value = post.get(entry.name, "").strip()[:40]
     if entry.kind == "number":
+        entry.error = _decimal_mark_error(entry.value)
         chosen = post.get(f"{entry.name}_unit", "")
         if chosen in dict(entry.units):
             entry.unit = chosen
         entry.instead = post.get(f"{entry.name}_instead", "")
 
 
+def decimal_comma() -> bool:
+    """Whether the page's language writes decimals with a comma (Django's locale formats)."""
+    return str(formats.get_format("DECIMAL_SEPARATOR")) == ","
+
+
+def as_number(typed: str) -> str:
+    """A number as typed in the page's language, with a point for the catalogue: "6,5"
+    is 6.5 in French; in English a comma is refused (_decimal_mark_error), since there
+    "1,500" means fifteen hundred."""
+    return typed.replace(",", ".") if decimal_comma() else typed
+
+
+def _decimal_mark_error(typed: str) -> str:
+    if "," not in typed:
+        return ""
+    if not decimal_comma():
+        return gettext("Write decimals with a point, as in 6.5, and no thousands mark.")
+    if "." in typed or typed.count(",") > 1:
+        return gettext("Type the number with one decimal comma, as in 6,5, and no thousands mark.")
+    return ""
+
+
 def _record_entry(recorder: _Recorder, post: Any, entry: Entry) -> None:
     _typed(post, entry)
+    if entry.error:
+        return
     if entry.kind == "coded":
         if entry.value and recorder.record(entry, entry.value, ""):
             entry.value = ""
@@ -520,7 +655,7 @@ def _record_entry(recorder: _Recorder, post: Any, entry: Entry) -> None:
     if not value:
         return
     confirmed = post.get(f"{entry.name}_confirm") == "yes"
-    if recorder.record(entry, value, entry.unit, confirmed=confirmed):
+    if recorder.record(entry, as_number(value), entry.unit, confirmed=confirmed):
         entry.value, entry.instead = "", ""
 
 
@@ -561,7 +696,7 @@ def _record_readings(recorder: _Recorder, post: Any) -> list[Row]:
             kept.append(row)
             continue
         # Both checked: recorded together, so a pair is never split by a typing slip.
-        if recorder.record(s, s.value, s.unit) and recorder.record(d, d.value, d.unit):
+        if recorder.record_pair(s, d):
             continue
         kept.append(row)
     return kept
@@ -571,8 +706,10 @@ def _check_pair(s: Entry, d: Entry) -> None:
     values = []
     for entry in (s, d):
         m = catalogue.measure(entry.code)
+        if entry.error:  # a decimal mark this language does not write (_typed)
+            continue
         try:
-            reading = catalogue.read(m, entry.value, entry.unit)
+            reading = catalogue.read(m, as_number(entry.value), entry.unit)
         except catalogue.MeasureError as error:
             entry.error = _humane(str(error), m)
         else:
@@ -607,6 +744,10 @@ def station(
     measures = _fields_for(actor)
     months = age_in_months(person.date_of_birth, visit.started_at.date())
     sections = _layout(measures, person.sex, months)
+    # A station device opens at its own part of the form; the rest follows, still there.
+    device = station_device.device_of(request, actor)
+    here = device.station.section if device else ""
+    sections.sort(key=lambda s: s.key != here)
     entries = [e for s in sections for e in s.entries]
     pressure = next((s for s in sections if s.key == "blood_pressure"), None)
     recorder = _Recorder(actor, encounter_id)
@@ -632,12 +773,14 @@ def station(
             entry.recorded = shown(latest[entry.code])
     if pressure is not None:
         pairs = _pairs(after.observations)
-        pressure.recorded_rows = [_reading(n, s, d) for n, (s, d) in enumerate(pairs, start=1)]
-        offered = max(READINGS - len(pairs), 1)
-        fresh = [_row(n) for n in range(len(pairs) + 1, len(pairs) + 1 + offered)]
+        pressure.recorded_rows = [
+            (_reading(n, s, d), _plain(s), _plain(d)) for n, (s, d) in enumerate(pairs, start=1)
+        ]
         # Rows typed but not recorded come back, renumbered after what was recorded.
-        rows = [_renumbered(r, n) for n, r in enumerate(kept_rows, start=len(pairs) + 1)] or fresh
-        pressure.rows = rows
+        kept = [_renumbered(r, n) for n, r in enumerate(kept_rows, start=len(pairs) + 1)]
+        pressure.rows = kept or _offered(
+            len(pairs), third_asked="third_bp_reading" in decision.prompts
+        )
         if pressure.symptoms is not None:
             pressure.show_symptoms = "bp_symptom_check" in decision.prompts or bool(
                 pressure.symptoms.recorded or pressure.symptoms.error
@@ -663,10 +806,24 @@ def station(
     # Focus the first field in error; on a new visit, the first field. Once there are
     # results, none: the page opens at its top, where the alarm and the prompts are.
     fresh_visit = not after.observations
+    urgent = [r for r in decision.results if r.finding.level == "urgent"]
+    # At a station device: its first box while its part holds nothing yet, or, nothing
+    # urgent to read first, while the protocol wants another blood pressure reading.
+    another = not urgent and bool({"second_bp_reading", "third_bp_reading"} & {*decision.prompts})
+    station_first = next(
+        (
+            e
+            for s in sections[:1]
+            if s.key == here
+            and (another or not (s.recorded_rows or any(e.recorded for e in s.entries)))
+            for e in (*(r.systolic for r in s.rows if not r.optional), *s.entries)
+        ),
+        None,
+    )
     first = wrong[0] if wrong else (ordered[0] if ordered and fresh_visit else None)
+    first = first if wrong else station_first or first
     if first is not None:
         first.autofocus = True
-    urgent = [r for r in decision.results if r.finding.level == "urgent"]
     soon = [r for r in decision.results if r.finding.level == "soon"]
     context: dict[str, Any] = {
         "actor": actor,
@@ -683,6 +840,9 @@ def station(
         "prompts": prompts,
         "urgent": [_alarm(r, recorder.referred) for r in urgent],
         "soon": [_soon(r) for r in soon],
+        "decimal_comma": decimal_comma(),
+        "gap": BP_REPEAT_GAP,
+        "device": device,
     }
     return render(request, "web/station.html", context, status=422 if wrong else 200)
 
@@ -692,6 +852,22 @@ def _reading(number: int, s: ObservationView, d: ObservationView) -> str:
         return gettext("Reading %(n)s: not taken (%(why)s)") % {"n": number, "why": shown(s)}
     systolic = shown(s).removesuffix(f" {unit_words(catalogue.measure(SYSTOLIC), 'mm[Hg]')}")
     return gettext("Reading %(n)s: %(value)s") % {"n": number, "value": f"{systolic}/{shown(d)}"}
+
+
+def _offered(recorded: int, *, third_asked: bool) -> list[Row]:
+    """Two readings to type (ESH 2023); a further one folded, opened when it is due; none
+    once the protocol's three are recorded."""
+    if recorded >= 3:
+        return []
+    rows = [_row(n) for n in range(recorded + 1, 3)]
+    more = _row(max(recorded + 1, 3))
+    more.optional = not (recorded == 2 and third_asked)
+    return [*rows, more]
+
+
+def _plain(o: ObservationView) -> str:
+    """A recorded reading's number for the page's script (empty when not taken)."""
+    return "" if o.value is None else f"{o.value:g}"
 
 
 def _renumbered(row: Row, number: int) -> Row:

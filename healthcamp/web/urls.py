@@ -4,10 +4,12 @@ from django.urls import path
 from healthcamp.web import (
     consent_views,
     followup_views,
+    import_views,
     language_views,
     pin_reset_views,
     portal_views,
     report_views,
+    station_device,
     station_views,
     two_factor_views,
     views,
@@ -51,6 +53,8 @@ urlpatterns = [
         consent_views.letter,
         name="letter",
     ),
+    path("station/", station_device.choose, name="station_device"),
+    path("station/scan/", station_views.scan, name="station_scan"),
     path(
         "participants/<uuid:participant_id>/station/",
         station_views.start,
@@ -62,6 +66,7 @@ urlpatterns = [
         name="station",
     ),
     path("programmes/<int:programme_id>/", consent_views.programme, name="programme"),
+    path("programmes/<int:programme_id>/import/", import_views.results, name="import_results"),
     path(
         "participants/<uuid:participant_id>/returned/",
         followup_views.results_returned,

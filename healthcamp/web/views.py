@@ -84,21 +84,30 @@ def _with_programme(actor: Actor, records: list[participants.ParticipantRecord])
     return [(record, names.get(record.programme_id, "")) for record in records]
 
 
-def _desk_context(actor: Actor, **extra: Any) -> dict[str, Any]:
+def desk_context(actor: Actor, **extra: Any) -> dict[str, Any]:
     return {
         "actor": actor,
         "purpose": default_purpose(actor.role),
         "card_form": extra.pop("card_form", None) or CardSearchForm(),
         "name_form": extra.pop("name_form", None) or NameSearchForm(),
         "programmes": programmes.programmes(actor=actor),
+        "may_import": may_import(actor),
         **extra,
     }
+
+
+def may_import(actor: Actor) -> bool:
+    """Whether the desk offers the results import page to this role."""
+    return any(
+        permitted(role=actor.role, action=Action.RESULTS_IMPORT, purpose=p).allowed
+        for p in (Purpose.SCREENING, Purpose.BLOOD_TESTS)
+    )
 
 
 @require_GET
 @staff_view
 def desk(request: HttpRequest, actor: Actor) -> HttpResponse:
-    return render(request, "web/desk.html", _desk_context(actor))
+    return render(request, "web/desk.html", desk_context(actor))
 
 
 @require_GET
@@ -118,7 +127,7 @@ def find_by_card(request: HttpRequest, actor: Actor) -> HttpResponse:
             form.add_error("card_code", str(error))
         else:
             return redirect("web:participant", participant_id=found.id)
-    return render(request, "web/desk.html", _desk_context(actor, card_form=form), status=422)
+    return render(request, "web/desk.html", desk_context(actor, card_form=form), status=422)
 
 
 @require_GET
@@ -138,7 +147,7 @@ def find_by_name(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render(
         request,
         "web/desk.html",
-        _desk_context(
+        desk_context(
             actor,
             name_form=form,
             results=_with_programme(actor, results or []),

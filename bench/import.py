@@ -1,0 +1,194 @@
+"""What the rules cost a bulk import: `healthcamp import` of a lab file (consent checks,
+the visit's decision, reports' facts, referrals, audit) against a raw insert of the same
+rows into the same table in one transaction - sqlite3 `executemany` on SQLite, `COPY` on
+PostgreSQL - measured in the same run.
+
+    .venv/bin/python bench/import.py [--engine sqlite|postgresql|both] [--rows N] [--people P]
+
+Prints rows/s of each and the ratio (issue 12's goal: >= 0.5).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench._common import base_parser, run_engines, setup_django
+
+# A lab's panel per visit: HbA1c, cholesterol, glucose with its fasting hours.
+PANEL = (("4548-4", "%", 5.0, 1.5), ("35200-5", "mmol/L", 4.0, 2.5), ("14743-9", "mmol/L", 4.5, 3))
+FASTING = ("87527-8", "h", 8, 0)
+
+
+def _people(count: int) -> tuple[object, int, int, list[str]]:
+    from healthcamp.access.staff import staff_add
+    from healthcamp.purposes import CONSENT_PURPOSES
+    from healthcamp.services import consent, participants, programmes
+
+    boss = staff_add(username="coord", role="coordinator", password=None, programme_ids=[])
+    made = programmes.programme_create(actor=boss.actor, name="Bench Camp")
+    site = programmes.site_create(actor=boss.actor, programme_id=made.id, name="Hall")
+    lab = staff_add(username="lab-1", role="lab", password=None, programme_ids=[made.id])
+    desk = staff_add(username="desk-1", role="registrar", password=None, programme_ids=[made.id])
+    purposes = [p.value for p in CONSENT_PURPOSES]
+    draft = consent.document_create(
+        actor=boss.actor,
+        programme_id=made.id,
+        language="en",
+        version=1,
+        title="What we do",
+        body="We measure and tell you.",
+        purposes=[{"code": p, "description": f"We use it for {p}."} for p in purposes],
+    )
+    doc = consent.document_publish(actor=boss.actor, programme_id=made.id, document_id=draft.id)
+    cards = []
+    for i in range(count):
+        person = participants.participant_register(
+            actor=desk.actor,
+            programme_id=made.id,
+            given_name="Given",
+            family_name="Family" + _letters(i),
+            date_of_birth=date(1950, 1, 1) + timedelta(days=37 * i % 20000),
+            sex="female" if i % 2 else "male",
+            preferred_language="en",
+            phone="",
+        )
+        consent.consent_record(
+            actor=desk.actor,
+            participant_id=person.id,
+            document_id=doc.id,
+            decisions=dict.fromkeys(purposes, True),
+            method="on_screen",
+        )
+        cards.append(person.card_code)
+    return lab.actor, made.id, site.id, cards
+
+
+def _letters(number: int) -> str:
+    word = ""
+    while True:
+        number, digit = divmod(number, 26)
+        word += chr(97 + digit)
+        if number == 0:
+            return word
+
+
+def _lab_file(cards: list[str], site: int, rows: int, first_day: int) -> bytes:
+    lines = ["card_code,visit_date,site_id,code,value,unit"]
+    today = date.today()
+    visit = 0
+    while len(lines) <= rows:
+        card = cards[visit % len(cards)]
+        day = (today - timedelta(days=first_day + visit // len(cards))).isoformat()
+        for code, unit, low, spread in (*PANEL, FASTING):
+            value = low + (visit * 7919 % 100) / 100 * spread
+            lines.append(f"{card},{day},{site},{code},{value:.1f},{unit}")
+        visit += 1
+    return ("\n".join(lines[: rows + 1]) + "\n").encode("utf-8")
+
+
+def _raw_rows(rows: int, encounter: uuid.UUID, native: bool) -> list[tuple[object, ...]]:
+    now = "2026-01-01 12:00:00"
+    eid = encounter if native else encounter.hex
+    return [
+        (eid, "4548-4", "blood_tests", 5.4, "", "%", "5.4", "%", "normal", False, "", "", 1, now)
+        for _ in range(rows)
+    ]
+
+
+COLUMNS = (
+    "encounter_id, code, purpose, value, code_value, unit, original_value, original_unit, "
+    "classification, critical, comparator, absent_reason, recorded_by_id, recorded_at"
+)
+
+
+def _raw(rows: int) -> float:
+    """Seconds for a raw insert of `rows` observations in one transaction, then removed."""
+    from django.db import connection
+
+    from healthcamp.exams.models import Encounter
+    from healthcamp.registry.models import Participant
+
+    p = Participant.objects.first()
+    assert p is not None
+    encounter = Encounter.objects.create(
+        participant=p, site_id=p.programme.sites.first().pk, started_at="2026-01-01T12:00Z"
+    )
+    native = connection.vendor == "postgresql"
+    values = _raw_rows(rows, encounter.pk, native)
+    connection.ensure_connection()
+    raw = connection.connection
+    started = time.perf_counter()
+    if native:
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY exams_observation ({COLUMNS}) FROM STDIN") as copy,
+        ):
+            for row in values:
+                copy.write_row(row)
+        raw.commit()
+    else:
+        cursor = raw.cursor()
+        cursor.execute("BEGIN")
+        cursor.executemany(
+            f"INSERT INTO exams_observation ({COLUMNS}) VALUES ({', '.join(['?'] * 14)})", values
+        )
+        cursor.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    encounter.delete()
+    return elapsed
+
+
+def child(rows: int, people: int) -> dict[str, float]:
+    setup_django()
+    from django.db import connection
+
+    from healthcamp.imports.results import results_import
+
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+    actor, programme_id, site, cards = _people(people)
+    data = _lab_file(cards, site, rows, first_day=1)
+    raw_seconds = _raw(rows)
+    started = time.perf_counter()
+    summary = results_import(actor=actor, programme_id=programme_id, data=data)  # type: ignore[arg-type]
+    import_seconds = time.perf_counter() - started
+    assert summary.written == rows, summary
+    started = time.perf_counter()
+    again = results_import(actor=actor, programme_id=programme_id, data=data)  # type: ignore[arg-type]
+    again_seconds = time.perf_counter() - started
+    assert again.written == 0
+    return {
+        "rows": rows,
+        "raw_rows_per_s": rows / raw_seconds,
+        "import_rows_per_s": rows / import_seconds,
+        "ratio": raw_seconds / import_seconds,
+        "import_seconds": import_seconds,
+        "reimport_seconds": again_seconds,
+    }
+
+
+def main() -> None:
+    parser = base_parser(__doc__ or "")
+    parser.add_argument("--rows", type=int, default=20000)
+    parser.add_argument("--people", type=int, default=200)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.rows, args.people)))
+        return
+    for result in run_engines("import.py", args):
+        print(
+            f"{result['engine']:<10} {result['rows']} rows: raw {result['raw_rows_per_s']:,.0f}"
+            f" rows/s, import {result['import_rows_per_s']:,.0f} rows/s, ratio "
+            f"{result['ratio']:.3f} (goal >= 0.5); re-import (nothing new) "
+            f"{result['reimport_seconds']:.1f} s"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""Reading an uploaded file into rows: the encoding, the header, and cells a spreadsheet
+left behind (formulas, serial dates) that are not the values they look like."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from healthcamp.imports.problems import FileRefused
+
+ENCODINGS = ("utf-8", "utf-16", "cp1252")
+# Excel stores a date as days since 1899-12-30; 20000..80000 is 1954..2119.
+_SERIAL_DATE = re.compile(r"^\d{5}(\.\d+)?$")
+
+
+def decode(data: bytes, encoding: str | None = None) -> str:
+    """The file's text. UTF-8 (with or without BOM) and UTF-16 (with its BOM) are
+    recognised; anything else is named with `encoding` (e.g. cp1252 from Excel on Windows)."""
+    if encoding:
+        try:
+            codec = codecs.lookup(encoding).name
+        except LookupError:
+            raise FileRefused(
+                f"{encoding!r} is not an encoding; use one of {', '.join(ENCODINGS)}."
+            ) from None
+        if codec == "utf-8":
+            codec = "utf-8-sig"
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError as error:
+            raise FileRefused(
+                f"The file is not {encoding} (byte {error.start} cannot be read). "
+                "Save it as CSV UTF-8, or name its encoding."
+            ) from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise FileRefused(
+            f"The file is not UTF-8 (byte {error.start} cannot be read). Save it as "
+            '"CSV UTF-8", or name its encoding (for Excel on Windows: cp1252).'
+        ) from None
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: list[str]  # as written in the header, stripped
+    rows: Iterator[tuple[int, dict[str, str]]]  # (spreadsheet row number, cells by column)
+
+
+def csv_table(text: str) -> Table:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if not header or not any(h.strip() for h in header):
+        raise FileRefused("The file is empty: its first row must name the columns.")
+    columns = [h.strip() for h in header]
+
+    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+        for number, cells in enumerate(reader, start=2):
+            if not any(c.strip() for c in cells):
+                continue  # a blank line, as spreadsheets leave at the end
+            yield (
+                number,
+                {
+                    name: (cells[i].strip() if i < len(cells) else "")
+                    for i, name in enumerate(columns)
+                },
+            )
+
+    return Table(columns, rows())
+
+
+def is_formula(cell: str) -> bool:
+    return cell.startswith("=")
+
+
+def is_serial_date(cell: str) -> bool:
+    return bool(_SERIAL_DATE.match(cell)) and 20000 <= float(cell) <= 80000
+
+
+XLSX_MAGIC = b"PK\x03\x04"  # an XLSX file is a zip archive
+# A cell holding a formula, in the sheet's XML: <c r="B7" ...>...<f>...</f>. Read with a
+# pattern, not an XML parser, so that no entity in an uploaded file is ever expanded.
+_FORMULA_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*>(?:(?!</c>).)*?<f[ >/]', re.DOTALL)
+
+
+def table(data: bytes, encoding: str | None = None) -> Table:
+    """An uploaded file as a table: XLSX (its first sheet) or CSV."""
+    if data.startswith(XLSX_MAGIC):
+        return xlsx_table(data)
+    return csv_table(decode(data, encoding))
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number - 1
+
+
+def _formula_cells(data: bytes, sheet: int = 1) -> set[tuple[int, int]]:
+    """(row, column), both from 0, of the first sheet's formula cells."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        name = f"xl/worksheets/sheet{sheet}.xml"
+        if name not in archive.namelist():
+            return set()
+        xml = archive.read(name)
+    return {(int(row) - 1, _column_number(col)) for col, row in _FORMULA_CELL.findall(xml)}
+
+
+def _text(value: object) -> str:
+    """A cell as the CSV layout writes it: dates as YYYY-MM-DD, whole numbers without .0."""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return "" if value is None else str(value).strip()
+
+
+def xlsx_table(data: bytes) -> Table:
+    """The first sheet, read with python-calamine; a formula cell reads as "=...", so the
+    check names it (the value a spreadsheet last computed is not a measurement)."""
+    import python_calamine
+
+    try:
+        sheet = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        rows = sheet.get_sheet_by_index(0).to_python()
+        formulas = _formula_cells(data)
+    except (python_calamine.CalamineError, zipfile.BadZipFile, ValueError):
+        raise FileRefused(
+            "The file looks like a spreadsheet but cannot be read; save it again as .xlsx "
+            "or as CSV UTF-8."
+        ) from None
+    if not rows or not any(_text(c) for c in rows[0]):
+        raise FileRefused("The sheet is empty: its first row must name the columns.")
+    columns = [_text(c) for c in rows[0]]
+
+    def cells() -> Iterator[tuple[int, dict[str, str]]]:
+        for r, row in enumerate(rows[1:], start=1):
+            texts = ["=formula" if (r, c) in formulas else _text(v) for c, v in enumerate(row)]
+            if any(texts):
+                yield (
+                    r + 1,
+                    {name: texts[i] if i < len(texts) else "" for i, name in enumerate(columns)},
+                )
+
+    return Table(columns, cells())

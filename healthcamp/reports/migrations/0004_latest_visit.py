@@ -1,0 +1,27 @@
+from django.db import migrations, models
+from django.db.models import OuterRef, Subquery
+
+
+def mark_latest_visits(apps, schema_editor):  # type: ignore[no-untyped-def]
+    """Facts written before the column: each person's latest visit (by day, then start,
+    then pk: the order facts.mark uses)."""
+    fact = apps.get_model("reports", "VisitFact")
+    latest = (
+        fact.objects.filter(participant_id=OuterRef("participant_id"))
+        .order_by("-visit_date", "-encounter__started_at", "-pk")
+        .values("encounter_id")[:1]
+    )
+    fact.objects.filter(encounter_id=Subquery(latest)).update(latest_visit=True)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("reports", "0003_privacy_budget")]
+
+    operations = [
+        migrations.AddField(
+            model_name="visitfact",
+            name="latest_visit",
+            field=models.BooleanField(default=False),
+        ),
+        migrations.RunPython(mark_latest_visits, migrations.RunPython.noop),
+    ]

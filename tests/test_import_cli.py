@@ -1,0 +1,62 @@
+"""`healthcamp import`: exit 1 with the problems (also as CSV) and nothing written, exit 0
+when everything is in, nothing new the second time, 2 when the command itself is wrong.
+
+Run in-process through the command's own entry point (a real process costs a migration per
+test); tests/test_import_crash.py runs it as a real process, killed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+
+from healthcamp import cli
+from tests.conftest import register_person
+
+pytestmark = pytest.mark.django_db
+
+
+def test_import_checks_then_writes_all_then_nothing_new(
+    tmp_path: Path, capsys, lab, registrar, programme, document
+) -> None:
+    site = apps.get_model("registry", "Site").objects.get(programme_id=programme.id).pk
+    card = register_person(registrar, programme, consent_document=document).card_code
+    day = (date.today() - timedelta(days=1)).isoformat()
+    good = f"{card},{day},{site},4548-4,5.4,%"
+    lab_file = tmp_path / "lab.csv"
+    lab_file.write_text(
+        f"card_code,visit_date,site_id,code,value,unit\n{good}\n"
+        f"{card},45321,{site},14743-9,=A1,mmol/L\n",
+        encoding="utf-8",
+    )
+    args = ["import", str(lab_file), "--programme", str(programme.id)]
+
+    def run(*more: str) -> tuple[int, str, str]:
+        code = cli.main([*args, *more])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    assert run("--as", "")[0] == 2  # who imports must be said
+    code, _, err = run("--as", registrar.actor.username)  # a registrar: no lab results
+    assert (code, "may not import result files" in err) == (2, True)
+
+    code, _, err = run("--as", lab.actor.username)
+    assert code == 1, err
+    assert "row 3, column value:" in err
+    assert "formula" in err
+    report = (tmp_path / "lab.csv.problems.csv").read_text(encoding="utf-8")
+    assert report.startswith("row,column,message\n3,value,")
+    assert apps.get_model("exams", "Observation").objects.count() == 0
+
+    lab_file.write_text(f"card_code,visit_date,site_id,code,value,unit\n{good}\n", "utf-8")
+    assert run("--as", lab.actor.username, "--dry-run")[0] == 0
+    assert apps.get_model("exams", "Observation").objects.count() == 0
+    code, out, err = run("--as", lab.actor.username)
+    assert code == 0, err
+    assert "Imported 1 value(s) for 1 participant(s)" in out
+    code, out, _ = run("--as", lab.actor.username)
+    assert (code, out.split(":")[0]) == (0, "Nothing new")
+    assert cli.main(["import", "registrations", "x", "y", "--programme", "1"]) == 2
