@@ -47,6 +47,25 @@ from healthcamp.services.observations import (
 )
 
 
+def _open_visit(
+    actor: Actor, participant: Participant, site: Site, purpose: Purpose, at: datetime | None
+) -> Encounter:
+    """A new visit and its audit entry, inside the caller's checked transaction."""
+    encounter = Encounter.objects.create(
+        participant=participant, site=site, started_at=_when(at), started_by_id=actor.staff_id
+    )
+    audit(
+        actor,
+        Action.ENCOUNTER_START,
+        purpose,
+        "allowed",
+        [participant.pk],
+        f"encounter {encounter.id} at site {site.pk}",
+        site=site.name,
+    )
+    return encounter
+
+
 def encounter_start(
     *, actor: Actor, participant_id: uuid.UUID, site_id: int, at: datetime | None = None
 ) -> uuid.UUID:
@@ -66,21 +85,7 @@ def encounter_start(
         if purpose is None:
             refusal = decisions[0][1].reason
         else:
-            encounter = Encounter.objects.create(
-                participant=participant,
-                site=site,
-                started_at=_when(at),
-                started_by_id=actor.staff_id,
-            )
-            audit(
-                actor,
-                Action.ENCOUNTER_START,
-                purpose,
-                "allowed",
-                [participant_id],
-                f"encounter {encounter.id} at site {site_id}",
-                site=site.name,
-            )
+            encounter = _open_visit(actor, participant, site, purpose, at)
     if purpose is None:
         raise deny(actor, Action.ENCOUNTER_START, Purpose.SCREENING, [participant_id], refusal)
     return encounter.id
@@ -122,21 +127,7 @@ def encounter_today(
             )
             if found is not None:
                 return found  # resumed: reading it is audited by the page that shows it
-            encounter = Encounter.objects.create(
-                participant=participant,
-                site=site,
-                started_at=_when(None),
-                started_by_id=actor.staff_id,
-            )
-            audit(
-                actor,
-                Action.ENCOUNTER_START,
-                purpose,
-                "allowed",
-                [participant_id],
-                f"encounter {encounter.id} at site {site_id}",
-                site=site.name,
-            )
+            encounter = _open_visit(actor, participant, site, purpose, None)
     if not decision.allowed:
         raise deny(actor, Action.ENCOUNTER_START, purpose, [participant_id], decision.reason)
     return encounter.id
