@@ -7,7 +7,13 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import NEEDS_CHROMIUM, PAGES_ON_SQLITE, publish_document, register_person
+from tests.conftest import (
+    NEEDS_CHROMIUM,
+    PAGES_ON_SQLITE,
+    _shot,
+    publish_document,
+    register_person,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -81,4 +87,43 @@ def test_the_portal_header_is_one_line_on_a_phone(
     assert brand is not None
     assert header["height"] <= 64, header  # one line of links, not a third of the screen
     assert abs(sign_out["y"] - brand["y"]) < 24  # on the same line as the title
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+# Every word of the portal's log table stays whole on a phone: a word split across lines
+# has more than one box. (The table scrolls sideways in its frame instead.)
+WORDS_SPLIT = """() => {
+  const split = [];
+  for (const cell of document.querySelectorAll('table.log td, table.log th')) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const node = walker.currentNode;
+      for (const match of node.textContent.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+        if (lines.size > 1) split.push(match[0]);
+      }
+    }
+  }
+  return split;
+}"""
+
+
+def test_the_portal_log_keeps_its_words_whole_on_a_phone(
+    page: Any, registrar: Any, coordinator: Any, programme: Any
+) -> None:
+    document = publish_document(coordinator, programme.id, language="es")
+    person = register_person(registrar, programme, language="es", consent_document=document)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/me/?lang=es")
+    page.fill("#card_code", person.card_code)
+    page.fill("#date_of_birth", "1984-03-15")
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_url("**/me/record/")
+    assert page.locator("table.log td").count() > 0
+    page.locator("table.log").scroll_into_view_if_needed()
+    _shot(page, "portal-log-phone")
+    assert page.evaluate(WORDS_SPLIT) == []
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
