@@ -4,10 +4,12 @@ keystrokes including Enter, no mouse."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from django.apps import apps
+from playwright.sync_api import expect
 
 from tests.conftest import (
     NEEDS_CHROMIUM,
@@ -86,7 +88,7 @@ def test_from_a_scanned_card_to_a_saved_pair(
     scanner.press("Enter")
     systolic = page.locator("#id_systolic_1")
     systolic.wait_for()
-    page.wait_for_function("document.activeElement?.id === 'id_systolic_1'")
+    expect(page.locator("#id_systolic_1")).to_be_focused()
     assert len(pages) == 1, pages  # one page after the scan: today's visit, ready to type
     assert "/station/" in page.url
 
@@ -103,7 +105,7 @@ def test_from_a_scanned_card_to_a_saved_pair(
     assert [(o.code, o.value) for o in saved] == [("8462-4", 82.0), ("8480-6", 128.0)]
     assert "Reading 1: 128/82 mmHg" in page.locator("main").inner_text()
     # The protocol wants a second reading: its box has the focus, as the first had.
-    page.wait_for_function("document.activeElement?.id === 'id_systolic_2'")
+    expect(page.locator("#id_systolic_2")).to_be_focused()
     _shot(page, "station-tablet")
 
     # On a small phone the next pair still sits side by side, systolic then diastolic.
@@ -136,6 +138,4 @@ def test_the_third_pair_opens_as_the_readings_differ(
     page.fill("#id_systolic_2", "136")  # now 14 apart
     third.wait_for(state="visible")
     # Said as well as shown, to a screen reader (the page's live region).
-    page.wait_for_function(
-        "document.getElementById('announce').textContent.startsWith('Take a third reading')"
-    )
+    expect(page.locator("#announce")).to_have_text(re.compile(r"^Take a third reading"))
