@@ -218,11 +218,43 @@ _SNELLEN = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*/\s*(\d+(?:[.,]\d+)?)\s*$")
 SNELLEN_UNITS = ("snellen",)  # 6/12, 20/40: any numerator/denominator pair
 
 
+ARABIC_DECIMAL, ARABIC_THOUSANDS = "\u066b", "\u066c"  # as Arabic and Urdu keyboards type
+
+
+def marks_problem(raw: str) -> str:
+    """Why a newly typed number's marks cannot be read one way only ("" when they can).
+
+    "1,500" is 1500 in English and 1.5 in French: a factor of a thousand is a wrong result
+    told to a person, so it is asked about, never guessed. "6," is a 6 or a 6,5 whose last
+    key was missed. Values already stored are read leniently (_number): they were accepted
+    under the rules of their day and must still be read."""
+    text = raw.strip().replace(ARABIC_DECIMAL, ".")
+    marks = [c for c in text if c in ",." or c == ARABIC_THOUSANDS]
+    if not marks:
+        return ""
+    if len(marks) > 1:
+        return (
+            f"{raw!r} has more than one mark: write it with one decimal point and no "
+            "thousands mark, as in 6.5."
+        )
+    whole, _, after = text.partition(marks[0])
+    if not after:
+        return f"{raw!r} ends with a decimal mark: type the digits after it, or leave it out."
+    if marks[0] != "." and len(after) == 3 and after.isdigit() and whole.lstrip("+-").isdigit():
+        as_decimal = f"{int(whole)}.{after}".rstrip("0").rstrip(".")
+        as_thousands = str(int(whole + after))
+        return (
+            f"{raw!r} could be {as_decimal} or {as_thousands}: write it with a decimal point "
+            "and no thousands mark, as in 6.5 or 1500."
+        )
+    return ""
+
+
 def _number(raw: str) -> float:
     if "_" in raw:  # Decimal reads "1_000" as 1000: a typing slip, not a value
         raise MeasureError(f"{raw!r} is not a number.")
     try:
-        number = float(Decimal(raw.strip().replace(",", ".")))
+        number = float(Decimal(raw.strip().replace(",", ".").replace(ARABIC_DECIMAL, ".")))
     except (InvalidOperation, ValueError):
         raise MeasureError(f"{raw!r} is not a number.") from None
     if math.isnan(number) or math.isinf(number):
@@ -268,6 +300,10 @@ def read(m: Measure, raw_value: str | float, unit: str, *, confirmed: bool = Fal
         raise MeasureError(
             f"{m.name('en')} is measured in {', '.join(units)}; {unit!r} is not one of them."
         )
+    if not (m.kind == "acuity" and unit in SNELLEN_UNITS):
+        problem = marks_problem(text)
+        if problem:
+            raise MeasureError(problem)
     number = entered_number(m, text, unit)
     converted = m.conversions[unit].to_canonical(number) if unit in m.conversions else number
     if m.plausible is not None and not m.plausible[0] <= converted <= m.plausible[1]:

@@ -617,6 +617,9 @@ def _typed(post: Any, entry: Entry) -> None:
         entry.instead = post.get(f"{entry.name}_instead", "")
 
 
+_THOUSANDS_POINT = re.compile(r"[+-]?\d+\.\d{3}")
+
+
 def decimal_comma() -> bool:
     """Whether the page's language writes decimals with a comma (Django's locale formats)."""
     return str(formats.get_format("DECIMAL_SEPARATOR")) == ","
@@ -630,6 +633,17 @@ def as_number(typed: str) -> str:
 
 
 def _decimal_mark_error(typed: str) -> str:
+    if typed.endswith((",", ".", catalogue.ARABIC_DECIMAL)):
+        return gettext("Type the digits after the decimal mark, or leave the mark out.")
+    if decimal_comma() and "," not in typed and _THOUSANDS_POINT.fullmatch(typed):
+        # "1.500" is 1500 where the decimal mark is a comma, 1.5 where it is a point.
+        return gettext(
+            "Is it %(decimal)s or %(thousands)s? Type it with one decimal comma, as in 6,5, "
+            "and no thousands mark."
+        ) % {
+            "decimal": typed.replace(".", ",").rstrip("0").rstrip(","),
+            "thousands": typed.replace(".", ""),
+        }
     if "," not in typed:
         return ""
     if not decimal_comma():
