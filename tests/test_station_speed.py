@@ -55,6 +55,13 @@ def person(registrar, programme, document):
 # ---- 1. the device's station ---------------------------------------------------------------
 
 
+def test_only_a_role_that_opens_visits_is_offered_a_station(lab, clinician) -> None:
+    offer = "Set up this device as a station"
+    assert offer in _login(clinician).get("/").content.decode()
+    # A lab records blood results but opens no visit: a scan at a station would refuse it.
+    assert offer not in _login(lab).get("/").content.decode()
+
+
 def test_the_device_remembers_its_station_and_the_header_says_it(clinician, programme) -> None:
     client = _login(clinician)
     assert "Set up this device as a station" in client.get("/").content.decode()

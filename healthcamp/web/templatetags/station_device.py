@@ -24,9 +24,11 @@ def station_device(context: dict[str, Any]) -> Device | None:
 
 @register.filter
 def records_values(role: Any) -> bool:
-    """Whether a member of this role measures people (and so works at a station)."""
+    """Whether a member of this role measures people at a station: a scan there opens the
+    person's visit, so recording values is not enough (a lab sends its values as files)."""
     return any(
         permitted(role=role, action=Action.OBSERVATION_RECORD, purpose=p).allowed
+        and permitted(role=role, action=Action.ENCOUNTER_START, purpose=p).allowed
         for p in (Purpose.SCREENING, Purpose.BLOOD_TESTS)
     )
 
