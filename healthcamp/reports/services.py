@@ -325,10 +325,20 @@ def _audit(actor: Actor, programme_id: int, what: str, k: int) -> None:
     """One entry naming the tables and how they were delivered (counts only: no subject,
     nothing about anyone); and k as published, below which k may not be lowered."""
     with transaction.atomic():
-        ReportPolicy.objects.get_or_create(programme_id=programme_id)
-        ReportPolicy.objects.filter(programme_id=programme_id, published_k__lt=k).update(
-            published_k=k
+        # The policy row held as report_k_set holds it: k cannot change between this check
+        # and the release being recorded, and a k changed while the tables were computed
+        # refuses them (lowered, the next release's small cells would stand beside these).
+        policy, _ = ReportPolicy.objects.select_for_update().get_or_create(
+            programme_id=programme_id
         )
+        if policy.k != k:
+            raise Conflict(
+                f"k changed from {k} to {policy.k} while this report was computed; ask for it "
+                "again."
+            )
+        if policy.published_k < k:
+            policy.published_k = k
+            policy.save(update_fields=["published_k"])
         audit(
             actor,
             Action.REPORT_READ,
