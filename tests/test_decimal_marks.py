@@ -97,3 +97,16 @@ def test_the_station_reads_arabic_indic_digits(clinician, visit) -> None:
     assert page.status_code == 200
     (hba1c,) = apps.get_model("exams", "Observation").objects.filter(code=HBA1C)
     assert hba1c.value == 6.5
+
+
+@pytestmark_db
+@pytest.mark.parametrize("language", ["fr", "ar", "zh-hans"])
+def test_a_refused_value_is_explained_in_the_page_language(clinician, visit, language) -> None:
+    glucose = M[GLUCOSE]
+    page = _login(clinician, language).post(visit, {"glucose": "900", "glucose_unit": "mmol/L"})
+    body = page.content.decode()
+    assert page.status_code == 422
+    assert "is not plausible" not in body  # the catalogue's English stays in the API
+    assert glucose.name(language) in body
+    unfinished = _login(clinician, language).post(visit, {"glucose": "6,5,1"})
+    assert "has more than one mark" not in unfinished.content.decode()

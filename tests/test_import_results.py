@@ -102,7 +102,7 @@ def test_every_problem_is_named_with_its_row_and_column(lab, camp) -> None:
     ]
     assert "typing mistake" in found[(3, "card_code")] or "Check" in found[(3, "card_code")]
     assert "not plausible" in found[(4, "value")]
-    assert "does not agree to blood tests" in found[(5, "code")]
+    assert "does not agree to Blood tests" in found[(5, "code")]
     assert "in the future" in found[(6, "visit_date")]
     assert "Excel serial date" in found[(7, "visit_date")]
     assert "formula" in found[(8, "value")]
@@ -207,7 +207,7 @@ def test_a_lab_cannot_import_blood_pressure(lab, camp) -> None:
     data = _csv(f"{camp['amina'].card_code},{DAY},{camp['site']},8480-6,120,mm[Hg]")
     (problem,) = results_check(actor=lab.actor, programme_id=camp["programme"], data=data).problems
     assert (problem.row, problem.column) == (2, "code")
-    assert "lab role may not import" in problem.message
+    assert "Your role may not import" in problem.message
 
 
 @pytest.mark.parametrize("codec", ["utf-8", "utf-8-sig", "utf-16"])

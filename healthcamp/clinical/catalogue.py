@@ -12,6 +12,7 @@ import functools
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -25,8 +26,41 @@ ABSENT = ("refused", "not_done", "unable")  # per measure, instead of a value
 METER = ("HI", "LO")  # a meter's display beyond its range
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a message for the translation catalogues (makemessages finds it) without
+    Django here: whoever shows the message translates it (MeasureError.said)."""
+    return message
+
+
 class MeasureError(ValueError):
-    """A value that cannot be right for this measure; the message says why and what is."""
+    """A value that cannot be right for this measure; the message says why and what is.
+
+    Kept as a template and its values, so a page can say it in its own language with the
+    measure's name and the units as people read them; str() is the English, for the API,
+    the command line and the logs."""
+
+    def __init__(self, template: str, *, measure: Measure | None = None, **values: Any) -> None:
+        self.template, self.measure, self.values = template, measure, values
+        super().__init__(self.said())
+
+    def said(
+        self,
+        translate: Callable[[str], str] = str,
+        *,
+        language: str = "en",
+        unit: Callable[[str], str] = str,
+    ) -> str:
+        """The message in a language: `translate` its template (gettext), the measure's
+        name in `language`, each unit as `unit` words it (UCUM codes by default)."""
+        values = dict(self.values)
+        if self.measure is not None:
+            values["name"] = self.measure.name(language)
+        for key in ("unit", "canonical"):
+            if key in values:
+                values[key] = unit(values[key])
+        if "units" in values:
+            values["units"] = ", ".join(unit(u) for u in values["units"])
+        return translate(self.template) % values
 
 
 class NeedsConfirmation(MeasureError):
@@ -210,7 +244,9 @@ def measure(code: str, catalogue_id: str = DEFAULT) -> Measure:
     except KeyError:
         known = ", ".join(f"{m.code} ({m.key})" for m in load(catalogue_id).values())
         raise MeasureError(
-            f"{code!r} is not a measure of this programme; use one of: {known}."
+            gettext_noop("%(code)s is not a measure of this programme; use one of: %(known)s."),
+            code=repr(code),
+            known=known,
         ) from None
 
 
@@ -221,8 +257,8 @@ SNELLEN_UNITS = ("snellen",)  # 6/12, 20/40: any numerator/denominator pair
 ARABIC_DECIMAL, ARABIC_THOUSANDS = "\u066b", "\u066c"  # as Arabic and Urdu keyboards type
 
 
-def marks_problem(raw: str) -> str:
-    """Why a newly typed number's marks cannot be read one way only ("" when they can).
+def marks_error(raw: str) -> MeasureError | None:
+    """Why a newly typed number's marks cannot be read one way only (None when they can).
 
     "1,500" is 1500 in English and 1.5 in French: a factor of a thousand is a wrong result
     told to a person, so it is asked about, never guessed. "6," is a 6 or a 6,5 whose last
@@ -231,34 +267,46 @@ def marks_problem(raw: str) -> str:
     text = raw.strip().replace(ARABIC_DECIMAL, ".")
     marks = [c for c in text if c in ",." or c == ARABIC_THOUSANDS]
     if not marks:
-        return ""
+        return None
     if len(marks) > 1:
-        return (
-            f"{raw!r} has more than one mark: write it with one decimal point and no "
-            "thousands mark, as in 6.5."
+        return MeasureError(
+            gettext_noop(
+                "%(raw)s has more than one mark: write it with one decimal point and no "
+                "thousands mark, as in 6.5."
+            ),
+            raw=repr(raw),
         )
     whole, _, after = text.partition(marks[0])
     if not after:
-        return f"{raw!r} ends with a decimal mark: type the digits after it, or leave it out."
-    if marks[0] != "." and len(after) == 3 and after.isdigit() and whole.lstrip("+-").isdigit():
-        as_decimal = f"{int(whole)}.{after}".rstrip("0").rstrip(".")
-        as_thousands = str(int(whole + after))
-        return (
-            f"{raw!r} could be {as_decimal} or {as_thousands}: write it with a decimal point "
-            "and no thousands mark, as in 6.5 or 1500."
+        return MeasureError(
+            gettext_noop(
+                "%(raw)s ends with a decimal mark: type the digits after it, or leave it out."
+            ),
+            raw=repr(raw),
         )
-    return ""
+    if marks[0] != "." and len(after) == 3 and after.isdigit() and whole.lstrip("+-").isdigit():
+        return MeasureError(
+            gettext_noop(
+                "%(raw)s could be %(decimal)s or %(thousands)s: write it with a decimal point "
+                "and no thousands mark, as in 6.5 or 1500."
+            ),
+            raw=repr(raw),
+            decimal=f"{int(whole)}.{after}".rstrip("0").rstrip("."),
+            thousands=str(int(whole + after)),
+        )
+    return None
 
 
 def _number(raw: str) -> float:
+    not_a_number = MeasureError(gettext_noop("%(raw)s is not a number."), raw=repr(raw))
     if "_" in raw:  # Decimal reads "1_000" as 1000: a typing slip, not a value
-        raise MeasureError(f"{raw!r} is not a number.")
+        raise not_a_number
     try:
         number = float(Decimal(raw.strip().replace(",", ".").replace(ARABIC_DECIMAL, ".")))
     except (InvalidOperation, ValueError):
-        raise MeasureError(f"{raw!r} is not a number.") from None
+        raise not_a_number from None
     if math.isnan(number) or math.isinf(number):
-        raise MeasureError(f"{raw!r} is not a number.")
+        raise not_a_number
     return number
 
 
@@ -269,11 +317,14 @@ def entered_number(m: Measure, raw_value: str | float, unit: str) -> float:
         match = _SNELLEN.match(text)
         if match is None:
             raise MeasureError(
-                f"Write Snellen eyesight as a fraction such as 6/12 or 20/40, not {text!r}."
+                gettext_noop(
+                    "Write Snellen eyesight as a fraction such as 6/12 or 20/40, not %(text)s."
+                ),
+                text=repr(text),
             )
         distance, letters = (_number(g) for g in match.groups())
         if distance <= 0 or letters <= 0:
-            raise MeasureError(f"{text!r} is not a Snellen fraction.")
+            raise MeasureError(gettext_noop("%(text)s is not a Snellen fraction."), text=repr(text))
         return round(math.log10(letters / distance), 2)
     return _number(text)
 
@@ -286,11 +337,19 @@ def read(m: Measure, raw_value: str | float, unit: str, *, confirmed: bool = Fal
     if m.kind == "coded":
         match = next((a.code for a in m.answers if a.code.lower() == text.lower()), None)
         if match is None:
-            raise MeasureError(f"{m.name('en')} is one of {', '.join(m.coded)}, not {text!r}.")
+            raise MeasureError(
+                gettext_noop("%(name)s is one of %(answers)s, not %(text)s."),
+                measure=m,
+                answers=", ".join(m.coded),
+                text=repr(text),
+            )
         return Reading(None, match, "", text, unit)
     if text.upper() in METER and unit in m.units:
         if m.meter is None:
-            raise MeasureError(f"{m.name('en')} has no meter with a HI/LO display; type the value.")
+            raise MeasureError(
+                gettext_noop("%(name)s has no meter with a HI/LO display; type the value."),
+                measure=m,
+            )
         low, high = m.meter
         if text.upper() == "HI":
             return Reading(high, "", m.unit, "HI", unit, comparator=">")
@@ -298,25 +357,41 @@ def read(m: Measure, raw_value: str | float, unit: str, *, confirmed: bool = Fal
     units = (*m.units, *(SNELLEN_UNITS if m.kind == "acuity" else ()))
     if unit not in units:
         raise MeasureError(
-            f"{m.name('en')} is measured in {', '.join(units)}; {unit!r} is not one of them."
+            gettext_noop("%(name)s is measured in %(units)s; '%(unit)s' is not one of them."),
+            measure=m,
+            units=list(units),
+            unit=unit,
         )
     if not (m.kind == "acuity" and unit in SNELLEN_UNITS):
-        problem = marks_problem(text)
-        if problem:
-            raise MeasureError(problem)
+        problem = marks_error(text)
+        if problem is not None:
+            raise problem
     number = entered_number(m, text, unit)
     converted = m.conversions[unit].to_canonical(number) if unit in m.conversions else number
     if m.plausible is not None and not m.plausible[0] <= converted <= m.plausible[1]:
         low, high = m.plausible
         raise MeasureError(
-            f"{m.name('en')} of {text} {unit} is not plausible: a real value lies between "
-            f"{low:g} and {high:g} {m.unit}. Measure again, and check the unit."
+            gettext_noop(
+                "%(name)s of %(text)s %(unit)s is not plausible: a real value lies between "
+                "%(low)s and %(high)s %(canonical)s. Measure again, and check the unit."
+            ),
+            measure=m,
+            text=text,
+            unit=unit,
+            low=f"{low:g}",
+            high=f"{high:g}",
+            canonical=m.unit,
         )
     if m.confirm_above is not None and converted > m.confirm_above and not confirmed:
         raise NeedsConfirmation(
-            f"{m.name('en')} of {text} {unit} is very high, above what most meters show. "
-            "If you read it right, confirm it: it is a crisis value and the person needs "
-            "care today."
+            gettext_noop(
+                "%(name)s of %(text)s %(unit)s is very high, above what most meters show. If "
+                "you read it right, confirm it: it is a crisis value and the person needs "
+                "care today."
+            ),
+            measure=m,
+            text=text,
+            unit=unit,
         )
     return Reading(round(converted, 4), "", m.unit, text, unit)
 

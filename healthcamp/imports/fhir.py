@@ -14,6 +14,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from django.utils.translation import gettext
+
 from healthcamp.imports.files import Table
 from healthcamp.imports.problems import FileRefused
 from healthcamp.interop import fhir_terms as t
@@ -32,13 +34,16 @@ def bundle_table(data: bytes, site_id: int | None) -> Table:
         bundle = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as error:
         raise FileRefused(
-            f"This file is not readable JSON ({error}); send a FHIR R4 Bundle."
+            gettext("This file is not readable JSON (%(error)s); send a FHIR R4 Bundle.")
+            % {"error": error}
         ) from None
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
-        raise FileRefused("This JSON is not a FHIR R4 Bundle: its resourceType must be Bundle.")
+        raise FileRefused(
+            gettext("This JSON is not a FHIR R4 Bundle: its resourceType must be Bundle.")
+        )
     entries = bundle.get("entry") or []
     if not isinstance(entries, list):
-        raise FileRefused("The Bundle's entry must be a list of entries.")
+        raise FileRefused(gettext("The Bundle's entry must be a list of entries."))
     return Table(list(COLUMNS), _rows(entries, "" if site_id is None else str(site_id)))
 
 

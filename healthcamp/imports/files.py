@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.utils.translation import gettext
+
 from healthcamp.imports.problems import FileRefused
 
 ENCODINGS = ("utf-8", "utf-16", "cp1252")
@@ -27,7 +29,8 @@ def decode(data: bytes, encoding: str | None = None) -> str:
             codec = codecs.lookup(encoding).name
         except LookupError:
             raise FileRefused(
-                f"{encoding!r} is not an encoding; use one of {', '.join(ENCODINGS)}."
+                gettext("'%(encoding)s' is not an encoding; use one of %(known)s.")
+                % {"encoding": encoding, "known": ", ".join(ENCODINGS)}
             ) from None
         if codec == "utf-8":
             codec = "utf-8-sig"
@@ -35,8 +38,11 @@ def decode(data: bytes, encoding: str | None = None) -> str:
             return data.decode(codec)
         except UnicodeDecodeError as error:
             raise FileRefused(
-                f"The file is not {encoding} (byte {error.start} cannot be read). "
-                "Save it as CSV UTF-8, or name its encoding."
+                gettext(
+                    "The file is not %(encoding)s (byte %(byte)s cannot be read). Save it as "
+                    "CSV UTF-8, or name its encoding."
+                )
+                % {"encoding": encoding, "byte": error.start}
             ) from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16")
@@ -44,8 +50,11 @@ def decode(data: bytes, encoding: str | None = None) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise FileRefused(
-            f"The file is not UTF-8 (byte {error.start} cannot be read). Save it as "
-            '"CSV UTF-8", or name its encoding (for Excel on Windows: cp1252).'
+            gettext(
+                'The file is not UTF-8 (byte %(byte)s cannot be read). Save it as "CSV UTF-8", '
+                "or name its encoding (for Excel on Windows: cp1252)."
+            )
+            % {"byte": error.start}
         ) from None
 
 
@@ -59,7 +68,7 @@ def csv_table(text: str) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     if not header or not any(h.strip() for h in header):
-        raise FileRefused("The file is empty: its first row must name the columns.")
+        raise FileRefused(gettext("The file is empty: its first row must name the columns."))
     columns = [h.strip() for h in header]
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
@@ -137,11 +146,13 @@ def xlsx_table(data: bytes) -> Table:
         formulas = _formula_cells(data)
     except (python_calamine.CalamineError, zipfile.BadZipFile, ValueError):
         raise FileRefused(
-            "The file looks like a spreadsheet but cannot be read; save it again as .xlsx "
-            "or as CSV UTF-8."
+            gettext(
+                "The file looks like a spreadsheet but cannot be read; save it again as .xlsx "
+                "or as CSV UTF-8."
+            )
         ) from None
     if not rows or not any(_text(c) for c in rows[0]):
-        raise FileRefused("The sheet is empty: its first row must name the columns.")
+        raise FileRefused(gettext("The sheet is empty: its first row must name the columns."))
     columns = [_text(c) for c in rows[0]]
 
     def cells() -> Iterator[tuple[int, dict[str, str]]]:

@@ -27,7 +27,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from healthcamp.access.errors import NotFound
 from healthcamp.access.forbidden import refusal
@@ -44,6 +45,7 @@ from healthcamp.imports import fhir, files
 from healthcamp.imports.problems import HEADER_ROW, FileRefused, Problem, ProblemsFound
 from healthcamp.registry import cardcode
 from healthcamp.registry.models import Participant, Programme, Site
+from healthcamp.results import code_words
 from healthcamp.services import identity, referrals, visit_facts
 
 REQUIRED = ("card_code", "visit_date", "site_id", "code", "value", "unit")
@@ -119,7 +121,11 @@ def _columns_problems(columns: list[str]) -> list[Problem]:
         if message:
             raise FileRefused(message, column=name)
     problems = [
-        Problem(HEADER_ROW, name, f"Add the column {name!r}: every row needs it.")
+        Problem(
+            HEADER_ROW,
+            name,
+            gettext("Add the column '%(name)s': every row needs it.") % {"name": name},
+        )
         for name in REQUIRED
         if name not in columns
     ]
@@ -130,30 +136,42 @@ def _columns_problems(columns: list[str]) -> list[Problem]:
                 Problem(
                     HEADER_ROW,
                     name,
-                    f"healthcamp does not read a column {name!r}. Remove it, or name it as "
-                    f"one of: {', '.join(REQUIRED + OPTIONAL)}.",
+                    gettext(
+                        "healthcamp does not read a column '%(name)s'. Remove it, or name it as "
+                        "one of: %(known)s."
+                    )
+                    % {"name": name, "known": ", ".join(REQUIRED + OPTIONAL)},
                 )
             )
     if len(set(columns)) != len(columns):
         twice = sorted({c for c in columns if columns.count(c) > 1})
         problems += [
-            Problem(HEADER_ROW, c, f"The column {c!r} appears twice; keep one.") for c in twice
+            Problem(
+                HEADER_ROW,
+                c,
+                gettext("The column '%(name)s' appears twice; keep one.") % {"name": c},
+            )
+            for c in twice
         ]
     return problems
 
 
 def _day(cell: str, today: date) -> tuple[date | None, str]:
     if files.is_serial_date(cell):
-        return None, (
-            f"{cell!r} is an Excel serial date, not a date. Format the column as a date "
+        return None, gettext(
+            "'%(cell)s' is an Excel serial date, not a date. Format the column as a date "
             "written YYYY-MM-DD (e.g. 2026-03-15) and save again."
-        )
+        ) % {"cell": cell}
     try:
         day = date.fromisoformat(cell)
     except ValueError:
-        return None, f"{cell!r} is not a date; write it as YYYY-MM-DD (e.g. 2026-03-15)."
+        return None, gettext(
+            "'%(cell)s' is not a date; write it as YYYY-MM-DD (e.g. 2026-03-15)."
+        ) % {"cell": cell}
     if day > today:
-        return None, f"{cell} is in the future; a visit's date is the day it took place."
+        return None, gettext(
+            "%(cell)s is in the future; a visit's date is the day it took place."
+        ) % {"cell": cell}
     return day, ""
 
 
@@ -162,7 +180,9 @@ def _reading_no(cell: str) -> tuple[int, str]:
         return 1, ""
     if cell.isdigit() and 1 <= int(cell) <= 99:
         return int(cell), ""
-    return 0, f"{cell!r} is not a reading number; number readings 1, 2, 3 in a visit."
+    return 0, gettext("'%(cell)s' is not a reading number; number readings 1, 2, 3 in a visit.") % {
+        "cell": cell
+    }
 
 
 @dataclass
@@ -220,8 +240,11 @@ def _check_cells(
         if files.is_formula(cell):
             problem(
                 column,
-                f"{cell[:40]!r} is a spreadsheet formula, not a value. Copy the column and "
-                "paste it as values, then save again.",
+                gettext(
+                    "'%(cell)s' is a spreadsheet formula, not a value. Copy the column and "
+                    "paste it as values, then save again."
+                )
+                % {"cell": cell[:40]},
             )
     if problems:
         return None, problems
@@ -234,8 +257,11 @@ def _check_cells(
     if card and person is None:
         problem(
             "card_code",
-            f"No participant of this programme holds card {cardcode.display(card)}. Check "
-            "the code against the card, or register the person first.",
+            gettext(
+                "No participant of this programme holds card %(card)s. Check the code against "
+                "the card, or register the person first."
+            )
+            % {"card": cardcode.display(card)},
         )
     day, why = _day(cells["visit_date"], ctx.today)
     if why:
@@ -244,7 +270,9 @@ def _check_cells(
     if site_id not in ctx.sites:
         known = ", ".join(f"{i} ({n})" for i, n in sorted(ctx.sites.items()))
         problem(
-            "site_id", f"{cells['site_id']!r} is not a site of this programme; use one of: {known}."
+            "site_id",
+            gettext("'%(site)s' is not a site of this programme; use one of: %(known)s.")
+            % {"site": cells["site_id"], "known": known},
         )
     reading_no, why = _reading_no(cells.get("reading", ""))
     if why:
@@ -267,23 +295,45 @@ def _value(
     if m.purpose not in ctx.allowed:
         problem(
             "code",
-            f"The {ctx.actor.role.value} role may not import {m.name('en')} "
-            f"({m.purpose}); leave this row to a colleague whose role records it.",
+            gettext(
+                "Your role may not import %(measure)s (%(purpose)s); leave this row to a "
+                "colleague whose role records it."
+            )
+            % {"measure": _name(m), "purpose": code_words.said(code_words.PURPOSES, m.purpose)},
         )
     elif person is not None and m.purpose not in person.consented:
         problem(
             "code",
-            f"The participant with card {_shown_card(cells['card_code'])} does not agree to "
-            f"{m.purpose.replace('_', ' ')} now: nothing is stored for it. Remove the row.",
+            gettext(
+                "The participant with card %(card)s does not agree to %(purpose)s now: nothing "
+                "is stored for it. Remove the row."
+            )
+            % {
+                "card": _shown_card(cells["card_code"]),
+                "purpose": code_words.said(code_words.PURPOSES, m.purpose),
+            },
         )
     confirmed = cells.get("confirmed", "").lower() in ("yes", "y", "true", "1")
     try:
         return catalogue.read(m, cells["value"], cells["unit"], confirmed=confirmed)
     except catalogue.NeedsConfirmation as question:
-        problem("value", f"{question} Write yes in a 'confirmed' column on this row.")
+        problem(
+            "value",
+            gettext("%(question)s Write yes in a 'confirmed' column on this row.")
+            % {"question": _said(question)},
+        )
     except catalogue.MeasureError as error:
-        problem("value" if cells["unit"] in (*m.units, "") else "unit", str(error))
+        problem("value" if cells["unit"] in (*m.units, "") else "unit", _said(error))
     return None
+
+
+def _name(m: catalogue.Measure) -> str:
+    return m.name(translation.get_language() or "en")
+
+
+def _said(error: catalogue.MeasureError) -> str:
+    """The catalogue's reason in the language of whoever imports (English on the CLI)."""
+    return error.said(gettext, language=translation.get_language() or "en")
 
 
 def _shown_card(raw: str) -> str:
@@ -294,10 +344,14 @@ def _measure(code: str, problem: Callable[[str, str], None]) -> catalogue.Measur
     try:
         m = catalogue.measure(code)
     except catalogue.MeasureError as error:
-        problem("code", str(error))
+        problem("code", _said(error))
         return None
     if m.derived:
-        problem("code", f"{m.name('en')} is computed from other measures; import those instead.")
+        problem(
+            "code",
+            gettext("%(measure)s is computed from other measures; import those instead.")
+            % {"measure": _name(m)},
+        )
         return None
     return m
 
@@ -358,10 +412,17 @@ def _recognise(
                 Problem(
                     row.number,
                     "value",
-                    f"Reading {row.reading_no} of {row.measure.name('en')} on this visit is "
-                    f"already stored as {o.original_value or o.absent_reason} "
-                    f"{o.original_unit}. Correct it at the station, or number this row as "
-                    "another reading.",
+                    gettext(
+                        "Reading %(n)s of %(measure)s on this visit is already stored as "
+                        "%(value)s %(unit)s. Correct it at the station, or number this row as "
+                        "another reading."
+                    )
+                    % {
+                        "n": row.reading_no,
+                        "measure": _name(row.measure),
+                        "value": o.original_value or o.absent_reason,
+                        "unit": o.original_unit,
+                    },
                 )
             )
     return problems
@@ -397,9 +458,12 @@ def _check(
                     Problem(
                         number,
                         "code",
-                        f"The same value as row {seen[row.key]} (card, visit date, site, measure "
-                        "and reading). Remove one, or number repeated readings in a 'reading' "
-                        "column.",
+                        gettext(
+                            "The same value as row %(row)s (card, visit date, site, measure and "
+                            "reading). Remove one, or number repeated readings in a 'reading' "
+                            "column."
+                        )
+                        % {"row": seen[row.key]},
                     )
                 )
                 continue

@@ -225,9 +225,10 @@ def observations_record(
         try:
             readings.append(catalogue.read(m, typed.value, typed.unit, confirmed=typed.confirmed))
         except catalogue.NeedsConfirmation as question:
-            raise InvalidInput({"value": str(question), "confirm": "required"}) from None
+            # Raised from the catalogue's error, so a page can say it in its language.
+            raise InvalidInput({"value": str(question), "confirm": "required"}) from question
         except catalogue.MeasureError as error:
-            raise InvalidInput({"value": str(error)}) from None
+            raise InvalidInput({"value": str(error)}) from error
     now = _when(at)
     with consented(actor, Action.OBSERVATION_RECORD, purpose, participant.id):
         stored = [

@@ -138,6 +138,20 @@ def _humane(message: str, m: catalogue.Measure) -> str:
     return message.replace("'snellen'", "Snellen")
 
 
+def _said(problem: Exception, m: catalogue.Measure) -> str:
+    """A refused value's reason in the page's language: the catalogue's own error (raised
+    directly, or the cause of the service's InvalidInput) translated, with the measure's
+    name and the units as people read them; any other message made humane."""
+    cause = problem if isinstance(problem, catalogue.MeasureError) else problem.__cause__
+    if isinstance(cause, catalogue.MeasureError):
+        return cause.said(
+            gettext, language=translation.get_language() or "en", unit=lambda u: unit_words(m, u)
+        )
+    if isinstance(problem, InvalidInput):
+        return _humane(" ".join(v for k, v in problem.errors.items() if k != "confirm"), m)
+    return _humane(str(problem), m)
+
+
 def _choices(table: dict[str, Promise]) -> list[tuple[str, str]]:
     return [(code, str(words)) for code, words in table.items()]
 
@@ -556,9 +570,8 @@ class _Recorder:
                 confirmed=confirmed,
             )
         except InvalidInput as problem:
-            errors = dict(problem.errors)
-            entry.confirm = errors.pop("confirm", "") == "required"
-            entry.error = _humane(" ".join(errors.values()), m)
+            entry.confirm = problem.errors.get("confirm", "") == "required"
+            entry.error = _said(problem, m)
             return False
         except AccessDenied as denied:
             entry.error = self._refuse(m.purpose, denied)
@@ -593,10 +606,7 @@ class _Recorder:
                 ],
             )
         except InvalidInput as problem:
-            errors = dict(problem.errors)
-            errors.pop("confirm", None)
-            said = _humane(" ".join(errors.values()), catalogue.measure(s.code))
-            s.error = d.error = said
+            s.error = d.error = _said(problem, catalogue.measure(s.code))
             return False
         except AccessDenied as denied:
             s.error = d.error = self._refuse(purpose, denied)
@@ -725,7 +735,7 @@ def _check_pair(s: Entry, d: Entry) -> None:
         try:
             reading = catalogue.read(m, as_number(entry.value), entry.unit)
         except catalogue.MeasureError as error:
-            entry.error = _humane(str(error), m)
+            entry.error = _said(error, m)
         else:
             values.append(reading.value)
     if len(values) == 2 and None not in values and values[0] <= values[1]:  # type: ignore[operator]
