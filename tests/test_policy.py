@@ -96,6 +96,9 @@ ALLOWED = {
     (CL, A.RESULTS_IMPORT, SCR),
     (CL, A.RESULTS_IMPORT, BLD),
     (L, A.RESULTS_IMPORT, BLD),
+    # Paper registration forms: those who register and record consent at the desk.
+    (C, A.REGISTRATIONS_IMPORT, REG),
+    (R, A.REGISTRATIONS_IMPORT, REG),
 }
 # Acts on aggregates, never on one person's record.
 AGGREGATE = {A.AUDIT_READ, A.REPORT_READ}

@@ -48,6 +48,7 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.RESULTS_LETTER: _MEASURE,
         Action.REPORT_READ: _STATISTICS,
         Action.REPORT_CONFIGURE: _SETUP,
+        Action.REGISTRATIONS_IMPORT: _IDENTIFY,  # paper registration forms
     },
     Role.REGISTRAR: {
         Action.REGISTER: _IDENTIFY,
@@ -60,6 +61,7 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.RESULTS_RETURN: _IDENTIFY,
         # The desk hands the letter over: each section only with its purpose's consent.
         Action.RESULTS_LETTER: _MEASURE,
+        Action.REGISTRATIONS_IMPORT: _IDENTIFY,  # paper registration forms
     },
     Role.CLINICIAN: {
         Action.READ: _STATION | {Purpose.RESULTS_CONTACT},
@@ -190,6 +192,7 @@ def _verb(action: Action) -> str:
         Action.REPORT_READ: "compute programme reports",
         Action.REPORT_CONFIGURE: "set a programme's smallest published count",
         Action.RESULTS_IMPORT: "import result files",
+        Action.REGISTRATIONS_IMPORT: "import registration forms",
     }[action]
 
 

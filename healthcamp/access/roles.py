@@ -61,6 +61,10 @@ class Action(StrEnum):
     # Bring in a file of results (a lab's, or paper forms): every row is also an
     # observation.record for its measure's purpose, checked per row.
     RESULTS_IMPORT = "results.import"
+    # Bring in paper registration forms: every row is also a participant.register and a
+    # consent.record by the services, each audited; this entry names everyone the import
+    # registered, so each person's log says it came from a paper form.
+    REGISTRATIONS_IMPORT = "registrations.import"
 
 
 ROLE_VALUES = ", ".join(r.value for r in STAFF_ROLES)

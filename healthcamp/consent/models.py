@@ -106,10 +106,19 @@ class Consent(models.Model):
     )
     assent = models.BooleanField(null=True, blank=True)
     recorded_at = models.DateTimeField()
+    # A consent imported from a paper registration form: a keyed HMAC (blind index, like
+    # Participant.name_index) of the programme and the form's reference, so that importing
+    # the same form again is recognised without opening anyone's sealed fields. NULL for
+    # consents recorded at the desk. See healthcamp.imports.registrations.
+    form_index = models.BinaryField(max_length=16, null=True, blank=True, default=None)
 
     class Meta:
         indexes = [models.Index(fields=["participant", "-recorded_at"], name="consent_newest")]
-        constraints = [at_most("method", 20, "consent_method_length")]
+        constraints = [
+            at_most("method", 20, "consent_method_length"),
+            # A paper form registers one person once (NULLs, the desk's consents, differ).
+            models.UniqueConstraint(fields=["form_index"], name="one_consent_per_paper_form"),
+        ]
 
     def __str__(self) -> str:
         return f"consent {self.pk}"

@@ -29,6 +29,7 @@ ACTS: dict[str, Promise] = {
     "encounter.start": pgettext_lazy("access log: what", "started a visit"),
     "observation.record": pgettext_lazy("access log: what", "recorded a result"),
     "results.import": pgettext_lazy("access log: what", "entered your results from a file"),
+    "registrations.import": pgettext_lazy("access log: what", "registered you from a paper form"),
     "observation.read": pgettext_lazy("access log: what", "looked at your results"),
     "referral.create": pgettext_lazy("access log: what", "referred you to a clinic"),
     "referral.manage": pgettext_lazy("access log: what", "followed up a referral"),
