@@ -429,9 +429,21 @@ def _import_parser(commands: Any) -> None:
     p = commands.add_parser(
         "import",
         help="bring in a file of results (long layout card_code,visit_date,site_id,code,value,"
-        "unit): checked whole first, then all or nothing",
+        "unit) or of paper registration forms (import registrations FILE): checked whole "
+        "first, then all or nothing",
     )
-    p.add_argument("what", nargs="+", metavar="[results] FILE", help="a CSV or XLSX file")
+    p.add_argument(
+        "what",
+        nargs="+",
+        metavar="[results|registrations|template] FILE",
+        help="a CSV or XLSX file; `template FILE.csv|FILE.xlsx` writes the programme's template",
+    )
+    p.add_argument(
+        "--kind",
+        choices=["results", "registrations"],
+        default="results",
+        help="which template `import template` writes (default: results)",
+    )
     p.add_argument("--programme", type=int, required=True, metavar="ID")
     p.add_argument(
         "--as",
@@ -473,23 +485,51 @@ def _problems_listed(problems: Any, report: Any) -> int:
     return 1
 
 
+def _import_template(actor: Any, args: argparse.Namespace, path: Any) -> int:
+    """Write the programme's template for a kind of file; its format from the file's name."""
+    from healthcamp.access.errors import AccessError, InvalidInput
+    from healthcamp.imports.templates import template
+
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in ("csv", "xlsx"):
+        print(f"Name the template FILE.csv or FILE.xlsx, not {path.name!r}.", file=sys.stderr)
+        return 2
+    try:
+        made = template(actor=actor, programme_id=args.programme, kind=args.kind, fmt=fmt)
+    except InvalidInput as error:
+        print(" ".join(error.errors.values()), file=sys.stderr)
+        return 2
+    except AccessError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    try:
+        path.write_bytes(made.data)
+    except OSError as error:
+        print(f"Cannot write {path}: {error.strerror}.", file=sys.stderr)
+        return 2
+    print(f"Wrote the {args.kind} template of programme {args.programme} to {path}.")
+    return 0
+
+
 def import_command(args: argparse.Namespace) -> int:
     """Exit 0: everything is in (or already was); 1: problems, listed and written as CSV,
-    nothing written; 2: the command itself is wrong (usage, who, which programme)."""
-    from pathlib import Path
+    nothing written; 2: the command itself is wrong (usage, who, which programme).
 
-    from rich.console import Console
-    from rich.progress import Progress
+    `import FILE` and `import results FILE` bring in results; `import registrations FILE`
+    registers people from paper forms."""
+    from pathlib import Path
 
     from healthcamp.access.errors import AccessError
     from healthcamp.access.staff import actor_named
     from healthcamp.imports.problems import FileRefused, ProblemsFound
-    from healthcamp.imports.results import results_check, results_import
 
     kind, path = (args.what[0], args.what[1]) if len(args.what) == 2 else ("results", args.what[0])
-    if kind != "results" or len(args.what) > 2:
+    if kind not in ("results", "registrations", "template") or len(args.what) > 2:
         print(
-            "Usage: healthcamp import [results] FILE --programme ID --as USERNAME", file=sys.stderr
+            "Usage: healthcamp import [results|registrations] FILE --programme ID --as USERNAME\n"
+            "       healthcamp import template FILE.csv|FILE.xlsx --kind results|registrations "
+            "--programme ID --as USERNAME",
+            file=sys.stderr,
         )
         return 2
     if not args.as_staff:
@@ -499,36 +539,17 @@ def import_command(args: argparse.Namespace) -> int:
     if actor is None:
         print(f"No active staff member is called {args.as_staff!r}.", file=sys.stderr)
         return 2
+    if kind == "template":
+        return _import_template(actor, args, Path(path))
     try:
         data = Path(path).read_bytes()
     except OSError as error:
         print(f"Cannot read {path}: {error.strerror}.", file=sys.stderr)
         return 2
     report = Path(args.report or f"{path}.problems.csv")
+    run = _import_registrations if kind == "registrations" else _import_results
     try:
-        if args.dry_run:
-            problems = results_check(
-                actor=actor,
-                programme_id=args.programme,
-                data=data,
-                encoding=args.encoding,
-                site_id=args.site,
-            ).problems
-            if not problems:
-                print(f"{path}: no problems found; nothing was written (--dry-run).")
-                return 0
-            raise ProblemsFound(problems)
-        with Progress(console=Console(stderr=True), transient=True) as progress:
-            task = progress.add_task("Importing", total=None)
-            summary = results_import(
-                actor=actor,
-                programme_id=args.programme,
-                data=data,
-                encoding=args.encoding,
-                site_id=args.site,
-                source=args.source,
-                progress=lambda done, total: progress.update(task, completed=done, total=total),
-            )
+        return run(args, actor, path, data)
     except FileRefused as error:
         print(f"{path}: refused: {error.message}", file=sys.stderr)
         return 1
@@ -537,6 +558,42 @@ def import_command(args: argparse.Namespace) -> int:
     except AccessError as error:
         print(str(error), file=sys.stderr)
         return 2
+
+
+def _progress_bar() -> Any:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    return Progress(console=Console(stderr=True), transient=True)
+
+
+def _import_results(args: argparse.Namespace, actor: Any, path: str, data: bytes) -> int:
+    from healthcamp.imports.problems import ProblemsFound
+    from healthcamp.imports.results import results_check, results_import
+
+    if args.dry_run:
+        problems = results_check(
+            actor=actor,
+            programme_id=args.programme,
+            data=data,
+            encoding=args.encoding,
+            site_id=args.site,
+        ).problems
+        if not problems:
+            print(f"{path}: no problems found; nothing was written (--dry-run).")
+            return 0
+        raise ProblemsFound(problems)
+    with _progress_bar() as progress:
+        task = progress.add_task("Importing", total=None)
+        summary = results_import(
+            actor=actor,
+            programme_id=args.programme,
+            data=data,
+            encoding=args.encoding,
+            site_id=args.site,
+            source=args.source,
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
     if summary.nothing_new:
         print(f"Nothing new: all {summary.rows} row(s) of {path} were already in.")
         return 0
@@ -546,6 +603,44 @@ def import_command(args: argparse.Namespace) -> int:
     )
     for referred in summary.referred:
         print(f"Urgent referral opened: {referred}")
+    return 0
+
+
+def _import_registrations(args: argparse.Namespace, actor: Any, path: str, data: bytes) -> int:
+    from healthcamp.imports.problems import ProblemsFound
+    from healthcamp.imports.registrations import registrations_check, registrations_import
+
+    if args.dry_run:
+        checked = registrations_check(
+            actor=actor, programme_id=args.programme, data=data, encoding=args.encoding
+        )
+        if checked.problems:
+            raise ProblemsFound(checked.problems)
+        print(
+            f"{path}: no problems found; {len(checked.new)} form(s) would register someone, "
+            f"{len(checked.rows) - len(checked.new)} already in; nothing was written "
+            "(--dry-run)."
+        )
+        return 0
+    with _progress_bar() as progress:
+        task = progress.add_task("Registering", total=None)
+        summary = registrations_import(
+            actor=actor,
+            programme_id=args.programme,
+            data=data,
+            encoding=args.encoding,
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    if summary.nothing_new:
+        print(f"Nothing new: all {summary.rows} form(s) of {path} were already in.")
+        return 0
+    print(
+        f"Registered {summary.registered} participant(s) from paper forms; "
+        f"{summary.already_in} form(s) were already in. Hand each person the card of "
+        "their form:"
+    )
+    for reference, card in summary.cards:
+        print(f"form {reference}: card {card}")
     return 0
 
 

@@ -60,3 +60,29 @@ def test_import_checks_then_writes_all_then_nothing_new(
     code, out, _ = run("--as", lab.actor.username)
     assert (code, out.split(":")[0]) == (0, "Nothing new")
     assert cli.main(["import", "registrations", "x", "y", "--programme", "1"]) == 2
+
+
+def test_import_template_writes_the_programmes_template(
+    tmp_path: Path, capsys, lab, registrar, programme, document
+) -> None:
+    from openpyxl import load_workbook
+
+    base = ["import", "--programme", str(programme.id)]
+    xlsx = tmp_path / "results.xlsx"
+    assert cli.main([*base, "template", str(xlsx), "--as", lab.actor.username]) == 0
+    sheet = load_workbook(xlsx).worksheets[0]
+    assert [c.value for c in sheet[1]][:6] == [
+        "card_code", "visit_date", "site_id", "code", "value", "unit"
+    ]  # fmt: skip
+    forms = tmp_path / "forms.csv"
+    registrations = [*base, "template", str(forms), "--kind", "registrations"]
+    assert cli.main([*registrations, "--as", registrar.actor.username]) == 0
+    header = forms.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.startswith("form_reference,given_name,family_name,date_of_birth")
+    capsys.readouterr()
+    # A lab imports no registrations, so it gets no such template; nor a file it cannot name.
+    assert cli.main([*registrations, "--as", lab.actor.username]) == 2
+    wrong = tmp_path / "forms.txt"
+    assert cli.main([*base, "template", str(wrong), "--as", registrar.actor.username]) == 2
+    assert "FILE.csv or FILE.xlsx" in capsys.readouterr().err
+    assert not wrong.exists()
