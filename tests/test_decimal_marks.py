@@ -9,8 +9,14 @@ decimal separator (U+066B), as an Arabic or Urdu keyboard types them, are read.
 
 from __future__ import annotations
 
+import html
+import re
+from pathlib import Path
+
 import pytest
 from django.apps import apps
+from django.utils import translation
+from django.utils.translation import gettext
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -18,7 +24,7 @@ from healthcamp.clinical import catalogue
 from tests.test_station_speed import _at_station, _login, person  # noqa: F401 - a fixture
 
 M = catalogue.load()
-GLUCOSE, HBA1C = "14743-9", "4548-4"
+GLUCOSE, HBA1C, VA_RIGHT = "14743-9", "4548-4", "98499-7"
 
 
 @pytest.mark.parametrize("typed", ["1,500", "12,345", "1.500,5", "1,234.5", "6,", "6.", "6,5,1"])
@@ -99,14 +105,67 @@ def test_the_station_reads_arabic_indic_digits(clinician, visit) -> None:
     assert hba1c.value == 6.5
 
 
+@pytest.mark.parametrize("typed", ["1e1", "1,5e1", "1E3", "6.5.1", "--6", "6 5", "."])
+def test_only_digits_and_one_mark_are_a_typed_number(typed) -> None:
+    assert catalogue.marks_error(typed) is not None
+
+
+@pytest.mark.parametrize("typed", ["0,500", "-0,100", ",5", "+6,5", "-1.500"])
+def test_a_comma_after_nothing_or_zero_cannot_be_a_thousands_mark(typed) -> None:
+    assert catalogue.marks_error(typed) is None
+
+
+def test_the_question_keeps_the_sign_and_the_digits_of_the_keyboard() -> None:
+    assert "could be -1.5 or -1500" in str(catalogue.marks_error("-1,500"))
+    assert "could be 1.5 or 1500" in str(catalogue.marks_error("\u0661,\u0665\u0660\u0660"))
+    assert "thousands mark" in str(catalogue.marks_error("\u0661\u066c\u0665\u0660\u0660"))
+
+
+def test_an_arabic_snellen_fraction_is_read() -> None:
+    acuity = M[VA_RIGHT]
+    assert catalogue.read(acuity, "\u0666/\u0667\u066b\u0665", "snellen").value == (
+        catalogue.read(acuity, "6/7.5", "snellen").value
+    )
+
+
+def test_a_measure_error_keeps_its_template_when_copied() -> None:
+    import copy
+    import pickle
+
+    with pytest.raises(catalogue.MeasureError) as raised:
+        catalogue.read(M[HBA1C], "25", "%")  # "25 %": a % in the English sentence
+    error = raised.value
+    for again in (copy.copy(error), pickle.loads(pickle.dumps(error))):  # noqa: S301 - our own
+        assert (again.template, str(again)) == (error.template, str(error))
+
+
+def _literal_parts(template: str) -> list[str]:
+    """The words of a translated template between its placeholders."""
+    return [p.strip() for p in re.split(r"%\(\w+\)s", template) if len(p.strip()) > 3]
+
+
 @pytestmark_db
 @pytest.mark.parametrize("language", ["fr", "ar", "zh-hans"])
 def test_a_refused_value_is_explained_in_the_page_language(clinician, visit, language) -> None:
-    glucose = M[GLUCOSE]
-    page = _login(clinician, language).post(visit, {"glucose": "900", "glucose_unit": "mmol/L"})
-    body = page.content.decode()
-    assert page.status_code == 422
-    assert "is not plausible" not in body  # the catalogue's English stays in the API
-    assert glucose.name(language) in body
-    unfinished = _login(clinician, language).post(visit, {"glucose": "6,5,1"})
-    assert "has more than one mark" not in unfinished.content.decode()
+    """The catalogue's own refusals reach the station (values the page's own checks pass
+    on), said in its language: every word of the translated sentence is on the page."""
+    cases = [
+        ({"glucose": "900", "glucose_unit": "mmol/L"}, "is not plausible"),
+        ({"glucose": "6.5.1", "glucose_unit": "mmol/L"}, "has more than one mark"),
+    ]
+    for posted, english in cases:
+        body = html.unescape(_login(clinician, language).post(visit, posted).content.decode())
+        template = next(t for t in _templates() if english in t)
+        with translation.override(language):
+            said = gettext(template)
+        assert said != template, f"{template!r} has no {language} translation"
+        assert english not in body
+        for part in _literal_parts(said):
+            assert part in body, (language, part)
+
+
+def _templates() -> list[str]:
+    """Every refusal the catalogue can raise, as written in its source."""
+    source = Path(catalogue.__file__).read_text(encoding="utf-8")
+    calls = re.findall(r"gettext_noop\(\s*((?:\"[^\"]*\"\s*)+)\)", source)
+    return ["".join(re.findall(r'"([^"]*)"', call)) for call in calls]

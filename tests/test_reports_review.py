@@ -137,13 +137,15 @@ def test_k_cannot_be_lowered_below_what_a_report_was_published_with(
         reports.report_k_set(actor=coordinator.actor, programme_id=programme.id, k=15)
 
 
+@pytest.mark.parametrize("epsilon", [None, 0.5])
 def test_k_lowered_while_a_report_is_computed_refuses_that_report(
-    coordinator, analyst, programme, monkeypatch
+    coordinator, analyst, programme, monkeypatch, epsilon
 ) -> None:
     """A release computed with k = 20 while k went down to 5 would let the next release's
     small cells stand beside it: the report is refused and nothing is recorded as
     published, so k may stay where the coordinator put it."""
     reports.report_k_set(actor=coordinator.actor, programme_id=programme.id, k=20)
+    reports.privacy_budget_set(actor=coordinator.actor, programme_id=programme.id, epsilon=2.0)
     computed_with = reports.report_k
 
     def read_then_lowered(programme_id: int) -> int:
@@ -155,10 +157,14 @@ def test_k_lowered_while_a_report_is_computed_refuses_that_report(
     monkeypatch.setattr(reports, "report_k", read_then_lowered)
     before = AuditEntry.objects.latest("seq").seq
     with pytest.raises(Conflict, match="k changed"):
-        reports.indicator_table(actor=analyst.actor, programme_id=programme.id, code="screened")
+        reports.indicator_table(
+            actor=analyst.actor, programme_id=programme.id, code="screened", epsilon=epsilon
+        )
     policy = ReportPolicy.objects.get(programme_id=programme.id)
     assert (policy.k, policy.published_k) == (5, 0)
+    # Only the coordinator's change is on the record: no release, and no word of a budget.
     assert [e["action"] for e in _entries_after(before)] == ["report.configure"]
+    assert reports.privacy.spent(programme.id) == 0
 
 
 def test_the_api_refuses_lowering_k_with_a_clear_message(

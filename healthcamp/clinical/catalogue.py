@@ -12,6 +12,7 @@ import functools
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -43,6 +44,10 @@ class MeasureError(ValueError):
         self.template, self.measure, self.values = template, measure, values
         super().__init__(self.said())
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Copied or pickled with its template, not rebuilt from the English sentence.
+        return (_rebuilt, (type(self), self.template, self.measure, self.values))
+
     def said(
         self,
         translate: Callable[[str], str] = str,
@@ -65,6 +70,12 @@ class MeasureError(ValueError):
 
 class NeedsConfirmation(MeasureError):
     """A value possible but rare enough to be a typing slip: the station asks again."""
+
+
+def _rebuilt(
+    cls: type[MeasureError], template: str, measure: Measure | None, values: dict[str, Any]
+) -> MeasureError:
+    return cls(template, measure=measure, **values)
 
 
 @dataclass(frozen=True)
@@ -250,24 +261,36 @@ def measure(code: str, catalogue_id: str = DEFAULT) -> Measure:
         ) from None
 
 
-_SNELLEN = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*/\s*(\d+(?:[.,]\d+)?)\s*$")
+_SNELLEN = re.compile(r"^\s*(\d+(?:[.,\u066b]\d+)?)\s*/\s*(\d+(?:[.,\u066b]\d+)?)\s*$")
 SNELLEN_UNITS = ("snellen",)  # 6/12, 20/40: any numerator/denominator pair
 
 
 ARABIC_DECIMAL, ARABIC_THOUSANDS = "\u066b", "\u066c"  # as Arabic and Urdu keyboards type
 
 
+_TYPED = re.compile(r"[+-]?\d*[.,]?\d*")  # digits with at most one mark: no exponent
+
+
+def _ascii_digits(text: str) -> str:
+    """Arabic-Indic, Devanagari, full-width... digits as 0-9."""
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+
+
 def marks_error(raw: str) -> MeasureError | None:
-    """Why a newly typed number's marks cannot be read one way only (None when they can).
+    """Why a newly typed number cannot be read one way only (None when it can).
 
     "1,500" is 1500 in English and 1.5 in French: a factor of a thousand is a wrong result
     told to a person, so it is asked about, never guessed. "6," is a 6 or a 6,5 whose last
-    key was missed. Values already stored are read leniently (_number): they were accepted
-    under the rules of their day and must still be read."""
-    text = raw.strip().replace(ARABIC_DECIMAL, ".")
-    marks = [c for c in text if c in ",." or c == ARABIC_THOUSANDS]
-    if not marks:
-        return None
+    key was missed; "1e3" is a slip on a keypad, not how anyone writes a result. Values
+    already stored are read leniently (_number): they were accepted under the rules of
+    their day and must still be read."""
+    text = _ascii_digits(raw.strip()).replace(ARABIC_DECIMAL, ".")
+    if ARABIC_THOUSANDS in text:
+        return MeasureError(
+            gettext_noop("%(raw)s has a thousands mark: write the number without it, as in 1500."),
+            raw=repr(raw),
+        )
+    marks = [c for c in text if c in ",."]
     if len(marks) > 1:
         return MeasureError(
             gettext_noop(
@@ -276,6 +299,10 @@ def marks_error(raw: str) -> MeasureError | None:
             ),
             raw=repr(raw),
         )
+    if not _TYPED.fullmatch(text) or not any(c.isdigit() for c in text):
+        return MeasureError(gettext_noop("%(raw)s is not a number."), raw=repr(raw))
+    if not marks:
+        return None
     whole, _, after = text.partition(marks[0])
     if not after:
         return MeasureError(
@@ -284,29 +311,34 @@ def marks_error(raw: str) -> MeasureError | None:
             ),
             raw=repr(raw),
         )
-    if marks[0] != "." and len(after) == 3 and after.isdigit() and whole.lstrip("+-").isdigit():
+    sign, digits = ("-" if whole.startswith("-") else ""), whole.lstrip("+-")
+    # A comma before three digits is a thousands mark in English; after a whole part of 0
+    # (or none) it cannot be one, so "0,500" is a half.
+    if marks[0] == "," and len(after) == 3 and digits.strip("0"):
         return MeasureError(
             gettext_noop(
                 "%(raw)s could be %(decimal)s or %(thousands)s: write it with a decimal point "
                 "and no thousands mark, as in 6.5 or 1500."
             ),
             raw=repr(raw),
-            decimal=f"{int(whole)}.{after}".rstrip("0").rstrip("."),
-            thousands=str(int(whole + after)),
+            decimal=sign + f"{int(digits)}.{after}".rstrip("0").rstrip("."),
+            thousands=sign + str(int(digits + after)),
         )
     return None
 
 
 def _number(raw: str) -> float:
-    not_a_number = MeasureError(gettext_noop("%(raw)s is not a number."), raw=repr(raw))
+    def not_a_number() -> MeasureError:  # made only when raised: imports read millions
+        return MeasureError(gettext_noop("%(raw)s is not a number."), raw=repr(raw))
+
     if "_" in raw:  # Decimal reads "1_000" as 1000: a typing slip, not a value
-        raise not_a_number
+        raise not_a_number()
     try:
         number = float(Decimal(raw.strip().replace(",", ".").replace(ARABIC_DECIMAL, ".")))
     except (InvalidOperation, ValueError):
-        raise not_a_number from None
+        raise not_a_number() from None
     if math.isnan(number) or math.isinf(number):
-        raise not_a_number
+        raise not_a_number()
     return number
 
 
@@ -362,7 +394,7 @@ def read(m: Measure, raw_value: str | float, unit: str, *, confirmed: bool = Fal
             units=list(units),
             unit=unit,
         )
-    if not (m.kind == "acuity" and unit in SNELLEN_UNITS):
+    if isinstance(raw_value, str) and not (m.kind == "acuity" and unit in SNELLEN_UNITS):
         problem = marks_error(text)
         if problem is not None:
             raise problem

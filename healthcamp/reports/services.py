@@ -167,6 +167,8 @@ def indicator_table(
                 f"{what} as json, with noise: ε = {epsilon:g} spent, {left:g} left",
                 table.k,
             )
+    except KChanged:
+        raise  # not the budget: nothing was spent, and nothing is said about the budget
     except Conflict:
         # A refused release is on the record too (it published nothing).
         audit(
@@ -321,6 +323,10 @@ class _Cube:
         return [(key, tuple(c)) for key, c in rolled.items()]
 
 
+class KChanged(Conflict):
+    """The programme's k changed while a report was computed: the report is refused."""
+
+
 def _audit(actor: Actor, programme_id: int, what: str, k: int) -> None:
     """One entry naming the tables and how they were delivered (counts only: no subject,
     nothing about anyone); and k as published, below which k may not be lowered."""
@@ -332,7 +338,7 @@ def _audit(actor: Actor, programme_id: int, what: str, k: int) -> None:
             programme_id=programme_id
         )
         if policy.k != k:
-            raise Conflict(
+            raise KChanged(
                 f"k changed from {k} to {policy.k} while this report was computed; ask for it "
                 "again."
             )
