@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
+from healthcamp.audit import chain
 from healthcamp.audit.models import AuditEntry
 from healthcamp.reports.models import ReportPolicy
 from tests.reports_programme import Person, Visit, build
@@ -123,3 +124,58 @@ def test_the_desk_links_each_programmes_report_for_analysts(analyst, registrar, 
     link = f'href="/programmes/{programme.id}/reports/"'
     assert link in _login(analyst).get("/").content.decode()
     assert link not in _login(registrar).get("/").content.decode()
+
+
+# ---- a noisy release from the dashboard (differential privacy) ---------------------------
+
+
+def _release(staff, programme_id: int, epsilon: str, code: str = "raised_bp"):
+    return _login(staff).post(
+        f"/programmes/{programme_id}/reports/",
+        {"indicator": code, "epsilon": epsilon, "by": "sex"},
+    )
+
+
+def test_a_table_released_with_noise_is_marked_and_paid_for(coordinator, analyst, camp) -> None:
+    from healthcamp.reports import privacy
+    from healthcamp.reports import services as reports
+
+    exact = _login(analyst).get(f"/programmes/{camp.id}/reports/").content.decode()
+    assert "Release with noise" not in exact  # no budget: exact tables only
+    assert "none set: tables are released exact only" in exact
+    reports.privacy_budget_set(actor=coordinator.actor, programme_id=camp.id, epsilon=1.0)
+    offered = _login(analyst).get(f"/programmes/{camp.id}/reports/").content.decode()
+    assert 'name="indicator" value="raised_bp"' in offered
+    assert 'name="indicator" value="raised_bp_std"' not in offered  # standardised: exact only
+
+    page = _release(analyst, camp.id, "0.5")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Noisy figures" in html
+    assert "(noisy figures)</caption>" in html  # the one table, in its caption
+    assert html.count("(noisy figures)</caption>") == 1
+    assert "0.5 of 1 spent, 0.5 left" in html
+    assert privacy.spent(camp.id) == 0.5
+    _, fields = chain.decode(bytes(AuditEntry.objects.latest("seq").body))
+    assert "raised_bp by sex with noise: ε = 0.5 spent, 0.5 left" in fields["detail"]
+
+
+@pytest.mark.parametrize(
+    ("epsilon", "status", "said"), [("20", 422, "ε is a number from"), ("0.8", 409, "cannot pay")]
+)
+def test_a_refused_release_is_said_beside_its_form_and_spends_nothing(
+    coordinator, analyst, camp, epsilon, status, said
+) -> None:
+    from healthcamp.reports import privacy
+    from healthcamp.reports import services as reports
+
+    reports.privacy_budget_set(actor=coordinator.actor, programme_id=camp.id, epsilon=1.0)
+    assert _release(analyst, camp.id, "0.5").status_code == 200
+    page = _release(analyst, camp.id, epsilon)
+    html = page.content.decode()
+    assert page.status_code == status
+    assert said in html
+    assert 'aria-describedby="eps-err-raised_bp"' in html
+    assert f'value="{epsilon}"' in html  # what was typed, kept to correct
+    assert "Noisy figures" not in html  # the exact tables, shown as before
+    assert privacy.spent(camp.id) == 0.5

@@ -155,18 +155,23 @@ def indicator_table(
     if epsilon is None:
         _audit(actor, programme_id, f"{what} as json", table.k)
         return table
+    noisy = privacy.noisy_table(table, epsilon=epsilon)
+    _pay(actor, programme_id, what=what, epsilon=epsilon, k=table.k, delivered="{what} as json")
+    return noisy
+
+
+def _pay(
+    actor: Actor, programme_id: int, *, what: str, epsilon: float, k: int, delivered: str
+) -> None:
+    """Spend a noisy release's ε and record the release, in one transaction: a release
+    that fails rolls its ε back, so nothing is paid for what was never published. The
+    noise was drawn before (drawn figures are nothing until shown). `delivered` names what
+    went out; {what} in it is the noisy table."""
     try:
-        # The noise is drawn inside the spend's transaction: a release that fails rolls
-        # its ε back, so nothing is paid for what was never published.
         with transaction.atomic():
             left = privacy.spend(programme_id=programme_id, epsilon=epsilon, what=what)
-            noisy = privacy.noisy_table(table, epsilon=epsilon)
-            _audit(
-                actor,
-                programme_id,
-                f"{what} as json, with noise: ε = {epsilon:g} spent, {left:g} left",
-                table.k,
-            )
+            noted = f"{what} with noise: ε = {epsilon:g} spent, {left:g} left"
+            _audit(actor, programme_id, delivered.replace("{what}", noted), k)
     except KChanged:
         raise  # not the budget: nothing was spent, and nothing is said about the budget
     except Conflict:
@@ -180,7 +185,25 @@ def indicator_table(
             "the privacy budget could not pay for it",
         )
         raise
-    return noisy
+
+
+def noise_possible(*, code: str, by: Sequence[str]) -> bool:
+    """Whether this indicator's table, so broken down, may be released with noise."""
+    try:
+        privacy.noisy_allowed(find_indicator(code), tuple(by))
+    except InvalidInput:
+        return False
+    return True
+
+
+def privacy_budget_read(*, actor: Actor, programme_id: int) -> tuple[float, float] | None:
+    """The programme's total ε and what releases have spent of it; None: no budget."""
+    _allowed(actor, programme_id)
+    total = PrivacyBudget.objects.filter(programme_id=programme_id).values_list(
+        "epsilon", flat=True
+    )
+    found = next(iter(total), None)
+    return None if found is None else (found, privacy.spent(programme_id))
 
 
 def privacy_budget_set(*, actor: Actor, programme_id: int, epsilon: float) -> float:
@@ -226,9 +249,12 @@ def dashboard(
     programme_id: int,
     by: str | Sequence[str] | None = None,
     delivered_as: str = "page",
+    noisy: tuple[str, float] | None = None,
 ) -> list[Table]:
     """Every indicator, each by `by` where it has those dimensions (else its default).
-    delivered_as: page, csv, xlsx or pdf, for the audit entry."""
+    delivered_as: page, csv, xlsx or pdf, for the audit entry. noisy = (code, ε): that
+    indicator's table is released with noise instead (its exact figures never leave),
+    paid for from the programme's privacy budget."""
     if delivered_as not in FORMATS:
         raise InvalidInput({"format": f"A report is delivered as one of: {', '.join(FORMATS)}."})
     _allowed(actor, programme_id)
@@ -238,6 +264,9 @@ def dashboard(
             chosen[indicator.code] = parse_by(indicator, by) if by else indicator.default_by
         except InvalidInput:
             chosen[indicator.code] = indicator.default_by
+    if noisy is not None:
+        privacy.noisy_allowed(find_indicator(noisy[0]), chosen[noisy[0]])
+        privacy.check_epsilon(noisy[1])
     with snapshot():  # every table, and the counted figure, as of one moment
         counted = selectors.counted_and_not(programme_id=programme_id)
         cube = _Cube.of(programme_id, chosen)
@@ -247,12 +276,24 @@ def dashboard(
             for code, dims in chosen.items()
         ]
     asked = "usual breakdowns" if not by else f"by {by if isinstance(by, str) else ','.join(by)}"
-    shown = "; ".join(f"{t.indicator.code} by {','.join(t.by) or 'total'}" for t in tables)
-    _audit(
+    names = {t.indicator.code: f"{t.indicator.code} by {','.join(t.by) or 'total'}" for t in tables}
+    k = tables[0].k if tables else report_k(programme_id)
+    if noisy is None:
+        shown = "; ".join(names.values())
+        _audit(actor, programme_id, f"dashboard ({asked}) as {delivered_as}: {shown}", k)
+        return tables
+    code, epsilon = noisy
+    tables = [
+        privacy.noisy_table(t, epsilon=epsilon) if t.indicator.code == code else t for t in tables
+    ]
+    shown = "; ".join("{what}" if c == code else name for c, name in names.items())
+    _pay(
         actor,
         programme_id,
-        f"dashboard ({asked}) as {delivered_as}: {shown}",
-        tables[0].k if tables else report_k(programme_id),
+        what=names[code],
+        epsilon=epsilon,
+        k=k,
+        delivered=f"dashboard ({asked}) as {delivered_as}: {shown}",
     )
     return tables
 

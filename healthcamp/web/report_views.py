@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
-from healthcamp.access.errors import InvalidInput
+from healthcamp.access.errors import Conflict, InvalidInput
 from healthcamp.access.staff import Actor
 from healthcamp.reports import downloads
 from healthcamp.reports import services as reports
@@ -28,8 +28,8 @@ FORMATS = {
 }
 
 
-def _by(request: HttpRequest) -> str:
-    by = request.GET.get("by", "")
+def _by(params: QueryDict) -> str:
+    by = params.get("by", "")
     if by not in CHOICES:
         raise InvalidInput({"by": f"Break the tables down by one of: {', '.join(CHOICES[1:])}."})
     return by
@@ -79,12 +79,33 @@ def _name(actor: Actor, programme_id: int) -> str:
     return names.get(programme_id, str(programme_id))
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @staff_view
 def dashboard(request: HttpRequest, actor: Actor, programme_id: int) -> HttpResponse:
-    by = _by(request)
-    tables = reports.dashboard(actor=actor, programme_id=programme_id, by=by or None)
+    """GET: the exact, disclosure-controlled tables. POST (indicator, epsilon): the same
+    page with that one table released with noise, paid for from the privacy budget; a
+    release refused (ε out of bounds, the budget spent) is said beside its form."""
+    # The breakdown travels in the release form's hidden field.
+    by = _by(request.GET if request.method == "GET" else request.POST)
+    noisy, refused, status = _noisy_asked(request), "", 200
+    tables: list[Table] = []
+    if noisy is not None:
+        try:
+            tables = reports.dashboard(
+                actor=actor, programme_id=programme_id, by=by or None, noisy=noisy
+            )
+        except InvalidInput as error:
+            refused, status = " ".join(error.errors.values()), 422
+        except Conflict as error:
+            refused, status = str(error), 409
+    if not tables:
+        tables = reports.dashboard(actor=actor, programme_id=programme_id, by=by or None)
     shown = _shown(tables, charts=True)
+    for item in shown:
+        t = item["table"]
+        item["noise_possible"] = reports.noise_possible(code=t.indicator.code, by=t.by)
+        item["refused"] = refused if noisy and noisy[0] == t.indicator.code else ""
+    budget = reports.privacy_budget_read(actor=actor, programme_id=programme_id)
     return render(
         request,
         "reports/dashboard.html",
@@ -98,8 +119,32 @@ def dashboard(request: HttpRequest, actor: Actor, programme_id: int) -> HttpResp
             "not_counted": tables[0].not_counted if tables else None,
             "by": by,
             "choices": CHOICES[1:],
+            "budget": budget and _budget_words(*budget),
+            "asked_epsilon": request.POST.get("epsilon", "") if refused else "",
         },
+        status=status,
     )
+
+
+def _budget_words(total: float, spent: float) -> dict[str, str]:
+    """ε as a person reads it: 0.5, not 0.50 or 0.500000001."""
+    return {
+        "total": f"{total:.4g}",
+        "spent": f"{spent:.4g}",
+        "left": f"{max(0.0, total - spent):.4g}",
+    }
+
+
+def _noisy_asked(request: HttpRequest) -> tuple[str, float] | None:
+    if request.method != "POST":
+        return None
+    code = request.POST.get("indicator", "")
+    raw = request.POST.get("epsilon", "").strip().replace(",", ".")
+    try:
+        epsilon = float(raw)
+    except ValueError:
+        epsilon = float("nan")  # refused by the service with its own sentence
+    return code, epsilon
 
 
 @require_GET
@@ -107,7 +152,7 @@ def dashboard(request: HttpRequest, actor: Actor, programme_id: int) -> HttpResp
 def download(request: HttpRequest, actor: Actor, programme_id: int, fmt: str) -> HttpResponse:
     if fmt not in FORMATS:
         raise InvalidInput({"format": "Download the report as csv, xlsx or pdf."})
-    by = _by(request)
+    by = _by(request.GET)
     tables = reports.dashboard(
         actor=actor, programme_id=programme_id, by=by or None, delivered_as=fmt
     )
