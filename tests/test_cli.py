@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -106,30 +107,40 @@ def test_bad_database_url_is_explained(tmp_path: Path) -> None:
     assert "must start with sqlite:// or postgresql://" in result.stderr
 
 
+ON_SQLITE_ONCE = ["--engine", "sqlite", "--rounds", "1"]
+
+
 @pytest.mark.parametrize(
-    ("script", "args"),
+    ("script", "args", "said"),
     [
-        ("access_overhead.py", ["--participants", "60", "--reads", "20", "--bulk-size", "30"]),
-        ("audit_verify.py", ["--entries", "300"]),
-        ("vault.py", ["--rows", "60"]),
-        ("letters.py", ["--letters", "2"]),
-        ("reports.py", ["--people", "300"]),
+        (
+            "access_overhead.py",
+            [*ON_SQLITE_ONCE, "--participants", "60", "--reads", "20", "--bulk-size", "30"],
+            "sqlite",
+        ),
+        ("audit_verify.py", [*ON_SQLITE_ONCE, "--entries", "300"], "sqlite"),
+        (
+            "audit_proofs.py",
+            [*ON_SQLITE_ONCE, "--entries", "300", "--proofs", "5", "--checkpoints", "2"],
+            "consistency",
+        ),
+        ("vault.py", [*ON_SQLITE_ONCE, "--rows", "60"], "sqlite"),
+        ("letters.py", [*ON_SQLITE_ONCE, "--letters", "2"], "sqlite"),
+        ("reports.py", [*ON_SQLITE_ONCE, "--people", "300"], "sqlite"),
+        ("request_cost.py", [*ON_SQLITE_ONCE, "--requests", "20"], "openapi.json"),
+        ("station.py", [*ON_SQLITE_ONCE, "--saves", "3"], "save/desk"),
+        ("growth.py", ["--rounds", "1", "--sizes", "20,60"], "time x"),
+        ("backup_memory.py", ["--sizes", "2,4", "--no-image"], "backup:"),
     ],
 )
-def test_the_benchmarks_run_and_print_ratios(tmp_path: Path, script: str, args: list[str]) -> None:
-    """A tiny run of each benchmark on SQLite, so they cannot rot unnoticed."""
+def test_the_benchmarks_run_and_print_ratios(
+    tmp_path: Path, script: str, args: list[str], said: str
+) -> None:
+    """A tiny run of every benchmark on SQLite, so none can rot unnoticed."""
     environment = {**os.environ, "HEALTHCAMP_HOME": str(tmp_path)}
     environment.pop("HEALTHCAMP_DATABASE_URL", None)
     done = subprocess.run(
-        [
-            sys.executable,
-            str(Path(__file__).parent.parent / "bench" / script),
-            "--engine",
-            "sqlite",
-            "--rounds",
-            "1",
-            *args,
-        ],
+        [sys.executable, str(Path(__file__).parent.parent / "bench" / script), *args],
         capture_output=True,
         text=True,
         env=environment,
@@ -137,5 +148,5 @@ def test_the_benchmarks_run_and_print_ratios(tmp_path: Path, script: str, args: 
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "sqlite" in done.stdout
-    assert "x" in done.stdout.split("sqlite", 1)[1]  # a ratio was printed
+    assert said in done.stdout
+    assert re.search(r"\d\.\d+ ?x", done.stdout.split(said, 1)[1]), done.stdout  # a ratio
