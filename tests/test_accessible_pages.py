@@ -89,6 +89,18 @@ def test_every_error_of_the_registration_form_leads_to_its_field(registrar, prog
     assert "#id_sex_0" in page.summary_links
 
 
+def test_every_error_of_the_station_form_is_named_on_each_of_its_choices(clinician) -> None:
+    """A fieldset's aria-describedby is read by few screen readers: each radio button
+    says what is missing, as the registration form's do."""
+    response = _staff(clinician.actor.username).post("/station/", {"site_id": "", "kind": ""})
+    assert response.status_code == 422
+    page = _Page(response.content.decode())
+    _errors_are_tied(page)
+    kinds = [f for f in page.invalid if f.get("name") == "kind"]
+    assert len(kinds) >= 2
+    assert all(f.get("aria-describedby") == "id_kind_error" for f in kinds)
+
+
 def test_every_error_of_the_consent_form_leads_to_its_purpose(
     registrar, coordinator, programme
 ) -> None:
