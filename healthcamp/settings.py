@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "healthcamp.access",
     "healthcamp.services",
     "healthcamp.reports",
+    "healthcamp.imports",
     "healthcamp.web",
 ]
 

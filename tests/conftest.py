@@ -76,6 +76,9 @@ def _isolated_settings(settings: Any, tmp_path: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Page tests log in with a password only; tests/test_two_factor.py turns the code on.
     settings.STAFF_TWO_FACTOR = False
+    # An import job runs to its end in the request that starts it: no thread outlives its
+    # test (tests/test_import_jobs.py turns the threads on, and joins them).
+    settings.IMPORT_JOBS_IN_THREADS = False
 
 
 def _staff(role: str) -> NewStaff:

@@ -25,6 +25,7 @@ from healthcamp.access.policy import default_purpose
 from healthcamp.access.staff import Actor, actor_for_token
 from healthcamp.api import consent as consent_api
 from healthcamp.api import exams as exams_api
+from healthcamp.api import imports as imports_api
 from healthcamp.api import reports as reports_api
 from healthcamp.api.common import (
     ERRORS,
@@ -77,7 +78,7 @@ def _field_name(loc: list[Any] | tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc]
     if parts[:1] == ["body"]:
         parts = parts[2:]
-    elif parts[:1] in (["query"], ["path"], ["header"], ["cookie"]):
+    elif parts[:1] in (["query"], ["path"], ["header"], ["cookie"], ["form"], ["file"]):
         parts = parts[1:]
     return ".".join(parts) or ".".join(str(p) for p in loc)
 
@@ -295,6 +296,7 @@ def create_site(
 api.add_router("", consent_api.router)
 api.add_router("", exams_api.router)
 api.add_router("", reports_api.router)
+api.add_router("", imports_api.router)
 
 
 class MemberIn(Closed):

@@ -1,38 +1,50 @@
 """The import page: a lab file or paper forms' values, checked first, then written whole.
 
-Thin over healthcamp.imports: the check and the import are the CLI's and the API's. With
-htmx only the outcome is swapped in, so the chosen file stays chosen for "fix, check again,
-import"; without it the whole page comes back.
+Thin over healthcamp.imports: the check and the import are the CLI's and the API's.
+"Check the file" runs at once and writes nothing; "Import" starts an import job
+(healthcamp.imports.jobs) and shows its progress bar, refreshed by htmx every second until
+the job ends and its summary (or its problems) takes the bar's place; without JavaScript
+the page offers a Refresh link to the job's own page. With htmx only the outcome is
+swapped in, so the chosen file stays chosen for "fix, check again, import"; without it the
+whole page comes back.
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods
 
+from healthcamp.access.errors import NotFound
 from healthcamp.access.staff import Actor
-from healthcamp.imports.problems import FileRefused, ProblemsFound
-from healthcamp.imports.results import SOURCES, results_check, results_import
+from healthcamp.imports import jobs
+from healthcamp.imports.problems import FileRefused
+from healthcamp.imports.results import SOURCES, results_check
 from healthcamp.services import programmes
 from healthcamp.web.views import staff_view
 
 MAX_BYTES = 50 * 1024 * 1024  # a 2 M-row CSV is about 80 MB; a page upload is a lab file
 
 
-@staff_view
-@require_http_methods(["GET", "POST"])
-def results(request: HttpRequest, actor: Actor, programme_id: int) -> HttpResponse:
+def _page(actor: Actor, programme_id: int, source: str = "lab_file") -> dict[str, Any]:
     programme = next((p for p in programmes.programmes(actor=actor) if p.id == programme_id), None)
-    context: dict[str, Any] = {
+    return {
         "actor": actor,
         "programme_id": programme_id,
         "programme": programme.name if programme else "",
-        "source": request.POST.get("source", "lab_file"),
+        "source": source,
     }
+
+
+@staff_view
+@require_http_methods(["GET", "POST"])
+def results(request: HttpRequest, actor: Actor, programme_id: int) -> HttpResponse:
+    context = _page(actor, programme_id, request.POST.get("source", "lab_file"))
     if request.method == "POST":
         context.update(_outcome(request, actor, programme_id))
     if request.headers.get("HX-Target") == "outcome":  # the form's own swap, not hx-boost
@@ -51,21 +63,98 @@ def _outcome(request: HttpRequest, actor: Actor, programme_id: int) -> dict[str,
     source = request.POST.get("source", "lab_file")
     if source not in SOURCES:
         source = "file"
+    if request.POST.get("step") == "import":
+        job_id = jobs.job_start(
+            actor=actor,
+            programme_id=programme_id,
+            data=data,
+            name=upload.name or "",
+            kind="results",
+            dry_run=False,
+            encoding=encoding,
+            source=source,
+        )
+        return _job_context(jobs.job_status(actor=actor, job_id=job_id))
     try:
-        if request.POST.get("step") == "import":
-            summary = results_import(
-                actor=actor, programme_id=programme_id, data=data, encoding=encoding, source=source
-            )
-            return {"summary": summary, "name": upload.name}
         checked = results_check(
             actor=actor, programme_id=programme_id, data=data, encoding=encoding
         )
     except FileRefused as refused:
         return {"refused": str(refused)}
-    except ProblemsFound as found:
-        return {"problems": found.problems, "name": upload.name}
     return {
         "problems": checked.problems,
+        "problems_total": len(checked.problems),
         "checked": checked,
         "name": upload.name,
     }
+
+
+def _job_context(job: jobs.JobState) -> dict[str, Any]:
+    """A running job's progress; an ended one's outcome, as the check shows its own."""
+    if not job.ended:
+        return {"job": job, "progress": _progress_words(job)}
+    if job.status == "done":
+        summary = dict(job.summary)
+        summary["nothing_new"] = not summary.get("written")
+        return {"summary": summary, "name": job.file_name}
+    if job.status == "problems":
+        return {
+            "problems": job.problems,
+            "problems_total": job.problems_total,
+            "name": job.file_name,
+        }
+    if job.status == "failed":
+        return {
+            "refused": gettext(
+                "The import stopped before it ended: nothing of it was written. Import the "
+                "file again."
+            )
+        }
+    # Refused whole: the file (a forbidden column, an encoding) or the act, in its words.
+    return {"refused": job.summary.get("message", "")}
+
+
+def _progress_words(job: jobs.JobState) -> str:
+    if job.status != "importing" or not job.rows_total:
+        return gettext("Checking every row; nothing is written yet.")
+    return ngettext(
+        "%(done)s of %(total)s row written",
+        "%(done)s of %(total)s rows written",
+        job.rows_total,
+    ) % {
+        "done": number_format(job.rows_done, force_grouping=True),
+        "total": number_format(job.rows_total, force_grouping=True),
+    }
+
+
+def _own_job(actor: Actor, programme_id: int, job_id: uuid.UUID) -> jobs.JobState:
+    job = jobs.job_status(actor=actor, job_id=job_id)
+    if job.programme_id != programme_id:
+        raise NotFound(gettext("There is no such import in this programme."))
+    return job
+
+
+@staff_view
+@require_http_methods(["GET"])
+def job(request: HttpRequest, actor: Actor, programme_id: int, job_id: uuid.UUID) -> HttpResponse:
+    """An import job's own page: where "Refresh" leads without JavaScript."""
+    context = _page(actor, programme_id)
+    context.update(_job_context(_own_job(actor, programme_id, job_id)))
+    return render(request, "web/imports/results.html", context)
+
+
+@staff_view
+@require_http_methods(["GET"])
+def job_progress(
+    request: HttpRequest, actor: Actor, programme_id: int, job_id: uuid.UUID
+) -> HttpResponse:
+    """The progress bar htmx asks for every second. When the job has ended, its outcome
+    replaces the whole job panel, and with it the polling."""
+    context = _page(actor, programme_id)
+    context.update(_job_context(_own_job(actor, programme_id, job_id)))
+    if "job" in context:
+        return render(request, "web/imports/_progress.html", context)
+    response = render(request, "web/imports/_outcome.html", context)
+    response["HX-Retarget"] = "#import-job"
+    response["HX-Reswap"] = "outerHTML"
+    return response

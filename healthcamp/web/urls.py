@@ -4,6 +4,7 @@ from django.urls import path
 from healthcamp.web import (
     consent_views,
     followup_views,
+    import_templates,
     import_views,
     language_views,
     pin_reset_views,
@@ -67,6 +68,21 @@ urlpatterns = [
     ),
     path("programmes/<int:programme_id>/", consent_views.programme, name="programme"),
     path("programmes/<int:programme_id>/import/", import_views.results, name="import_results"),
+    path(
+        "programmes/<int:programme_id>/import/jobs/<uuid:job_id>/",
+        import_views.job,
+        name="import_job",
+    ),
+    path(
+        "programmes/<int:programme_id>/import/jobs/<uuid:job_id>/progress/",
+        import_views.job_progress,
+        name="import_job_progress",
+    ),
+    path(
+        "programmes/<int:programme_id>/import/template/",
+        import_templates.download,
+        name="import_template",
+    ),
     path(
         "participants/<uuid:participant_id>/returned/",
         followup_views.results_returned,
