@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from healthcamp.access.errors import AccessDenied
 from healthcamp.access.models import ProgrammeMembership
@@ -48,11 +49,18 @@ def audit(
 
 
 def deny(
-    actor: Actor, action: Action, purpose: Purpose, subjects: Sequence[uuid.UUID], reason: str
+    actor: Actor,
+    action: Action,
+    purpose: Purpose,
+    subjects: Sequence[uuid.UUID],
+    reason: str,
+    said: str = "",
 ) -> AccessDenied:
+    """reason: for the audit log, in English like every entry; said: the same for the
+    reader, in the active language (the reason itself when not given)."""
     with transaction.atomic():
         audit(actor, action, purpose, "denied", subjects, reason)
-    return AccessDenied(reason)
+    return AccessDenied(said or reason)
 
 
 def require_role(
@@ -75,7 +83,12 @@ def require_role(
         if list(subjects) != [actor.participant_id]:
             # A participant's role covers one record: their own.
             raise deny(
-                actor, action, purpose, subjects, "A participant may see only their own record."
+                actor,
+                action,
+                purpose,
+                subjects,
+                "A participant may see only their own record.",
+                gettext("A participant may see only their own record."),
             )
         return
     if not membership_in_hold:
@@ -128,6 +141,11 @@ def member_denial(
         subjects,
         f"{actor.username} is not a member of programme {named}; "
         "a coordinator of that programme can add them.",
+        gettext(
+            "%(name)s is not a member of programme %(programmes)s; a coordinator of that "
+            "programme can add them."
+        )
+        % {"name": actor.username, "programmes": named},
     )
 
 

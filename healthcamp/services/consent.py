@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop, ngettext, pgettext
 
 from healthcamp.access.errors import Conflict, InvalidInput, NotFound
 from healthcamp.access.guard import audit, hold, require_member, require_role
@@ -37,6 +38,7 @@ from healthcamp.consent.rules import (
     minor_requirement,
 )
 from healthcamp.consent.rules import text_sha256 as document_sha256
+from healthcamp.lib import languages
 from healthcamp.purposes import CONSENT_PURPOSE_VALUES
 from healthcamp.registry import validation
 from healthcamp.registry.models import INT32_MAX, Participant, Programme
@@ -45,6 +47,54 @@ from healthcamp.services import erasure, identity
 
 METHODS = {m.value for m in Consent.Method}
 RELATIONSHIPS = {r.value for r in Consent.Relationship}
+# Each sentence whole, per field of a document: field -> (NUL byte, too long).
+_TEXT_MESSAGES = {
+    "title": (
+        gettext_noop("The title contains a NUL byte (\\x00); remove it."),
+        gettext_noop("The title is longer than %(max)s characters; shorten it."),
+    ),
+    "body": (
+        gettext_noop("The body contains a NUL byte (\\x00); remove it."),
+        gettext_noop("The body is longer than %(max)s characters; shorten it."),
+    ),
+    "purposes": (
+        gettext_noop("A purpose's description contains a NUL byte (\\x00); remove it."),
+        gettext_noop("A purpose's description is longer than %(max)s characters; shorten it."),
+    ),
+}
+
+
+def _no_participant(participant_id: uuid.UUID) -> str:
+    return gettext("No participant with id %(id)s. Check it and try again.") % {
+        "id": participant_id
+    }
+
+
+def _no_consent(participant_id: uuid.UUID, consent_id: int) -> str:
+    return gettext("Participant %(participant)s has no consent %(consent)s.") % {
+        "participant": participant_id,
+        "consent": consent_id,
+    }
+
+
+# The consent purposes as staff name them: the same msgids as results/code_words.PURPOSES
+# (which the services may not import: results reads the services), so one translation
+# serves both; tests/test_service_words.py checks they stay the same.
+PURPOSE_WORDS = {
+    "screening": lambda: pgettext("purpose", "Screening measurements"),
+    "blood_tests": lambda: pgettext("purpose", "Blood tests"),
+    "results_contact": lambda: pgettext("purpose", "Contact about results"),
+    "referral_sharing": lambda: pgettext("purpose", "Sharing results with a referral clinic"),
+    "programme_statistics": lambda: pgettext("purpose", "Programme statistics"),
+    "deidentified_research": lambda: pgettext("purpose", "Research without a name"),
+}
+
+
+def _purposes_in_words(codes: Sequence[str]) -> str:
+    """Purposes as staff name them ("Blood tests"), never their codes."""
+    return ", ".join(
+        words() if (words := PURPOSE_WORDS.get(code)) else code.replace("_", " ") for code in codes
+    )
 
 
 def _document_view(document: ConsentDocument) -> DocumentView:
@@ -71,10 +121,11 @@ def _text_errors(title: str, body: str, purposes: Sequence[Mapping[str, str]]) -
     texts = [("title", title, TITLE_MAX), ("body", body, BODY_MAX)]
     texts += [("purposes", str(p.get("description", "")), DESCRIPTION_MAX) for p in purposes]
     for field, text, limit in texts:
+        nul, long = _TEXT_MESSAGES[field]
         if "\x00" in text:
-            errors.setdefault(field, f"The {field} contains a NUL byte (\\x00); remove it.")
+            errors.setdefault(field, gettext(nul))
         elif len(text.strip()) > limit:
-            errors.setdefault(field, f"The {field} is longer than {limit} characters; shorten it.")
+            errors.setdefault(field, gettext(long) % {"max": limit})
     return errors
 
 
@@ -98,24 +149,26 @@ def document_create(
     except ValueError as error:
         errors["language"] = str(error)
     if not 1 <= version <= INT32_MAX:
-        errors["version"] = f"The version is a whole number from 1 up, at most {INT32_MAX}."
+        errors["version"] = gettext("The version is a whole number from 1 up, at most %(max)s.") % {
+            "max": INT32_MAX
+        }
     errors |= _text_errors(title, body, purposes)
     if not title.strip():
-        errors["title"] = "Give the document a title."
+        errors["title"] = gettext("Give the document a title.")
     if not body.strip():
-        errors["body"] = "Write the document's text: what will be done, and why."
+        errors["body"] = gettext("Write the document's text: what will be done, and why.")
     codes = [str(p.get("code", "")) for p in purposes]
     if not purposes:
-        errors["purposes"] = f"List at least one purpose, from: {CONSENT_PURPOSE_VALUES}."
+        errors["purposes"] = gettext("List at least one purpose, from: %(codes)s.") % {
+            "codes": CONSENT_PURPOSE_VALUES
+        }
     unknown = [c for c in codes if c not in CONSENT_PURPOSE_VALUES.split(", ")]
     if unknown:
-        errors["purposes"] = (
-            f"Unknown purpose {', '.join(map(repr, unknown))}; use: {CONSENT_PURPOSE_VALUES}."
-        )
+        errors["purposes"] = _unknown_purposes(unknown)
     elif len(set(codes)) != len(codes):
-        errors["purposes"] = "Each purpose appears once."
+        errors["purposes"] = gettext("Each purpose appears once.")
     elif any(not str(p.get("description", "")).strip() for p in purposes):
-        errors["purposes"] = (
+        errors["purposes"] = gettext(
             "Describe every purpose in plain words, with the data collected for it."
         )
     if errors:
@@ -123,13 +176,19 @@ def document_create(
     with transaction.atomic():
         programme = Programme.objects.filter(pk=programme_id).first()
         if programme is None:
-            raise NotFound(f"There is no programme {programme_id}; check the programme id.")
+            raise NotFound(
+                gettext("There is no programme %(id)s; check the programme id.")
+                % {"id": programme_id}
+            )
         if ConsentDocument.objects.filter(
             programme=programme, language=language, version=version
         ).exists():
             raise Conflict(
-                f"Version {version} in {language} already exists for this programme; "
-                "a published version never changes: write a new version."
+                gettext(
+                    "Version %(version)s in %(language)s already exists for this programme; "
+                    "a published version never changes: write a new version."
+                )
+                % {"version": version, "language": _language_in_words(language)}
             )
         document = ConsentDocument.objects.create(
             programme=programme,
@@ -170,12 +229,18 @@ def document_publish(*, actor: Actor, programme_id: int, document_id: int) -> Do
         )
         if document is None:
             raise NotFound(
-                f"Programme {programme_id} has no consent document {document_id}; check both ids."
+                gettext(
+                    "Programme %(programme)s has no consent document %(document)s; check both ids."
+                )
+                % {"programme": programme_id, "document": document_id}
             )
         if document.status == ConsentDocument.Status.PUBLISHED:
             raise Conflict(
-                f"Document {document_id} was published on {document.published_at:%Y-%m-%d}; "
-                "it cannot change. Write a new version instead."
+                gettext(
+                    "Document %(document)s was published on %(date)s; it cannot change. "
+                    "Write a new version instead."
+                )
+                % {"document": document_id, "date": f"{document.published_at:%Y-%m-%d}"}
             )
         view = _document_view(document)
         document.sha256 = document_sha256(
@@ -309,6 +374,18 @@ def views_of(participant_id: uuid.UUID) -> list[ConsentView]:
     ]
 
 
+def _unknown_purposes(unknown: Sequence[str]) -> str:
+    """Codes a request sent that name no purpose, and the codes it may send."""
+    return gettext("Unknown purpose %(unknown)s; use: %(codes)s.") % {
+        "unknown": ", ".join(map(repr, unknown)),
+        "codes": CONSENT_PURPOSE_VALUES,
+    }
+
+
+def _language_in_words(tag: str) -> str:
+    return languages.name(tag, reader=translation.get_language() or "en")
+
+
 def _document_errors(
     participant: Participant,
     document: ConsentDocument | None,
@@ -316,28 +393,40 @@ def _document_errors(
     decisions: Mapping[str, bool],
 ) -> dict[str, str]:
     if document is None:
-        return {"document_id": f"There is no consent document {document_id}."}
+        return {
+            "document_id": gettext("There is no consent document %(document)s.")
+            % {"document": document_id}
+        }
     if document.programme_id != participant.programme_id:
         return {
-            "document_id": f"Document {document_id} belongs to another programme; use one of "
-            "this participant's programme."
+            "document_id": gettext(
+                "Document %(document)s belongs to another programme; use one of this "
+                "participant's programme."
+            )
+            % {"document": document_id}
         }
     if document.status != ConsentDocument.Status.PUBLISHED:
         return {
-            "document_id": f"Document {document_id} is a draft; only a published document "
-            "can be agreed to."
+            "document_id": gettext(
+                "Document %(document)s is a draft; only a published document can be agreed to."
+            )
+            % {"document": document_id}
         }
     asked = [p.code for p in document.purposes.all()]
     unknown = sorted(set(decisions) - set(asked))
     missing = [code for code in asked if code not in decisions]
     if unknown:
+        # The codes a request sent, and those it may send (a page sends only these).
         return {
-            "decisions": f"The document does not ask about {', '.join(unknown)}; "
-            f"it asks about: {', '.join(asked)}."
+            "decisions": gettext(
+                "The document does not ask about %(unknown)s; it asks about: %(asked)s."
+            )
+            % {"unknown": ", ".join(unknown), "asked": ", ".join(asked)}
         }
     if missing:
         return {
-            "decisions": f"Record a yes or a no for every purpose; missing: {', '.join(missing)}."
+            "decisions": gettext("Record a yes or a no for every purpose; missing: %(codes)s.")
+            % {"codes": ", ".join(missing)}
         }
     return {}
 
@@ -350,16 +439,29 @@ def _method_errors(
     paper_reference: str,
 ) -> dict[str, str]:
     if method not in METHODS:
-        return {"method": f"{method!r} is not a way of confirming; use one of {sorted(METHODS)}."}
+        # A code a request sent: the ways it may send (a page offers them in words).
+        return {
+            "method": gettext("%(method)s is not a way of confirming; use one of %(codes)s.")
+            % {"method": repr(method), "codes": sorted(METHODS)}
+        }
     if method.startswith("witnessed"):
         if witness_id is None:
-            return {"witness_id": "A witnessed consent names the staff member who witnessed it."}
+            return {
+                "witness_id": gettext(
+                    "A witnessed consent names the staff member who witnessed it."
+                )
+            }
         if witness is None:
-            return {"witness_id": f"There is no staff member {witness_id} to witness."}
+            return {
+                "witness_id": gettext("There is no staff member %(id)s to witness.")
+                % {"id": witness_id}
+            }
         if witness.pk == recorder_id:
-            return {"witness_id": "The witness is someone other than the person recording."}
+            return {
+                "witness_id": gettext("The witness is someone other than the person recording.")
+            }
     if method == "paper" and not paper_reference.strip():
-        return {"paper_reference": "Give the reference written on the paper form."}
+        return {"paper_reference": gettext("Give the reference written on the paper form.")}
     try:
         validation.clean_paper_reference(paper_reference)
     except ValueError as error:
@@ -380,19 +482,23 @@ def _minor_errors(
     errors: dict[str, str] = {}
     if not needed.guardian:
         if guardian is not None:
-            errors["guardian"] = "The participant is an adult: they consent for themselves."
+            errors["guardian"] = gettext(
+                "The participant is an adult: they consent for themselves."
+            )
         return errors
     if guardian is None or not guardian.name.strip():
-        errors["guardian"] = (
-            f"The participant is under {programme.age_of_majority}: record the consenting "
-            "guardian's name and relationship. Without it nothing is collected."
-        )
+        errors["guardian"] = gettext(
+            "The participant is under %(age)s: record the consenting guardian's name and "
+            "relationship. Without it nothing is collected."
+        ) % {"age": programme.age_of_majority}
     elif name_error := _guardian_name_error(guardian.name):
         errors["guardian.name"] = name_error
     elif guardian.relationship not in RELATIONSHIPS:
-        errors["guardian"] = f"The guardian's relationship is one of {sorted(RELATIONSHIPS)}."
+        errors["guardian"] = gettext("The guardian's relationship is one of %(codes)s.") % {
+            "codes": sorted(RELATIONSHIPS)
+        }
     if needed.assent and assent is not True:
-        errors["assent"] = (
+        errors["assent"] = gettext(
             "The participant is old enough to assent and has not agreed themselves; "
             "without their own yes nothing is collected."
         )
@@ -427,7 +533,7 @@ def consent_record(
     assert recorded_by is not None, "the policy lets only staff record consent"  # noqa: S101
     participant = Participant.objects.select_related("programme").filter(pk=participant_id).first()
     if participant is None:
-        raise NotFound(f"No participant with id {participant_id}. Check it and try again.")
+        raise NotFound(_no_participant(participant_id))
     document = ConsentDocument.objects.filter(pk=document_id).first()
     witness = StaffMember.objects.filter(pk=witness_id).first() if witness_id else None
     errors = _document_errors(participant, document, document_id, decisions)
@@ -488,7 +594,7 @@ def consents_of(*, actor: Actor, participant_id: uuid.UUID) -> list[ConsentView]
     limit_identity_reads(actor, purpose, [participant_id], Action.CONSENT_READ)
     with transaction.atomic():
         if not Participant.objects.filter(pk=participant_id).exists():
-            raise NotFound(f"No participant with id {participant_id}. Check it and try again.")
+            raise NotFound(_no_participant(participant_id))
         views = views_of(participant_id)
         audit(actor, Action.CONSENT_READ, purpose, "allowed", [participant_id])
     if actor.role not in _SEE_GUARDIANS:
@@ -505,7 +611,7 @@ def consent_of(*, actor: Actor, participant_id: uuid.UUID, consent_id: int) -> C
     for view in consents_of(actor=actor, participant_id=participant_id):
         if view.id == consent_id:
             return view
-    raise NotFound(f"Participant {participant_id} has no consent {consent_id}.")
+    raise NotFound(_no_consent(participant_id, consent_id))
 
 
 @dataclass(frozen=True)
@@ -541,7 +647,7 @@ def consent_withdraw(
             Consent.objects.select_for_update().filter(pk=consent_id, participant_id=participant_id)
         ).first()
         if consent is None:
-            raise NotFound(f"Participant {participant_id} has no consent {consent_id}.")
+            raise NotFound(_no_consent(participant_id, consent_id))
         newest = (
             Consent.objects.filter(participant_id=participant_id)
             .order_by("-recorded_at", "-id")
@@ -550,7 +656,11 @@ def consent_withdraw(
         )
         if newest != consent.pk:
             raise Conflict(
-                f"Consent {consent_id} was replaced by consent {newest}; withdraw from that one."
+                gettext(
+                    "Consent %(consent)s was replaced by consent %(newest)s; "
+                    "withdraw from that one."
+                )
+                % {"consent": consent_id, "newest": newest}
             )
         active = {
             d.purpose: d for d in consent.decisions.all() if d.granted and d.withdrawn_at is None
@@ -558,26 +668,29 @@ def consent_withdraw(
         if purposes is None:
             chosen = sorted(active)
             if not chosen:
-                raise InvalidInput({"purposes": "Nothing is agreed to in this consent any more."})
+                raise InvalidInput(
+                    {"purposes": gettext("Nothing is agreed to in this consent any more.")}
+                )
         else:
             unknown = [p for p in purposes if p not in CONSENT_PURPOSE_VALUES.split(", ")]
             inactive = [p for p in purposes if p not in active and p not in unknown]
             if unknown:
-                raise InvalidInput(
-                    {
-                        "purposes": f"Unknown purpose {', '.join(map(repr, unknown))}; "
-                        f"use: {CONSENT_PURPOSE_VALUES}."
-                    }
-                )
+                raise InvalidInput({"purposes": _unknown_purposes(unknown)})
             if inactive:
                 raise InvalidInput(
                     {
-                        "purposes": f"{', '.join(inactive)} is not agreed to now; "
-                        "nothing to withdraw."
+                        "purposes": ngettext(
+                            "%(purposes)s is not agreed to now; nothing to withdraw.",
+                            "%(purposes)s are not agreed to now; nothing to withdraw.",
+                            len(inactive),
+                        )
+                        % {"purposes": _purposes_in_words(inactive)}
                     }
                 )
             if not purposes:
-                raise InvalidInput({"purposes": "Name at least one purpose, or withdraw all."})
+                raise InvalidInput(
+                    {"purposes": gettext("Name at least one purpose, or withdraw all.")}
+                )
             chosen = sorted(set(purposes))
         now = timezone.now()
         Decision.objects.filter(pk__in=[active[p].pk for p in chosen]).update(withdrawn_at=now)
@@ -608,6 +721,8 @@ def parse_decisions(raw: Mapping[str, object]) -> dict[str, bool]:
     decisions: dict[str, bool] = {}
     for code, value in raw.items():
         if not isinstance(value, bool):
-            raise InvalidInput({f"decisions.{code}": "Each decision is true (yes) or false (no)."})
+            raise InvalidInput(
+                {f"decisions.{code}": gettext("Each decision is true (yes) or false (no).")}
+            )
         decisions[code] = value
     return decisions

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from healthcamp.access.errors import InvalidInput, NotFound
 from healthcamp.access.guard import audit, consent_statuses, require_role
@@ -134,11 +135,16 @@ class Erased:
 def shred(*, actor: Actor, participant_id: uuid.UUID, reason: str) -> Erased:
     """Erase one participant for good, in one transaction (the caller has authorised it)."""
     if reason not in REASONS:
-        raise InvalidInput({"reason": f"The reason is one of {', '.join(REASONS)}."})
+        raise InvalidInput(
+            {"reason": gettext("The reason is one of %(codes)s.") % {"codes": ", ".join(REASONS)}}
+        )
     with transaction.atomic():
         participant = Participant.objects.select_for_update().filter(pk=participant_id).first()
         if participant is None:
-            raise NotFound(f"No participant with id {participant_id}; they may be erased already.")
+            raise NotFound(
+                gettext("No participant with id %(id)s; they may be erased already.")
+                % {"id": participant_id}
+            )
         name = identity.pseudonym(participant_id)
         research = consent_statuses([participant_id], Purpose.DEIDENTIFIED_RESEARCH)
         kept_for_research = (

@@ -14,7 +14,8 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from healthcamp.access.errors import InvalidInput, NotFound
 from healthcamp.access.guard import (
@@ -94,11 +95,17 @@ def encounter_start(
 def _person_at(participant_id: uuid.UUID, site_id: int) -> tuple[Participant, Site]:
     participant = Participant.objects.filter(pk=participant_id).first()
     if participant is None:
-        raise NotFound(f"No participant with id {participant_id}. Check it and try again.")
+        raise NotFound(
+            gettext("No participant with id %(id)s. Check it and try again.")
+            % {"id": participant_id}
+        )
     site = Site.objects.filter(pk=site_id).first()
     if site is None or site.programme_id != participant.programme_id:
         raise InvalidInput(
-            {"site_id": f"Site {site_id} is not a site of this participant's programme."}
+            {
+                "site_id": gettext("Site %(id)s is not a site of this participant's programme.")
+                % {"id": site_id}
+            }
         )
     return participant, site
 
@@ -136,7 +143,7 @@ def encounter_today(
 def _when(at: datetime | None) -> datetime:
     now = timezone.now()
     if at is not None and at > now:
-        raise InvalidInput({"at": "A visit cannot take place in the future."})
+        raise InvalidInput({"at": gettext("A visit cannot take place in the future.")})
     return at or now
 
 
@@ -197,7 +204,7 @@ def observations_record(
 
     The first value that cannot be read raises InvalidInput, and nothing is stored."""
     if not values:
-        raise InvalidInput({"value": "Nothing to record."})
+        raise InvalidInput({"value": gettext("Nothing to record.")})
     measures = []
     for typed in values:
         try:
@@ -206,17 +213,22 @@ def observations_record(
             raise InvalidInput({"code": str(error)}) from None
         if m.derived:
             raise InvalidInput(
-                {"code": f"{m.name('en')} is computed from other measures; record those instead."}
+                {
+                    "code": gettext(
+                        "%(measure)s is computed from other measures; record those instead."
+                    )
+                    % {"measure": m.name(translation.get_language() or "en")}
+                }
             )
         measures.append(m)
     purpose = Purpose(measures[0].purpose)
     if any(m.purpose != purpose.value for m in measures):
-        raise InvalidInput({"code": "Values recorded together must share one purpose."})
+        raise InvalidInput({"code": gettext("Values recorded together must share one purpose.")})
     encounter = (
         Encounter.objects.select_related("participant", "site").filter(pk=encounter_id).first()
     )
     if encounter is None or encounter.participant is None:
-        raise NotFound(f"There is no encounter {encounter_id}.")
+        raise NotFound(gettext("There is no encounter %(id)s.") % {"id": encounter_id})
     participant = encounter.participant
     require_role(actor, Action.OBSERVATION_RECORD, purpose, [participant.id])
     born = identity.open_identity(participant).date_of_birth
@@ -360,7 +372,10 @@ def observations_of(
     action: what the read is for (a station's read, or the results letter)."""
     require_role(actor, action, purpose, [participant_id])
     if not Participant.objects.filter(pk=participant_id).exists():
-        raise NotFound(f"No participant with id {participant_id}. Check it and try again.")
+        raise NotFound(
+            gettext("No participant with id %(id)s. Check it and try again.")
+            % {"id": participant_id}
+        )
     collected = {"results_contact": ("screening", "blood_tests")}.get(
         purpose.value, (purpose.value,)
     )
@@ -402,7 +417,9 @@ def visit_results(
         or encounter.participant is None
         or (participant_id is not None and encounter.participant_id != participant_id)
     ):
-        raise NotFound(f"There is no encounter {encounter_id} for this person.")
+        raise NotFound(
+            gettext("There is no encounter %(id)s for this person.") % {"id": encounter_id}
+        )
     participant = encounter.participant
     require_role(actor, Action.OBSERVATION_READ, purpose, [participant.id])
     born = identity.open_identity(participant).date_of_birth
@@ -537,6 +554,9 @@ def letter_data(
             Purpose.SCREENING,
             [participant_id],
             "The person agrees to neither measurements nor blood tests now: no results to show.",
+            gettext(
+                "The person agrees to neither measurements nor blood tests now: no results to show."
+            ),
         )
     # The name on the letter is read as the desk reads it (registration), or as the
     # station does for a clinician.
@@ -563,11 +583,13 @@ def letter_data(
     if visit_id is not None:
         chosen = next((i for i, v in enumerate(every) if v.visit.id == visit_id), None)
         if chosen is None:
-            raise NotFound(f"Visit {visit_id} has no results this letter may show.")
+            raise NotFound(
+                gettext("Visit %(id)s has no results this letter may show.") % {"id": visit_id}
+            )
     elif every:
         chosen = len(every) - 1
     else:
-        raise NotFound("No results yet: record a measurement before printing the letter.")
+        raise NotFound(gettext("No results yet: record a measurement before printing the letter."))
     results = every[chosen]
     until = every[chosen + 1].visit.started_at if chosen + 1 < len(every) else None
     return LetterData(
@@ -605,7 +627,10 @@ def own_record_export(*, actor: Actor, participant_id: uuid.UUID) -> dict[str, A
             Participant.objects.select_related("programme").filter(pk=participant_id).first()
         )
         if participant is None:
-            raise NotFound(f"No participant with id {participant_id}. Check it and try again.")
+            raise NotFound(
+                gettext("No participant with id %(id)s. Check it and try again.")
+                % {"id": participant_id}
+            )
         born = identity.open_identity(participant).date_of_birth
         found_visits = [
             Visit(e.id, e.started_at, e.site.name)

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from healthcamp.access.errors import AccessDenied, InvalidInput, NotFound
 from healthcamp.access.guard import audit as _audit
@@ -89,14 +90,26 @@ def parse_purpose(value: str) -> Purpose:
         return Purpose(value)
     except ValueError:
         raise InvalidInput(
-            {"purpose": f"{value!r} is not a purpose; use one of {PURPOSE_VALUES}."}
+            {
+                # The codes a request sends: pages choose the purpose themselves.
+                "purpose": gettext("%(value)s is not a purpose; use one of %(codes)s.")
+                % {"value": repr(value), "codes": PURPOSE_VALUES}
+            }
         ) from None
 
 
-def _not_found(actor: Actor, action: Action, purpose: Purpose, what: str) -> NotFound:
+def _not_found(actor: Actor, action: Action, purpose: Purpose, what: str, said: str) -> NotFound:
+    """what: for the audit log (English, as every entry); said: for the reader."""
     with transaction.atomic():
         _audit(actor, action, purpose, "not_found", (), what)
-    return NotFound(f"No participant with {what}. Check it and try again.")
+    return NotFound(said)
+
+
+def no_participant(participant_id: uuid.UUID) -> str:
+    """No one with this id, in the reader's language."""
+    return gettext("No participant with id %(id)s. Check it and try again.") % {
+        "id": participant_id
+    }
 
 
 _ID = Participant._meta.pk
@@ -168,7 +181,9 @@ def participant_register(
             errors[field] = str(error)
     programme = Programme.objects.filter(pk=programme_id).first()
     if programme is None:
-        errors["programme_id"] = f"There is no programme {programme_id}; check the programme id."
+        errors["programme_id"] = gettext(
+            "There is no programme %(id)s; check the programme id."
+        ) % {"id": programme_id}
     if errors or programme is None:
         raise InvalidInput(errors)
     for _attempt in range(5):
@@ -233,7 +248,13 @@ def participant_read(
             raise member_denial(actor, Action.READ, purpose, [participant_id], outside)
         if not found:
             if decision.allowed or not Participant.objects.filter(pk=participant_id).exists():
-                raise _not_found(actor, Action.READ, purpose, f"id {participant_id}")
+                raise _not_found(
+                    actor,
+                    Action.READ,
+                    purpose,
+                    f"id {participant_id}",
+                    no_participant(participant_id),
+                )
             raise deny(actor, Action.READ, purpose, [participant_id], decision.reason)
     else:
         with transaction.atomic():
@@ -251,7 +272,9 @@ def participant_read(
         if found and not decision.allowed:
             raise AccessDenied(decision.reason)
     if not found:
-        raise _not_found(actor, Action.READ, purpose, f"id {participant_id}")
+        raise _not_found(
+            actor, Action.READ, purpose, f"id {participant_id}", no_participant(participant_id)
+        )
     return _open(found[0])
 
 
@@ -345,7 +368,15 @@ def participant_find_by_card(
             detail = "by card code" if decision.allowed else decision.reason
             _audit(actor, Action.SEARCH, purpose, outcome, [record.id], detail)
     if row is None:
-        raise _not_found(actor, Action.SEARCH, purpose, f"card code {cardcode.display(code)}")
+        shown = cardcode.display(code)
+        raise _not_found(
+            actor,
+            Action.SEARCH,
+            purpose,
+            f"card code {shown}",
+            gettext("No participant with card code %(code)s. Check it and try again.")
+            % {"code": shown},
+        )
     if not decision.allowed:
         raise AccessDenied(decision.reason)
     return record
@@ -363,9 +394,9 @@ def participant_search(
     require_role(actor, Action.SEARCH, purpose, ())
     errors = {}
     if not given_name.strip():
-        errors["given_name"] = "Enter the given name to search for."
+        errors["given_name"] = gettext("Enter the given name to search for.")
     if not family_name.strip():
-        errors["family_name"] = "Enter the family name to search for."
+        errors["family_name"] = gettext("Enter the family name to search for.")
     if errors:
         raise InvalidInput(errors)
     _exact, tolerant = identity.name_indexes(

@@ -37,6 +37,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from healthcamp.access.errors import InvalidInput, NotFound
 from healthcamp.access.guard import audit, require_role
@@ -264,20 +265,24 @@ def portal_pin_set(
     require_role(actor, Action.PORTAL_PIN_SET, Purpose.OWN_RECORD, [participant_id])
     pin = pin.strip()
     if pin and (not pin.isdigit() or not pin.isascii() or len(pin) not in PIN_LENGTHS):
-        raise InvalidInput({"pin": "A PIN is 4 to 8 digits (0-9)."})
+        raise InvalidInput({"pin": gettext("A PIN is 4 to 8 digits (0-9).")})
     found = Participant.objects.filter(pk=participant_id).first()
     if found is None:
-        raise SignInRefused("This record no longer exists.")
+        raise SignInRefused(gettext("This record no longer exists."))
     checked = found.portal_pin
     if checked:
         _check_current_pin(actor, found, current_pin.strip(), address=address, device=device)
     with transaction.atomic():
         participant = Participant.objects.select_for_update().filter(pk=participant_id).first()
         if participant is None:
-            raise SignInRefused("This record no longer exists.")
+            raise SignInRefused(gettext("This record no longer exists."))
         if participant.portal_pin != checked:  # changed meanwhile: another tab, the desk
             raise InvalidInput(
-                {"current_pin": "Your PIN was changed meanwhile. Nothing was changed; try again."}
+                {
+                    "current_pin": gettext(
+                        "Your PIN was changed meanwhile. Nothing was changed; try again."
+                    )
+                }
             )
         participant.portal_pin = make_password(pin) if pin else ""
         participant.save(update_fields=["portal_pin"])
@@ -295,7 +300,9 @@ def _check_current_pin(
     actor: Actor, participant: Participant, current_pin: str, *, address: str, device: Device | None
 ) -> None:
     if not current_pin:  # left empty: no guess made, nothing to count
-        raise InvalidInput({"current_pin": "Enter your current PIN to change or remove it."})
+        raise InvalidInput(
+            {"current_pin": gettext("Enter your current PIN to change or remove it.")}
+        )
     attempt = _begin_try(code=participant.card_code, address=address, device=device)
     if check_password(current_pin, participant.portal_pin):
         _right(attempt)
@@ -328,7 +335,9 @@ def portal_pin_reset(*, actor: Actor, participant_id: uuid.UUID, card_code: str)
     with transaction.atomic():
         participant = Participant.objects.select_for_update().filter(pk=participant_id).first()
         if participant is None:
-            raise NotFound(f"There is no participant {participant_id}: check the link.")
+            raise NotFound(
+                gettext("There is no participant %(id)s: check the link.") % {"id": participant_id}
+            )
         if participant.card_code == code:
             had_pin = bool(participant.portal_pin)
             participant.portal_pin = ""
@@ -341,8 +350,10 @@ def portal_pin_reset(*, actor: Actor, participant_id: uuid.UUID, card_code: str)
         audit(actor, action, purpose, "denied", [participant_id], "card code did not match")
     raise InvalidInput(
         {
-            "card_code": "That is not this person's card code: scan or type the code on the "
-            "card they hold. Nothing was changed."
+            "card_code": gettext(
+                "That is not this person's card code: scan or type the code on the card they "
+                "hold. Nothing was changed."
+            )
         }
     )
 
@@ -383,7 +394,7 @@ def portal_record(*, actor: Actor, log_page: int = 1, fold: bool = False) -> Por
     with transaction.atomic():
         participant = Participant.objects.filter(pk=participant_id).first()
         if participant is None:  # erased since signing in
-            raise SignInRefused("This record no longer exists.")
+            raise SignInRefused(gettext("This record no longer exists."))
         person = identity.open_identity(participant)
         language = participant.preferred_language
         visits = exams.visits(participant_id)
@@ -457,14 +468,18 @@ def portal_withdraw(
     if purposes is None and erase:
         participant = Participant.objects.filter(pk=participant_id).first()
         if participant is None:
-            raise SignInRefused("This record no longer exists.")
+            raise SignInRefused(gettext("This record no longer exists."))
         if identity.open_identity(participant).date_of_birth != date_of_birth:
             raise InvalidInput(
-                {"date_of_birth": "To delete your whole record, enter your date of birth again."}
+                {
+                    "date_of_birth": gettext(
+                        "To delete your whole record, enter your date of birth again."
+                    )
+                }
             )
     current = consent.consents_of(actor=actor, participant_id=participant_id)
     if not current:
-        raise InvalidInput({"purposes": "There is no consent to withdraw from."})
+        raise InvalidInput({"purposes": gettext("There is no consent to withdraw from.")})
     return consent.consent_withdraw(
         actor=actor,
         participant_id=participant_id,
@@ -491,15 +506,18 @@ def own_entry_proof(*, actor: Actor, seq: int) -> dict[str, Any]:
     participant_id = _own(actor)
     require_role(actor, Action.READ, Purpose.OWN_RECORD, [participant_id])
     if not Participant.objects.filter(pk=participant_id).exists():  # erased since signing in
-        raise SignInRefused("This record no longer exists.")
+        raise SignInRefused(gettext("This record no longer exists."))
     if not AuditSubject.objects.filter(participant_id=participant_id, entry_id=seq).exists():
-        raise NotFound(f"There is no entry {seq} in your log.")
+        raise NotFound(gettext("There is no entry %(seq)s in your log.") % {"seq": seq})
     # The proof carries the entry's bytes: an entry that also names other people (a bulk
     # read) would hand over their ids. Those are proved to the auditor, not here.
     if AuditSubject.objects.filter(entry_id=seq).exclude(participant_id=participant_id).exists():
         raise NotFound(
-            f"Entry {seq} also names other people, so its proof is not handed out here; "
-            "the programme's auditor can check it."
+            gettext(
+                "Entry %(seq)s also names other people, so its proof is not handed out here; "
+                "the programme's auditor can check it."
+            )
+            % {"seq": seq}
         )
     with transaction.atomic():
         audit(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from healthcamp.access.errors import Conflict, InvalidInput, NotFound
 from healthcamp.access.guard import audit, member_programmes, require_role
@@ -22,12 +23,37 @@ class Created:
     name: str
 
 
+NAME_MAX = 200
+# Each sentence whole, for a programme's name and a site's: what -> (empty, too long).
+_NAME_MESSAGES = {
+    "programme": (
+        gettext_noop("Enter a name for the programme; it cannot be empty."),
+        gettext_noop("The programme name is longer than %(max)s characters; shorten it."),
+    ),
+    "site": (
+        gettext_noop("Enter a name for the site; it cannot be empty."),
+        gettext_noop("The site name is longer than %(max)s characters; shorten it."),
+    ),
+    "clinic": (
+        gettext_noop("Enter a name for the clinic; it cannot be empty."),
+        gettext_noop("The clinic name is longer than %(max)s characters; shorten it."),
+    ),
+}
+
+
+def no_programme(programme_id: int) -> str:
+    """No programme with this id, in the reader's language."""
+    return gettext("There is no programme %(id)s; check the programme id.") % {"id": programme_id}
+
+
 def clean_name(value: str, what: str) -> str:
+    """what: "programme", "site" or "clinic"."""
+    empty, long = _NAME_MESSAGES[what]
     cleaned = " ".join(value.split())
     if not cleaned:
-        raise InvalidInput({"name": f"Enter a name for the {what}; it cannot be empty."})
-    if len(cleaned) > 200:
-        raise InvalidInput({"name": f"The {what} name is longer than 200 characters; shorten it."})
+        raise InvalidInput({"name": gettext(empty)})
+    if len(cleaned) > NAME_MAX:
+        raise InvalidInput({"name": gettext(long) % {"max": NAME_MAX}})
     return cleaned
 
 
@@ -36,7 +62,10 @@ def programme_create(*, actor: Actor, name: str) -> Created:
     cleaned = clean_name(name, "programme")
     with transaction.atomic():
         if Programme.objects.filter(name=cleaned).exists():
-            raise Conflict(f"A programme called {cleaned!r} already exists; choose another name.")
+            raise Conflict(
+                gettext("A programme called %(name)s already exists; choose another name.")
+                % {"name": repr(cleaned)}
+            )
         programme = Programme.objects.create(name=cleaned)
         if actor.staff_id is not None:  # whoever creates a programme works for it
             ProgrammeMembership.objects.create(staff_id=actor.staff_id, programme=programme)
@@ -56,11 +85,11 @@ def site_create(*, actor: Actor, programme_id: int, name: str) -> Created:
     with transaction.atomic():
         programme = Programme.objects.filter(pk=programme_id).first()
         if programme is None:
-            raise NotFound(f"There is no programme {programme_id}; check the programme id.")
+            raise NotFound(no_programme(programme_id))
         if Site.objects.filter(programme=programme, name=cleaned).exists():
             raise Conflict(
-                f"Programme {programme_id} already has a site called {cleaned!r}; "
-                "choose another name."
+                gettext("Programme %(id)s already has a site called %(name)s; choose another name.")
+                % {"id": programme_id, "name": repr(cleaned)}
             )
         site = Site.objects.create(programme=programme, name=cleaned)
         audit(
@@ -84,7 +113,7 @@ def member_add(*, actor: Actor, programme_id: int, username: str) -> Created:
     require_role(actor, Action.MEMBER_ADD, Purpose.PROGRAMME_SETUP, programme_id=programme_id)
     with transaction.atomic():
         if not Programme.objects.filter(pk=programme_id).exists():
-            raise NotFound(f"There is no programme {programme_id}; check the programme id.")
+            raise NotFound(no_programme(programme_id))
         added = membership_add(programme_id=programme_id, username=username)
         audit(
             actor,

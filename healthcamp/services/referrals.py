@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from healthcamp.access.errors import Conflict, InvalidInput, NotFound
 from healthcamp.access.guard import (
@@ -70,9 +71,15 @@ def clinic_create(*, actor: Actor, programme_id: int, name: str) -> tuple[int, s
     cleaned = clean_name(name, "clinic")
     with transaction.atomic():
         if not Programme.objects.filter(pk=programme_id).exists():
-            raise NotFound(f"There is no programme {programme_id}; check the programme id.")
+            raise NotFound(
+                gettext("There is no programme %(id)s; check the programme id.")
+                % {"id": programme_id}
+            )
         if Clinic.objects.filter(programme_id=programme_id, name=cleaned).exists():
-            raise Conflict(f"Programme {programme_id} already refers to {cleaned!r}.")
+            raise Conflict(
+                gettext("Programme %(id)s already refers to %(name)s.")
+                % {"id": programme_id, "name": repr(cleaned)}
+            )
         clinic = Clinic.objects.create(programme_id=programme_id, name=cleaned)
         audit(
             actor,
@@ -227,10 +234,19 @@ def referral_create(
     purpose = Purpose(m.purpose)
     require_role(actor, Action.REFERRAL_CREATE, purpose, [participant_id])
     if urgency not in URGENCIES:
-        raise InvalidInput({"urgency": f"Urgency is one of {', '.join(sorted(URGENCIES))}."})
+        raise InvalidInput(
+            {
+                # The codes a request sends (the follow-up page offers them in words).
+                "urgency": gettext("Urgency is one of %(codes)s.")
+                % {"codes": ", ".join(sorted(URGENCIES))}
+            }
+        )
     participant = Participant.objects.filter(pk=participant_id).first()
     if participant is None:
-        raise NotFound(f"No participant with id {participant_id}. Check it and try again.")
+        raise NotFound(
+            gettext("No participant with id %(id)s. Check it and try again.")
+            % {"id": participant_id}
+        )
     with consented(actor, Action.REFERRAL_CREATE, purpose, participant_id):
         referral = _refer_for_latest(
             actor=actor,
@@ -263,15 +279,22 @@ def _refer_for_latest(
     if observation is None:
         raise InvalidInput(
             {
-                "measure_code": f"No {m.name('en')} was recorded for this person; "
-                "a referral names a result."
+                "measure_code": gettext(
+                    "No %(measure)s was recorded for this person; a referral names a result."
+                )
+                % {"measure": m.name(translation.get_language() or "en")}
             }
         )
     clinic = None
     if clinic_id is not None:
         clinic = Clinic.objects.filter(pk=clinic_id, programme_id=participant.programme_id).first()
         if clinic is None:
-            raise InvalidInput({"clinic_id": f"Clinic {clinic_id} is not one of this programme's."})
+            raise InvalidInput(
+                {
+                    "clinic_id": gettext("Clinic %(id)s is not one of this programme's.")
+                    % {"id": clinic_id}
+                }
+            )
     return refer(
         actor=actor,
         participant=participant,
@@ -288,11 +311,16 @@ def referral_update(*, actor: Actor, referral_id: uuid.UUID, status: str) -> Ref
     subject = Referral.objects.filter(pk=referral_id).values_list("participant_id", flat=True)
     require_role(actor, Action.REFERRAL_MANAGE, Purpose.REGISTRATION, list(subject))
     if status not in STATUSES:
-        raise InvalidInput({"status": f"Status is one of {', '.join(sorted(STATUSES))}."})
+        raise InvalidInput(
+            {
+                "status": gettext("Status is one of %(codes)s.")
+                % {"codes": ", ".join(sorted(STATUSES))}
+            }
+        )
     with transaction.atomic():
         referral = Referral.objects.select_for_update().filter(pk=referral_id).first()
         if referral is None:
-            raise NotFound(f"There is no referral {referral_id}.")
+            raise NotFound(gettext("There is no referral %(id)s.") % {"id": referral_id})
         referral.status = status
         referral.updated_at = timezone.now()
         referral.save(update_fields=["status", "updated_at"])
@@ -312,7 +340,12 @@ def referrals_to_follow(*, actor: Actor, programme_id: int, status: str) -> list
     """The coordinator's follow-up list: ids, clinics and statuses; no names."""
     require_role(actor, Action.REFERRAL_MANAGE, Purpose.REGISTRATION, programme_id=programme_id)
     if status not in STATUSES:
-        raise InvalidInput({"status": f"Status is one of {', '.join(sorted(STATUSES))}."})
+        raise InvalidInput(
+            {
+                "status": gettext("Status is one of %(codes)s.")
+                % {"codes": ", ".join(sorted(STATUSES))}
+            }
+        )
     found = list(
         Referral.objects.filter(participant__programme_id=programme_id, status=status)
         .select_related("clinic")
@@ -394,7 +427,7 @@ def referral_note(*, actor: Actor, referral_id: uuid.UUID, language: str = "en")
         Referral.objects.select_related("clinic", "participant").filter(pk=referral_id).first()
     )
     if referral is None:
-        raise NotFound(f"There is no referral {referral_id}.")
+        raise NotFound(gettext("There is no referral %(id)s.") % {"id": referral_id})
     pid = referral.participant_id
     require_role(actor, Action.REFERRAL_SHARE, purpose, [pid])
     view = referral_view(referral, language)

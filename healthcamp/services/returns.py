@@ -15,6 +15,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from healthcamp.access.errors import InvalidInput, NotFound
 from healthcamp.access.guard import audit, require_role
@@ -60,11 +61,15 @@ def results_returned(*, actor: Actor, participant_id: uuid.UUID, how: str) -> li
     """Record how the letter reached the person, for each visit not yet returned."""
     require_role(actor, Action.RESULTS_RETURN, Purpose.REGISTRATION, [participant_id])
     if how not in HOW:
-        raise InvalidInput({"how": f"How is one of {', '.join(HOW)}."})
+        # The codes a request sends (a page offers the ways in words).
+        raise InvalidInput({"how": gettext("How is one of %(codes)s.") % {"codes": ", ".join(HOW)}})
     with transaction.atomic():
         # The person's row locked: two desks recording at once do not both write.
         if not Participant.objects.select_for_update().filter(pk=participant_id).exists():
-            raise NotFound(f"No participant with id {participant_id}. Check it and try again.")
+            raise NotFound(
+                gettext("No participant with id %(id)s. Check it and try again.")
+                % {"id": participant_id}
+            )
         owed = list(
             Encounter.objects.filter(
                 participant_id=participant_id, observations__isnull=False, returned__isnull=True
@@ -73,7 +78,7 @@ def results_returned(*, actor: Actor, participant_id: uuid.UUID, how: str) -> li
             .values_list("pk", flat=True)
         )
         if not owed:
-            raise InvalidInput({"how": "Every visit's results were already returned."})
+            raise InvalidInput({"how": gettext("Every visit's results were already returned.")})
         now = timezone.now()
         ResultsReturn.objects.bulk_create(
             [ResultsReturn(encounter_id=e, how=how, at=now, by_id=actor.staff_id) for e in owed]

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from healthcamp.access.errors import InvalidInput, NotFound
 from healthcamp.access.models import ProgrammeMembership, StaffMember
@@ -19,7 +20,10 @@ from healthcamp.lib import languages
 def _member(username: str) -> StaffMember:
     staff = StaffMember.objects.select_related("user").filter(user__username=username).first()
     if staff is None:
-        raise NotFound(f"There is no staff member called {username!r}; check the name.")
+        raise NotFound(
+            gettext("There is no staff member called %(name)s; check the name.")
+            % {"name": repr(username)}
+        )
     return staff
 
 
@@ -56,8 +60,11 @@ def staff_revoke(*, username: str, label: str | None = None) -> int:
     live = staff.tokens.filter(revoked_at__isnull=True)
     if label is not None:
         if not staff.tokens.filter(label=label).exists():
-            names = ", ".join(sorted(set(staff.tokens.values_list("label", flat=True)))) or "none"
-            raise NotFound(f"{username} has no token called {label!r}; their tokens: {names}.")
+            names = ", ".join(sorted(set(staff.tokens.values_list("label", flat=True))))
+            raise NotFound(
+                gettext("%(name)s has no token called %(label)s; their tokens: %(labels)s.")
+                % {"name": username, "label": repr(label), "labels": names or gettext("none")}
+            )
         live = live.filter(label=label)
     return live.update(revoked_at=timezone.now())
 
@@ -66,7 +73,7 @@ def staff_token_add(*, username: str, label: str) -> str:
     """A new token for a member (a second device); shown once."""
     label = label.strip()
     if not label or len(label) > 40 or not label.isprintable():
-        raise InvalidInput({"label": "A token's name is 1 to 40 printable characters."})
+        raise InvalidInput({"label": gettext("A token's name is 1 to 40 printable characters.")})
     staff = _member(username)
     with transaction.atomic():
         return new_token(staff, label)
@@ -98,11 +105,18 @@ def staff_language_set(*, actor: Actor, language: str) -> str:
     """The acting member's own pages from now on in this shipped language ("" for the
     browser's). Touches no participant, so no purpose and no audit entry."""
     if language and not languages.is_shipped(language):
+        reader = translation.get_language() or "en"
+        listed = ", ".join(languages.name(code, reader=reader) for code in languages.shipped())
         raise InvalidInput(
-            {"language": f"Choose one of the languages listed: {', '.join(languages.shipped())}."}
+            {
+                "language": gettext("Choose one of the languages listed: %(languages)s.")
+                % {"languages": listed}
+            }
         )
     if actor.staff_id is None:
-        raise InvalidInput({"language": "Only a staff member has pages to set a language for."})
+        raise InvalidInput(
+            {"language": gettext("Only a staff member has pages to set a language for.")}
+        )
     chosen = languages.supported(language) if language else ""
     StaffMember.objects.filter(pk=actor.staff_id).update(language=chosen)
     return chosen

@@ -250,7 +250,9 @@ def withdraw(request: HttpRequest, actor: Actor, participant_id: uuid.UUID) -> H
                     purposes=None if "all" in chosen else chosen,
                     erase=erase,
                 )
-            except (InvalidInput, Conflict) as error:
+            except InvalidInput as error:
+                errors.extend(error.errors.values())  # the words, not the field's name
+            except Conflict as error:
                 errors.append(str(error))
             else:
                 messages.success(
@@ -355,7 +357,9 @@ def programme(request: HttpRequest, actor: Actor, programme_id: int) -> HttpResp
                     ],
                 )
                 return redirect("web:programme", programme_id=programme_id)
-        except (InvalidInput, Conflict, ValueError) as error:
+        except InvalidInput as error:
+            problems.extend(error.errors.values())  # the words, not the field's name
+        except (Conflict, ValueError) as error:
             problems.append(str(error))
     return render(
         request,
