@@ -5,12 +5,16 @@ PostgreSQL - measured in the same run.
 
     .venv/bin/python bench/import.py [--engine sqlite|postgresql|both] [--rows N] [--people P]
 
-Prints rows/s of each and the ratio (issue 12's goal: >= 0.5).
+Prints rows/s of each and the ratio (issue 12's goal: >= 0.5), and the import's peak
+resident memory (the file is read from disk, streamed).
 """
 
 from __future__ import annotations
 
+import gc
 import json
+import os
+import resource
 import sys
 import time
 import uuid
@@ -78,18 +82,37 @@ def _letters(number: int) -> str:
             return word
 
 
-def _lab_file(cards: list[str], site: int, rows: int, first_day: int) -> bytes:
-    lines = ["card_code,visit_date,site_id,code,value,unit"]
+def _lab_file(path: Path, cards: list[str], site: int, rows: int, first_day: int) -> None:
+    """A lab's CSV of `rows` values, written line by line (the bench holds no file)."""
     today = date.today()
-    visit = 0
-    while len(lines) <= rows:
-        card = cards[visit % len(cards)]
-        day = (today - timedelta(days=first_day + visit // len(cards))).isoformat()
-        for code, unit, low, spread in (*PANEL, FASTING):
-            value = low + (visit * 7919 % 100) / 100 * spread
-            lines.append(f"{card},{day},{site},{code},{value:.1f},{unit}")
-        visit += 1
-    return ("\n".join(lines[: rows + 1]) + "\n").encode("utf-8")
+    visit = written = 0
+    with path.open("w", encoding="utf-8") as out:
+        out.write("card_code,visit_date,site_id,code,value,unit\n")
+        while written < rows:
+            card = cards[visit % len(cards)]
+            day = (today - timedelta(days=first_day + visit // len(cards))).isoformat()
+            for code, unit, low, spread in (*PANEL, FASTING):
+                if written == rows:
+                    break
+                value = low + (visit * 7919 % 100) / 100 * spread
+                out.write(f"{card},{day},{site},{code},{value:.1f},{unit}\n")
+                written += 1
+            visit += 1
+
+
+def _peak_rss_mb() -> float:
+    """The process's peak resident memory since the last reset (Linux: kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _reset_peak() -> bool:
+    """Linux lets a process reset its peak RSS (clear_refs 5), so the import's own peak
+    is measured, not the setup's."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
 
 
 def _raw_rows(rows: int, encounter: uuid.UUID, native: bool) -> list[tuple[object, ...]]:
@@ -153,14 +176,19 @@ def child(rows: int, people: int) -> dict[str, float]:
     if connection.vendor == "postgresql":
         connection.ensure_connection()
     actor, programme_id, site, cards = _people(people)
-    data = _lab_file(cards, site, rows, first_day=1)
+    path = Path(os.environ["HEALTHCAMP_HOME"]) / "lab.csv"
+    _lab_file(path, cards, site, rows, first_day=1)
     raw_seconds = _raw(rows)
+    gc.collect()
+    reset = _reset_peak()
+    before = _peak_rss_mb()
     started = time.perf_counter()
-    summary = results_import(actor=actor, programme_id=programme_id, data=data)  # type: ignore[arg-type]
+    summary = results_import(actor=actor, programme_id=programme_id, path=path)  # type: ignore[arg-type]
     import_seconds = time.perf_counter() - started
+    peak = _peak_rss_mb()
     assert summary.written == rows, summary
     started = time.perf_counter()
-    again = results_import(actor=actor, programme_id=programme_id, data=data)  # type: ignore[arg-type]
+    again = results_import(actor=actor, programme_id=programme_id, path=path)  # type: ignore[arg-type]
     again_seconds = time.perf_counter() - started
     assert again.written == 0
     return {
@@ -170,6 +198,9 @@ def child(rows: int, people: int) -> dict[str, float]:
         "ratio": raw_seconds / import_seconds,
         "import_seconds": import_seconds,
         "reimport_seconds": again_seconds,
+        "rss_before_mb": before,
+        "rss_peak_mb": peak,
+        "rss_reset": reset,
     }
 
 
@@ -186,7 +217,9 @@ def main() -> None:
             f"{result['engine']:<10} {result['rows']} rows: raw {result['raw_rows_per_s']:,.0f}"
             f" rows/s, import {result['import_rows_per_s']:,.0f} rows/s, ratio "
             f"{result['ratio']:.3f} (goal >= 0.5); re-import (nothing new) "
-            f"{result['reimport_seconds']:.1f} s"
+            f"{result['reimport_seconds']:.1f} s; peak RSS during the import "
+            f"{result['rss_peak_mb']:.0f} MB (before it {result['rss_before_mb']:.0f} MB"
+            f"{'' if result['rss_reset'] else ', peak not reset: includes the setup'})"
         )
 
 

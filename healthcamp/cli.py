@@ -575,7 +575,7 @@ def _import_results(args: argparse.Namespace, actor: Any, path: str, data: bytes
         problems = results_check(
             actor=actor,
             programme_id=args.programme,
-            data=data,
+            path=path,  # streamed from the file, read twice (not the bytes held)
             encoding=args.encoding,
             site_id=args.site,
         ).problems
@@ -588,7 +588,7 @@ def _import_results(args: argparse.Namespace, actor: Any, path: str, data: bytes
         summary = results_import(
             actor=actor,
             programme_id=args.programme,
-            data=data,
+            path=path,  # streamed from the file, read twice (not the bytes held)
             encoding=args.encoding,
             site_id=args.site,
             source=args.source,

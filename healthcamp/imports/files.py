@@ -11,6 +11,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import BinaryIO
 
 from django.utils.translation import gettext
 
@@ -21,9 +22,9 @@ ENCODINGS = ("utf-8", "utf-16", "cp1252")
 _SERIAL_DATE = re.compile(r"^\d{5}(\.\d+)?$")
 
 
-def decode(data: bytes, encoding: str | None = None) -> str:
-    """The file's text. UTF-8 (with or without BOM) and UTF-16 (with its BOM) are
-    recognised; anything else is named with `encoding` (e.g. cp1252 from Excel on Windows)."""
+def _codec(head: bytes, encoding: str | None) -> str:
+    """The codec a file is read with: the one named, else UTF-16 by its BOM, else UTF-8
+    (with or without BOM)."""
     if encoding:
         try:
             codec = codecs.lookup(encoding).name
@@ -32,30 +33,38 @@ def decode(data: bytes, encoding: str | None = None) -> str:
                 gettext("'%(encoding)s' is not an encoding; use one of %(known)s.")
                 % {"encoding": encoding, "known": ", ".join(ENCODINGS)}
             ) from None
-        if codec == "utf-8":
-            codec = "utf-8-sig"
-        try:
-            return data.decode(codec)
-        except UnicodeDecodeError as error:
-            raise FileRefused(
-                gettext(
-                    "The file is not %(encoding)s (byte %(byte)s cannot be read). Save it as "
-                    "CSV UTF-8, or name its encoding."
-                )
-                % {"encoding": encoding, "byte": error.start}
-            ) from None
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise FileRefused(
+        return "utf-8-sig" if codec == "utf-8" else codec
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return "utf-8-sig"
+
+
+def _unreadable(encoding: str | None, byte: int) -> FileRefused:
+    if encoding:
+        return FileRefused(
             gettext(
-                'The file is not UTF-8 (byte %(byte)s cannot be read). Save it as "CSV UTF-8", '
-                "or name its encoding (for Excel on Windows: cp1252)."
+                "The file is not %(encoding)s (byte %(byte)s cannot be read). Save it as "
+                "CSV UTF-8, or name its encoding."
             )
-            % {"byte": error.start}
-        ) from None
+            % {"encoding": encoding, "byte": byte}
+        )
+    return FileRefused(
+        gettext(
+            'The file is not UTF-8 (byte %(byte)s cannot be read). Save it as "CSV UTF-8", '
+            "or name its encoding (for Excel on Windows: cp1252)."
+        )
+        % {"byte": byte}
+    )
+
+
+def decode(data: bytes, encoding: str | None = None) -> str:
+    """The file's text. UTF-8 (with or without BOM) and UTF-16 (with its BOM) are
+    recognised; anything else is named with `encoding` (e.g. cp1252 from Excel on Windows)."""
+    codec = _codec(data[:4], encoding)
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as error:
+        raise _unreadable(encoding, error.start) from None
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,78 @@ def csv_table(text: str) -> Table:
             )
 
     return Table(columns, rows())
+
+
+class _Counted(io.BufferedIOBase):
+    """A binary file read for a text wrapper, counting the bytes before the chunk being
+    decoded (so an undecodable byte is named by its place in the file)."""
+
+    def __init__(self, source: BinaryIO) -> None:
+        super().__init__()
+        self.source = source
+        self.before = 0  # bytes of the file before the last chunk read
+        self.after = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read1(self, size: int | None = -1) -> bytes:
+        data = self.source.read(size if size and size > 0 else 1 << 16)
+        self.before, self.after = self.after, self.after + len(data)
+        return data
+
+    read = read1
+
+
+def csv_stream(source: BinaryIO, encoding: str | None = None) -> Table:
+    """A CSV file decoded as it is read, a chunk at a time: a file of millions of rows is
+    never held whole. An undecodable byte refuses the file when it is reached."""
+    head = source.read(4)
+    source.seek(0)
+    codec = _codec(head, encoding)
+    counted = _Counted(source)
+    text = io.TextIOWrapper(counted, encoding=codec, newline="")  # type: ignore[type-var]
+    reader = csv.reader(text)
+
+    def refused(error: UnicodeDecodeError) -> FileRefused:
+        return _unreadable(encoding, counted.before + error.start)
+
+    try:
+        header = next(reader, None)
+    except UnicodeDecodeError as error:
+        raise refused(error) from None
+    if not header or not any(h.strip() for h in header):
+        raise FileRefused(gettext("The file is empty: its first row must name the columns."))
+    columns = [h.strip() for h in header]
+    width = len(columns)
+
+    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+        number = 1
+        try:
+            for cells in reader:
+                number += 1
+                if len(cells) == width:
+                    stripped = [c.strip() for c in cells]
+                else:
+                    stripped = [c.strip() for c in cells[:width]]
+                    stripped += [""] * (width - len(stripped))
+                if not any(stripped) and not any(c.strip() for c in cells):
+                    continue  # a blank line, as spreadsheets leave at the end
+                yield number, dict(zip(columns, stripped, strict=True))
+        except UnicodeDecodeError as error:
+            raise refused(error) from None
+
+    return Table(columns, rows())
+
+
+def open_table(source: BinaryIO, encoding: str | None = None) -> Table:
+    """A file object as a table, from its start: XLSX (read whole, as a zip is) or CSV
+    (streamed)."""
+    head = source.read(4)
+    source.seek(0)
+    if head.startswith(XLSX_MAGIC):
+        return xlsx_table(source.read())
+    return csv_stream(source, encoding)
 
 
 def is_formula(cell: str) -> bool:

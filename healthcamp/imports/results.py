@@ -20,11 +20,14 @@ one audit entry per purpose names everyone the import touched.
 from __future__ import annotations
 
 import hashlib
+import io
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from django.db import connection, transaction
 from django.utils import timezone, translation
@@ -58,16 +61,17 @@ Progress = Callable[[int, int], None]
 _BP_ORDER = {SYSTOLIC: 0, DIASTOLIC: 1}  # a reading is its systolic, then its diastolic
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Person:
     id: uuid.UUID
+    index: int  # this person's number in the import (for compact keys)
     sex: str
     born: date
-    row: Participant  # what the referral and the reports' facts are written against
+    programme_id: int
     consented: frozenset[str]  # measuring purposes agreed to now (read in this transaction)
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     number: int
     card: str
@@ -77,25 +81,40 @@ class Row:
     measure: catalogue.Measure
     reading_no: int
     reading: catalogue.Reading
-    already_in: bool = False
+    ordinal: int = 0  # its place among the file's rows (a FHIR entry's components share a number)
+    # The visit (person, site, day) as one number: a file of millions of rows keeps one
+    # small key per visit and per row, never the rows.
+    visit: int = field(init=False)
 
-    @property
-    def visit(self) -> tuple[uuid.UUID, int, date]:
-        return (self.person.id, self.site_id, self.day)
+    def __post_init__(self) -> None:
+        self.visit = ((self.person.index << 32 | self.site_id) << 20) | self.day.toordinal()
 
-    @property
-    def key(self) -> tuple[str, date, int, str, int]:
-        return (self.card, self.day, self.site_id, self.measure.code, self.reading_no)
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    id: uuid.UUID
+    started_at: datetime
 
 
 @dataclass
 class Checked:
-    rows: list[Row]
+    """What the check keeps of a file: its problems, and for the write only keys (the
+    rows themselves are read again from the file)."""
+
     problems: list[Problem]
+    total: int = 0  # rows checked without a problem
+    already: set[int] = field(default_factory=set)  # rows already stored (their ordinal)
+    per_visit: dict[int, int] = field(default_factory=dict)  # new rows per visit
+    people: set[uuid.UUID] = field(default_factory=set)  # people with new rows
 
     @property
-    def new(self) -> list[Row]:
-        return [r for r in self.rows if not r.already_in]
+    def rows(self) -> range:
+        """Sized like the rows checked (they are streamed, not kept)."""
+        return range(self.total)
+
+    @property
+    def new(self) -> range:
+        return range(self.total - len(self.already))
 
 
 @dataclass(frozen=True)
@@ -185,9 +204,12 @@ def _reading_no(cell: str) -> tuple[int, str]:
     }
 
 
+_CACHED = 200_000  # entries a per-file cache keeps (a file of distinct cells stays bounded)
+
+
 @dataclass
 class _Context:
-    """What the check reads once per file or per batch."""
+    """What the check reads once per file or per batch, and what the two passes share."""
 
     actor: Actor
     programme_id: int
@@ -195,6 +217,49 @@ class _Context:
     allowed: set[str]  # purposes this role may import
     today: date
     people: dict[str, Person | None] = field(default_factory=dict)  # by card code
+    by_id: dict[uuid.UUID, Person] = field(default_factory=dict)
+    # Pure readings of cells, kept per distinct cell: a file repeats its cards, days,
+    # measures and values over and over.
+    cards: dict[str, tuple[str, str]] = field(default_factory=dict)  # raw -> (card, why not)
+    days: dict[str, tuple[date | None, str]] = field(default_factory=dict)
+    measures: dict[str, catalogue.Measure] = field(default_factory=dict)
+    readings: dict[tuple[str, str, str, bool], catalogue.Reading] = field(default_factory=dict)
+    codes: dict[str, int] = field(default_factory=dict)  # measure code -> small number
+    # Stored visits of the file's people, by visit key; whose have been read.
+    stored: dict[int, _Stored] = field(default_factory=dict)
+    fetched: set[uuid.UUID] = field(default_factory=set)
+    participants: dict[uuid.UUID, Participant] = field(default_factory=dict)
+
+    def card(self, raw: str) -> tuple[str, str]:
+        found = self.cards.get(raw)
+        if found is None:
+            try:
+                found = (cardcode.parse(raw), "")
+            except cardcode.CardCodeError as error:
+                found = ("", str(error))
+            if len(self.cards) < _CACHED:
+                self.cards[raw] = found
+        return found
+
+    def day(self, raw: str) -> tuple[date | None, str]:
+        found = self.days.get(raw)
+        if found is None:
+            found = _day(raw, self.today)
+            if len(self.days) < _CACHED:
+                self.days[raw] = found
+        return found
+
+    def participant(self, person: Person) -> Participant:
+        """The person's record, read when a referral or a stored visit's facts need it."""
+        found = self.participants.get(person.id)
+        if found is None:
+            found = self.participants[person.id] = Participant.objects.get(pk=person.id)
+        return found
+
+    def key(self, row: Row) -> int:
+        """The row's natural key (card, visit date, site, measure, reading) as one number."""
+        code = self.codes.setdefault(row.measure.code, len(self.codes))
+        return (row.visit << 16) | (code << 7) | row.reading_no
 
 
 def _look_up(ctx: _Context, cards: Iterable[str]) -> None:
@@ -215,17 +280,18 @@ def _look_up(ctx: _Context, cards: Iterable[str]) -> None:
                     agreed[pid].add(purpose.value)
         for card in chunk:
             p = found.get(card)
-            ctx.people[card] = (
-                None
-                if p is None
-                else Person(
-                    p.id,
-                    p.sex,
-                    identity.open_identity(p).date_of_birth,
-                    p,
-                    frozenset(agreed[p.id]),
-                )
+            if p is None:
+                ctx.people[card] = None
+                continue
+            person = Person(
+                p.id,
+                len(ctx.by_id),
+                p.sex,
+                identity.open_identity(p).date_of_birth,
+                p.programme_id,
+                frozenset(agreed[p.id]),
             )
+            ctx.people[card] = ctx.by_id[p.id] = person
 
 
 def _check_cells(
@@ -237,7 +303,7 @@ def _check_cells(
         problems.append(Problem(number, column, message))
 
     for column, cell in cells.items():
-        if files.is_formula(cell):
+        if cell[:1] == "=":  # files.is_formula
             problem(
                 column,
                 gettext(
@@ -248,11 +314,9 @@ def _check_cells(
             )
     if problems:
         return None, problems
-    card = ""
-    try:
-        card = cardcode.parse(cells["card_code"])
-    except cardcode.CardCodeError as error:
-        problem("card_code", str(error))
+    card, why = ctx.card(cells["card_code"])
+    if why:
+        problem("card_code", why)
     person = ctx.people.get(card) if card else None
     if card and person is None:
         problem(
@@ -263,21 +327,25 @@ def _check_cells(
             )
             % {"card": cardcode.display(card)},
         )
-    day, why = _day(cells["visit_date"], ctx.today)
+    day, why = ctx.day(cells["visit_date"])
     if why:
         problem("visit_date", why)
-    site_id = int(cells["site_id"]) if cells["site_id"].isdigit() else 0
+    site_cell = cells["site_id"]
+    site_id = int(site_cell) if site_cell.isdigit() else 0
     if site_id not in ctx.sites:
         known = ", ".join(f"{i} ({n})" for i, n in sorted(ctx.sites.items()))
         problem(
             "site_id",
             gettext("'%(site)s' is not a site of this programme; use one of: %(known)s.")
-            % {"site": cells["site_id"], "known": known},
+            % {"site": site_cell, "known": known},
         )
     reading_no, why = _reading_no(cells.get("reading", ""))
     if why:
         problem("reading", why)
-    m = _measure(cells["code"], problem)
+    code = cells["code"]
+    m = ctx.measures.get(code) or _measure(code, problem)
+    if m is not None and code not in ctx.measures:
+        ctx.measures[code] = m
     reading = None if m is None else _value(ctx, m, person, cells, problem)
     if problems or person is None or day is None or m is None or reading is None:
         return None, problems
@@ -314,8 +382,14 @@ def _value(
             },
         )
     confirmed = cells.get("confirmed", "").lower() in ("yes", "y", "true", "1")
+    # catalogue.read is pure (the same cells give the same frozen Reading): read once per
+    # distinct (measure, value, unit, confirmed); a refusal is read again to say why.
+    key = (m.code, cells["value"], cells["unit"], confirmed)
+    found = ctx.readings.get(key)
+    if found is not None:
+        return found
     try:
-        return catalogue.read(m, cells["value"], cells["unit"], confirmed=confirmed)
+        found = catalogue.read(m, cells["value"], cells["unit"], confirmed=confirmed)
     except catalogue.NeedsConfirmation as question:
         problem(
             "value",
@@ -324,6 +398,10 @@ def _value(
         )
     except catalogue.MeasureError as error:
         problem("value" if cells["unit"] in (*m.units, "") else "unit", _said(error))
+    else:
+        if len(ctx.readings) < _CACHED:
+            ctx.readings[key] = found
+        return found
     return None
 
 
@@ -356,31 +434,69 @@ def _measure(code: str, problem: Callable[[str, str], None]) -> catalogue.Measur
     return m
 
 
-def _stored(rows: list[Row]) -> dict[tuple[uuid.UUID, int, date], Encounter]:
-    """The visits already stored for the rows' people, by (person, site, day): the
-    earliest of the day at that site, as the station resumes it."""
-    pids = sorted({r.person.id for r in rows})
-    found: dict[tuple[uuid.UUID, int, date], Encounter] = {}
+def _read_stored(ctx: _Context, rows: list[Row]) -> None:
+    """The stored visits of the rows' people not read yet, by visit key: the earliest of
+    the day at that site, as the station resumes it."""
+    pids = sorted({r.person.id for r in rows} - ctx.fetched)
+    ctx.fetched.update(pids)
     for start in range(0, len(pids), BATCH):
-        for e in Encounter.objects.filter(participant_id__in=pids[start : start + BATCH]).order_by(
-            "-started_at"
+        for pk, pid, site_id, started_at in (
+            Encounter.objects.filter(participant_id__in=pids[start : start + BATCH])
+            .order_by("-started_at")
+            .values_list("pk", "participant_id", "site_id", "started_at")
         ):
-            assert e.participant_id is not None  # noqa: S101 - filtered by person
-            found[(e.participant_id, e.site_id, timezone.localdate(e.started_at))] = e
-    return found
+            day = timezone.localdate(started_at)
+            key = ((ctx.by_id[pid].index << 32 | site_id) << 20) | day.toordinal()
+            ctx.stored[key] = _Stored(pk, started_at)
 
 
-def _existing(encounter_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Observation]]:
-    by_visit: dict[uuid.UUID, list[Observation]] = {}
-    for start in range(0, len(encounter_ids), BATCH):
-        for o in Observation.objects.filter(
-            encounter_id__in=encounter_ids[start : start + BATCH]
-        ).order_by("recorded_at", "pk"):
+_STORED_FIELDS = (
+    "pk",
+    "encounter_id",
+    "code",
+    "purpose",
+    "value",
+    "code_value",
+    "original_value",
+    "original_unit",
+    "comparator",
+    "absent_reason",
+    "recorded_at",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Value:
+    """A stored value of a visit, as recognising rows and deciding the visit need it."""
+
+    pk: int
+    encounter_id: uuid.UUID
+    code: str
+    purpose: str
+    value: float | None
+    code_value: str
+    original_value: str
+    original_unit: str
+    comparator: str
+    absent_reason: str
+    recorded_at: datetime
+
+
+def _existing(encounter_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[_Value]]:
+    ids = sorted(set(encounter_ids))
+    by_visit: dict[uuid.UUID, list[_Value]] = {}
+    for start in range(0, len(ids), BATCH):
+        for values in (
+            Observation.objects.filter(encounter_id__in=ids[start : start + BATCH])
+            .order_by("recorded_at", "pk")
+            .values_list(*_STORED_FIELDS)
+        ):
+            o = _Value(*values)
             by_visit.setdefault(o.encounter_id, []).append(o)
     return by_visit
 
 
-def _same(o: Observation, reading: catalogue.Reading) -> bool:
+def _same(o: _Value, reading: catalogue.Reading) -> bool:
     return (o.value, o.code_value, o.absent_reason, o.comparator) == (
         reading.value,
         reading.code_value,
@@ -389,24 +505,27 @@ def _same(o: Observation, reading: catalogue.Reading) -> bool:
     )
 
 
-def _recognise(
-    rows: list[Row],
-    stored: dict[tuple[uuid.UUID, int, date], Encounter],
-    existing: dict[uuid.UUID, list[Observation]],
-) -> list[Problem]:
+def _recognise(ctx: _Context, rows: list[Row], checked: Checked) -> list[Problem]:
     """Mark rows already stored (reading n of a measure in that visit, same value); a
-    stored reading with another value is a problem, never overwritten."""
+    stored reading with another value is a problem, never overwritten. Counts the rest
+    as new, by visit."""
+    _read_stored(ctx, rows)
+    existing = _existing(ctx.stored[r.visit].id for r in rows if r.visit in ctx.stored)
     problems = []
     for row in rows:
-        encounter = stored.get(row.visit)
-        if encounter is None:
-            continue
-        same_code = [o for o in existing.get(encounter.pk, []) if o.code == row.measure.code]
+        stored = ctx.stored.get(row.visit)
+        same_code = (
+            [o for o in existing.get(stored.id, []) if o.code == row.measure.code]
+            if stored is not None
+            else []
+        )
         if row.reading_no > len(same_code):
+            checked.per_visit[row.visit] = checked.per_visit.get(row.visit, 0) + 1
+            checked.people.add(row.person.id)
             continue
         o = same_code[row.reading_no - 1]
         if _same(o, row.reading):
-            row.already_in = True
+            checked.already.add(row.ordinal)
         else:
             problems.append(
                 Problem(
@@ -428,32 +547,52 @@ def _recognise(
     return problems
 
 
-def _check(
-    *, actor: Actor, programme_id: int, table: files.Table, allowed: set[str]
-) -> tuple[Checked, dict[tuple[uuid.UUID, int, date], Encounter]]:
-    """Inside a transaction (consent is read with the people held)."""
-    problems = _columns_problems(table.columns)
-    if problems:
-        return Checked([], problems), {}
-    ctx = _Context(
+def _context(actor: Actor, programme_id: int, allowed: set[str]) -> _Context:
+    return _Context(
         actor=actor,
         programme_id=programme_id,
         sites=dict(Site.objects.filter(programme_id=programme_id).values_list("pk", "name")),
         allowed=allowed,
         today=timezone.localdate(),
     )
-    rows: list[Row] = []
-    seen: dict[tuple[str, date, int, str, int], int] = {}
-    batch: list[tuple[int, dict[str, str]]] = []
 
-    def flush() -> None:
-        _look_up(ctx, (_card_or_blank(cells["card_code"]) for _, cells in batch))
+
+def _batches(
+    rows: Iterable[tuple[int, dict[str, str]]],
+) -> Iterator[list[tuple[int, dict[str, str]]]]:
+    batch: list[tuple[int, dict[str, str]]] = []
+    for item in rows:
+        batch.append(item)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _check(ctx: _Context, table: files.Table) -> Checked:
+    """The first pass, inside a transaction (consent is read with the people held): every
+    row checked, a batch at a time; kept are the problems and the keys the write needs."""
+    checked = Checked(_columns_problems(table.columns))
+    if checked.problems:
+        return checked
+    problems = checked.problems
+    seen: dict[int, int] = {}  # natural key -> the row it was first seen on
+    ordinal = 0
+    for batch in _batches(table.rows):
+        _look_up(ctx, (ctx.card(cells["card_code"])[0] for _, cells in batch))
+        rows = []
         for number, cells in batch:
+            ordinal += 1
             row, found = _check_cells(ctx, number, cells)
-            problems.extend(found)
+            if found:
+                problems.extend(found)
             if row is None:
                 continue
-            if row.key in seen:
+            row.ordinal = ordinal
+            key = ctx.key(row)
+            first = seen.setdefault(key, number)
+            if first != number:
                 problems.append(
                     Problem(
                         number,
@@ -463,29 +602,15 @@ def _check(
                             "reading). Remove one, or number repeated readings in a 'reading' "
                             "column."
                         )
-                        % {"row": seen[row.key]},
+                        % {"row": first},
                     )
                 )
                 continue
-            seen[row.key] = number
             rows.append(row)
-        batch.clear()
-
-    for item in table.rows:
-        batch.append(item)
-        if len(batch) >= BATCH:
-            flush()
-    flush()
-    stored = _stored(rows)
-    problems += _recognise(rows, stored, _existing([e.pk for e in stored.values()]))
-    return Checked(rows, sorted(problems)), stored
-
-
-def _card_or_blank(raw: str) -> str:
-    try:
-        return cardcode.parse(raw)
-    except cardcode.CardCodeError:
-        return ""
+        checked.total += len(rows)
+        problems += _recognise(ctx, rows, checked)
+    problems.sort()
+    return checked
 
 
 def _allowed_purposes(actor: Actor, programme_id: int) -> set[str]:
@@ -508,33 +633,76 @@ def _allowed_purposes(actor: Actor, programme_id: int) -> set[str]:
     return {p.value for p in allowed}
 
 
-def _table(
-    data: bytes, encoding: str | None, site_id: int | None, programme_id: int
-) -> files.Table:
-    """CSV, XLSX, or a lab's FHIR R4 Bundle: its samples' site is the one named, or the
-    programme's only site."""
-    if fhir.is_bundle(data):
+Source = bytes | BinaryIO
+
+
+@contextmanager
+def _opened(data: Source | None, path: str | Path | None) -> Iterator[BinaryIO]:
+    """The file to read (twice: a check, then the write): bytes, a seekable binary file
+    object, or a path opened here."""
+    if path is not None:
+        with open(path, "rb") as source:
+            yield source
+    elif isinstance(data, bytes | bytearray | memoryview):
+        yield io.BytesIO(data)
+    elif data is not None:
+        yield data
+    else:
+        raise TypeError("results_check/results_import need data or path")
+
+
+def _tables(
+    source: BinaryIO, encoding: str | None, site_id: int | None, programme_id: int
+) -> Callable[[], files.Table]:
+    """A function giving the file's table from its first row, as often as asked: CSV is
+    streamed from the file; XLSX and a lab's FHIR R4 Bundle (its samples' site is the one
+    named, or the programme's only site) are read whole."""
+    source.seek(0)
+    head = source.read(4096)
+    source.seek(0)
+    if fhir.is_bundle(head):
+        data = source.read()
         if site_id is None:
             sites = list(Site.objects.filter(programme_id=programme_id).values_list("pk")[:2])
             site_id = sites[0][0] if len(sites) == 1 else None
-        return fhir.bundle_table(data, site_id)
-    return files.table(data, encoding)
+        return lambda: fhir.bundle_table(data, site_id)
+    if head.startswith(files.XLSX_MAGIC):
+        data = source.read()
+        return lambda: files.xlsx_table(data)
+
+    def csv_table() -> files.Table:
+        source.seek(0)
+        return files.csv_stream(source, encoding)
+
+    return csv_table
+
+
+def _digest(source: BinaryIO) -> str:
+    source.seek(0)
+    digest = hashlib.sha256()
+    while chunk := source.read(1 << 20):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def results_check(
     *,
     actor: Actor,
     programme_id: int,
-    data: bytes,
+    data: Source | None = None,
     encoding: str | None = None,
     site_id: int | None = None,
+    path: str | Path | None = None,
 ) -> Checked:
-    """Check a whole file; nothing is written. Raises FileRefused for a file refused whole."""
+    """Check a whole file; nothing is written. Raises FileRefused for a file refused whole.
+    `data` is the file's bytes or a seekable binary file object; or give its `path`."""
     allowed = _allowed_purposes(actor, programme_id)
-    table = _table(data, encoding, site_id, programme_id)
-    with transaction.atomic():
-        checked, _ = _check(actor=actor, programme_id=programme_id, table=table, allowed=allowed)
-        transaction.set_rollback(True)  # a check writes nothing
+    with _opened(data, path) as source:
+        tables = _tables(source, encoding, site_id, programme_id)
+        table = tables()
+        with transaction.atomic():
+            checked = _check(_context(actor, programme_id, allowed), table)
+            transaction.set_rollback(True)  # a check writes nothing
     return checked
 
 
@@ -545,42 +713,46 @@ def results_import(
     *,
     actor: Actor,
     programme_id: int,
-    data: bytes,
+    data: Source | None = None,
     encoding: str | None = None,
     site_id: int | None = None,
     source: str = "lab_file",
     progress: Progress | None = None,
+    path: str | Path | None = None,
 ) -> Summary:
     """Check the file and write every new row in one transaction, or nothing (raises
-    ProblemsFound with every problem). Re-importing writes nothing new."""
+    ProblemsFound with every problem). Re-importing writes nothing new.
+
+    The file is read twice inside the transaction - the check, keeping only keys, then
+    the write, a batch of complete visits at a time - so memory does not grow with it."""
     allowed = _allowed_purposes(actor, programme_id)
-    table = _table(data, encoding, site_id, programme_id)
-    digest = hashlib.sha256(data).hexdigest()
-    with transaction.atomic():
-        checked, stored = _check(
-            actor=actor, programme_id=programme_id, table=table, allowed=allowed
-        )
-        if checked.problems:
-            raise ProblemsFound(checked.problems)
-        new = checked.new
-        summary = Summary(
-            rows=len(checked.rows),
-            written=len(new),
-            already_in=len(checked.rows) - len(new),
-            people=len({r.person.id for r in new}),
-            visits_started=0,
-        )
-        if not new:
-            return summary
-        return _write(
-            actor=actor,
-            rows=new,
-            stored=stored,
-            summary=summary,
-            detail=f"results entered from {SOURCES.get(source, 'a file')}",
-            digest=digest,
-            progress=progress or (lambda done, total: None),
-        )
+    with _opened(data, path) as opened:
+        digest = _digest(opened)
+        tables = _tables(opened, encoding, site_id, programme_id)
+        table = tables()
+        with transaction.atomic():
+            ctx = _context(actor, programme_id, allowed)
+            checked = _check(ctx, table)
+            if checked.problems:
+                raise ProblemsFound(checked.problems)
+            summary = Summary(
+                rows=checked.total,
+                written=len(checked.new),
+                already_in=len(checked.already),
+                people=len(checked.people),
+                visits_started=0,
+            )
+            if not summary.written:
+                return summary
+            return _write(
+                ctx,
+                tables(),
+                checked,
+                summary=summary,
+                detail=f"results entered from {SOURCES.get(source, 'a file')}",
+                digest=digest,
+                progress=progress or (lambda done, total: None),
+            )
 
 
 def _visit_start(day: date, now: datetime) -> datetime:
@@ -588,74 +760,144 @@ def _visit_start(day: date, now: datetime) -> datetime:
     return min(datetime.combine(day, time(12), tzinfo=UTC), now)
 
 
-def _db_id(value: uuid.UUID) -> Any:
-    # How Django's UUIDField stores ids: native on PostgreSQL, 32 hex digits on SQLite.
-    return value if connection.features.has_native_uuid_field else value.hex
+@dataclass
+class _Written:
+    """What the write has done so far."""
+
+    done: int = 0
+    visits_started: int = 0
+    referred: list[str] = field(default_factory=list)
+    by_purpose: dict[str, set[uuid.UUID]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    fresh_people: set[uuid.UUID] = field(default_factory=set)
+    decisions: dict[tuple[Any, ...], Decision] = field(default_factory=dict)
+    days: dict[datetime, date] = field(default_factory=dict)  # local day of a visit's start
 
 
 def _write(
+    ctx: _Context,
+    table: files.Table,
+    checked: Checked,
     *,
-    actor: Actor,
-    rows: list[Row],
-    stored: dict[tuple[uuid.UUID, int, date], Encounter],
     summary: Summary,
     detail: str,
     digest: str,
     progress: Progress,
 ) -> Summary:
+    """The second pass: the file's new rows read again (the check found no problem, so
+    each reads as it did), gathered by visit; a visit is written once all its rows are
+    in, in batches of complete visits."""
+    written = _Written()
+    pending: dict[int, list[Row]] = {}
+    ready: list[list[Row]] = []
+    waiting = 0
+    ordinal = 0
+    for batch in _batches(table.rows):
+        for number, cells in batch:
+            ordinal += 1
+            if ordinal in checked.already:
+                continue
+            row, found = _check_cells(ctx, number, cells)
+            if row is None:  # the file changed under us: write nothing
+                raise ProblemsFound(found)
+            visit_rows = pending.setdefault(row.visit, [])
+            visit_rows.append(row)
+            if len(visit_rows) == checked.per_visit[row.visit]:
+                ready.append(pending.pop(row.visit))
+                waiting += len(visit_rows)
+        if waiting >= BATCH:
+            _write_visits(ctx, ready, written)
+            ready, waiting = [], 0
+            progress(written.done, summary.written)
+    _write_visits(ctx, ready, written)
+    if pending or written.done != summary.written:  # the file changed under us
+        raise ProblemsFound(
+            [
+                Problem(
+                    HEADER_ROW,
+                    "",
+                    gettext("The file changed while it was imported; import it again."),
+                )
+            ]
+        )
+    visit_facts.mark_people(participant_ids=written.fresh_people)
+    progress(summary.written, summary.written)
+    for purpose, people in sorted(written.by_purpose.items()):
+        audit(
+            ctx.actor,
+            Action.RESULTS_IMPORT,
+            Purpose(purpose),
+            "allowed",
+            sorted(people),
+            f"{detail}: {written.counts[purpose]} value(s), file sha256 {digest[:16]}",
+        )
+    return Summary(
+        rows=summary.rows,
+        written=summary.written,
+        already_in=summary.already_in,
+        people=summary.people,
+        visits_started=written.visits_started,
+        referred=written.referred,
+    )
+
+
+def _write_visits(ctx: _Context, visits: list[list[Row]], written: _Written) -> None:
+    """Complete visits: the new ones started, each decided once, its values written with
+    their labels, its referrals opened, the reports' facts kept."""
+    if not visits:
+        return
     now = timezone.now()
     adapt = connection.ops.adapt_datetimefield_value
-    by_visit: dict[tuple[uuid.UUID, int, date], list[Row]] = {}
-    for row in rows:
-        by_visit.setdefault(row.visit, []).append(row)
-    started = []
-    for key, visit_rows in by_visit.items():
-        if key not in stored:
-            person = visit_rows[0].person
-            e = Encounter(
-                id=uuid.uuid4(),
-                participant_id=person.id,
-                site_id=key[1],
-                started_at=_visit_start(key[2], now),
-                started_by_id=actor.staff_id,
-            )
-            e._state.adding = False
-            stored[key] = e
-            started.append(e)
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            "INSERT INTO exams_encounter (id, participant_id, site_id, started_at, started_by_id)"
-            " VALUES (%s, %s, %s, %s, %s)",
-            [
+    native = connection.features.has_native_uuid_field
+
+    def _db_id(value: uuid.UUID) -> Any:  # as Django's UUIDField stores it
+        return value if native else value.hex
+
+    staff_id = ctx.actor.staff_id
+    started: list[tuple[Any, ...]] = []
+    fresh: dict[int, _Stored] = {}
+    for visit_rows in visits:
+        first = visit_rows[0]
+        if first.visit not in ctx.stored:
+            e = fresh[first.visit] = _Stored(uuid.uuid4(), _visit_start(first.day, now))
+            started.append(
                 (
                     _db_id(e.id),
-                    _db_id(person_id(e)),
-                    e.site_id,
+                    _db_id(first.person.id),
+                    first.site_id,
                     adapt(e.started_at),
-                    e.started_by_id,
+                    staff_id,
                 )
-                for e in started
-            ],
-        )
-    fresh = {e.pk for e in started}
-    existing = _existing([stored[k].pk for k in by_visit if stored[k].pk not in fresh])
-    referred: list[str] = []
-    new_facts: list[tuple[Encounter, Participant, Decision, str]] = []
+            )
+    if started:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO exams_encounter (id, participant_id, site_id, started_at, "
+                "started_by_id) VALUES (%s, %s, %s, %s, %s)",
+                started,
+            )
+        written.visits_started += len(started)
+    existing = _existing(ctx.stored[v[0].visit].id for v in visits if v[0].visit in ctx.stored)
     values: list[tuple[Any, ...]] = []
-    done = 0
-    for key, visit_rows in by_visit.items():
-        encounter = stored[key]
-        person = visit_rows[0].person
+    new_facts: list[visit_facts.NewVisit] = []
+    for visit_rows in visits:
+        first = visit_rows[0]
+        person = first.person
+        is_new = first.visit in fresh
+        e = fresh[first.visit] if is_new else ctx.stored[first.visit]
+        before = [] if is_new else existing.get(e.id, [])
         visit_rows.sort(key=lambda r: (r.reading_no, _BP_ORDER.get(r.measure.code, 2), r.number))
-        decision, labels = _decide(encounter, person, existing.get(encounter.pk, []), visit_rows)
-        last = max([encounter.started_at, *(o.recorded_at for o in existing.get(encounter.pk, []))])
+        decision, labels = _decide(e, person, before, visit_rows, written.decisions, written.days)
+        last = max([e.started_at, *(o.recorded_at for o in before)])
+        eid = _db_id(e.id)
         for i, (row, (label, critical)) in enumerate(zip(visit_rows, labels, strict=True)):
             r = row.reading
+            m = row.measure
             values.append(
                 (
-                    _db_id(encounter.pk),
-                    row.measure.code,
-                    row.measure.purpose,
+                    eid,
+                    m.code,
+                    m.purpose,
                     r.value,
                     r.code_value,
                     r.unit,
@@ -665,48 +907,58 @@ def _write(
                     critical,
                     r.comparator,
                     r.absent_reason,
-                    actor.staff_id,
+                    staff_id,
                     adapt(last + timedelta(microseconds=i + 1)),
                 )
             )
-        urgent, urgency = _refer(
-            actor, person, encounter, decision, visit_rows, settle=encounter.pk not in fresh
-        )
-        referred += urgent
-        if encounter.pk in fresh:  # the reports' facts of new visits go in batches
-            new_facts.append((encounter, person.row, decision, urgency))
+            people = written.by_purpose.get(m.purpose)
+            if people is None:
+                people = written.by_purpose[m.purpose] = set()
+            people.add(person.id)
+            written.counts[m.purpose] = written.counts.get(m.purpose, 0) + 1
+        urgency = ""
+        if decision.refer or not is_new:
+            encounter = _encounter(e, first, staff_id)
+            urgent, urgency = _refer(
+                ctx, person, encounter, decision, visit_rows, settle=not is_new
+            )
+            written.referred += urgent
+        if is_new:  # the reports' facts of new visits go in batches
+            new_facts.append(
+                visit_facts.NewVisit(
+                    encounter_id=e.id,
+                    participant_id=person.id,
+                    programme_id=person.programme_id,
+                    site_id=first.site_id,
+                    started_at=e.started_at,
+                    sex=person.sex,
+                    decision=decision,
+                    urgency=urgency,
+                )
+            )
+            written.fresh_people.add(person.id)
         else:
-            visit_facts.record(encounter=encounter, participant=person.row, decision=decision)
-        done += len(visit_rows)
-        if len(values) >= BATCH:
-            _insert(values)
-            values.clear()
-            progress(done, summary.written)
+            visit_facts.record(
+                encounter=_encounter(e, first, staff_id),
+                participant=ctx.participant(person),
+                decision=decision,
+            )
+        written.done += len(visit_rows)
     _insert(values)
-    visit_facts.record_new_visits(visits=new_facts)
-    progress(summary.written, summary.written)
-    by_purpose: dict[str, set[uuid.UUID]] = {}
-    counts: dict[str, int] = {}
-    for row in rows:
-        by_purpose.setdefault(row.measure.purpose, set()).add(row.person.id)
-        counts[row.measure.purpose] = counts.get(row.measure.purpose, 0) + 1
-    for purpose, people in sorted(by_purpose.items()):
-        audit(
-            actor,
-            Action.RESULTS_IMPORT,
-            Purpose(purpose),
-            "allowed",
-            sorted(people),
-            f"{detail}: {counts[purpose]} value(s), file sha256 {digest[:16]}",
-        )
-    return Summary(
-        rows=summary.rows,
-        written=summary.written,
-        already_in=summary.already_in,
-        people=summary.people,
-        visits_started=len(started),
-        referred=referred,
+    visit_facts.record_new_visits(visits=new_facts, mark=False)
+
+
+def _encounter(e: _Stored, row: Row, staff_id: int | None) -> Encounter:
+    """The visit as the referral and facts services take it (already stored)."""
+    encounter = Encounter(
+        id=e.id,
+        participant_id=row.person.id,
+        site_id=row.site_id,
+        started_at=e.started_at,
+        started_by_id=staff_id,
     )
+    encounter._state.adding = False
+    return encounter
 
 
 _INSERT = (
@@ -722,11 +974,23 @@ def _insert(values: list[tuple[Any, ...]]) -> None:
             cursor.executemany(_INSERT, values)
 
 
+_DECISIONS_KEPT = 10_000  # decisions shared within a file (memory stays bounded)
+
+
 def _decide(
-    encounter: Encounter, person: Person, existing: list[Observation], new: list[Row]
+    encounter: _Stored,
+    person: Person,
+    existing: list[_Value],
+    new: list[Row],
+    decisions: dict[tuple[Any, ...], Decision],
+    days: dict[datetime, date],
 ) -> tuple[Decision, list[tuple[str, bool]]]:
     """The visit's one decision from every value the person's consent lets the rules use
-    (stored ones first), and the label and alarm each new value carries."""
+    (stored ones first), and the label and alarm each new value carries.
+
+    clinical.visit.decide is a pure function of its arguments (sex, age, the values) and
+    returns a frozen Decision: a new visit with the same inputs as one already decided in
+    this import shares its decision."""
     # Consent for both purposes was read in this transaction by the check.
     rows = [
         Recorded(
@@ -757,11 +1021,17 @@ def _decide(
                 absent_reason=r.absent_reason,
             )
         )
-    decision = decide_visit(
-        sex=person.sex,
-        age_months=age_in_months(person.born, timezone.localdate(encounter.started_at)),
-        rows=rows,
-    )
+    day = days.get(encounter.started_at)
+    if day is None:  # new visits of a day share their start
+        day = days[encounter.started_at] = timezone.localdate(encounter.started_at)
+    age = age_in_months(person.born, day)
+    key = (person.sex, age, *rows)
+    decision = decisions.get(key)
+    if decision is None:
+        decision = decide_visit(sex=person.sex, age_months=age, rows=rows)
+        if len(decisions) >= _DECISIONS_KEPT:
+            decisions.clear()
+        decisions[key] = decision
     labels = []
     for row in new:
         code = BP if row.measure.code in (SYSTOLIC, DIASTOLIC) else row.measure.code
@@ -775,13 +1045,8 @@ def _decide(
     return decision, labels
 
 
-def person_id(e: Encounter) -> uuid.UUID:
-    assert e.participant_id is not None  # noqa: S101 - a visit the import started
-    return e.participant_id
-
-
 def _refer(
-    actor: Actor,
+    ctx: _Context,
     person: Person,
     encounter: Encounter,
     decision: Decision,
@@ -800,8 +1065,8 @@ def _refer(
             continue
         result = decision.result(code)
         made = referrals.refer(
-            actor=actor,
-            participant=person.row,
+            actor=ctx.actor,
+            participant=ctx.participant(person),
             measure_code=code,
             classification=result.finding.label if result else "",
             urgency=urgency,
@@ -819,8 +1084,8 @@ def _refer(
     if settle:
         for purpose in sorted(purposes):
             referrals.settle(
-                actor=actor,
-                participant=person.row,
+                actor=ctx.actor,
+                participant=ctx.participant(person),
                 encounter=encounter,
                 wanted={code for code, _ in decision.refer},
                 purpose=Purpose(purpose),

@@ -12,6 +12,8 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from types import SimpleNamespace
+from typing import Any
 
 from django.db.models import Min
 from django.utils import timezone
@@ -269,7 +271,7 @@ _READS = ("screened", *_LATEST.values())
 _MANY = 2000  # people marked per query
 
 
-def _wanted(facts: list[VisitFact]) -> dict[uuid.UUID, dict[str, bool]]:
+def _wanted(facts: list[Any]) -> dict[uuid.UUID, dict[str, bool]]:
     """One person's markers, by fact: `facts` ordered by visit date, then start."""
     first = next((f for f in facts if f.screened), None)
     last = facts[-1] if facts else None
@@ -316,9 +318,16 @@ def mark_many(participant_ids: Iterable[uuid.UUID]) -> None:
     per distinct set of markers among the facts that change, not a save per fact."""
     pids = sorted(set(participant_ids))
     changes: dict[tuple[bool, ...], list[uuid.UUID]] = {}
+    fields = ("pk", "participant_id", *_READS, *_MARKERS)
     for start in range(0, len(pids), _MANY):
-        by_person: dict[uuid.UUID, list[VisitFact]] = {}
-        for fact in _in_visit_order(pids[start : start + _MANY]):
+        by_person: dict[uuid.UUID, list[Any]] = {}
+        # Plain rows, not model instances: the same order and fields as _in_visit_order.
+        for values in (
+            VisitFact.objects.filter(participant_id__in=pids[start : start + _MANY])
+            .order_by("participant_id", "visit_date", "encounter__started_at", "pk")
+            .values_list(*fields)
+        ):
+            fact = SimpleNamespace(**dict(zip(fields, values, strict=True)))
             by_person.setdefault(fact.participant_id, []).append(fact)
         for facts in by_person.values():
             wanted = _wanted(facts)

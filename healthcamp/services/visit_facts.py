@@ -9,11 +9,13 @@ them for visits recorded before the facts existed.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
-from dataclasses import asdict
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import fields as dataclass_fields
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import DateField, DateTimeField, UUIDField
 from django.utils import timezone
 
 from healthcamp.clinical.visit import Decision
@@ -36,35 +38,114 @@ def record(*, encounter: Encounter, participant: Participant, decision: Decision
     )
 
 
-def record_new_visits(
-    *, visits: list[tuple[Encounter, Participant, Decision, str]], batch: int = 2000
-) -> None:
+class NewVisit(NamedTuple):
+    """A visit started by a bulk import, as its facts are written."""
+
+    encounter_id: uuid.UUID
+    participant_id: uuid.UUID
+    programme_id: int
+    site_id: int
+    started_at: datetime
+    sex: str
+    decision: Decision
+    urgency: str  # the most pressing referral it opened, "" when none
+
+
+def _columns() -> tuple[list[str], list[Callable[[Any], Any]], dict[str, Any]]:
+    """VisitFact's columns, how each value is written, and the defaults of the ones a new
+    visit does not set (its markers, its follow-up)."""
+    native_uuid = connection.features.has_native_uuid_field
+    names: list[str] = []
+    adapt: list[Callable[[Any], Any]] = []
+    defaults: dict[str, Any] = {}
+    for f in VisitFact._meta.concrete_fields:
+        target = getattr(f, "target_field", f) if f.is_relation else f
+        names.append(str(f.column))
+        if isinstance(target, UUIDField):
+            adapt.append(_same if native_uuid else _hex)
+        elif isinstance(target, DateTimeField):
+            adapt.append(connection.ops.adapt_datetimefield_value)
+        elif isinstance(target, DateField):
+            adapt.append(connection.ops.adapt_datefield_value)
+        else:
+            adapt.append(_same)
+        if f.has_default() or f.null:
+            defaults[f.attname] = f.get_default()
+    return names, adapt, defaults
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _hex(value: Any) -> Any:
+    # How Django's UUIDField stores ids without a native type (SQLite): 32 hex digits.
+    return None if value is None else value.hex
+
+
+def record_new_visits(*, visits: Iterable[NewVisit], batch: int = 2000, mark: bool = True) -> None:
     """Inside the act's transaction: the facts of visits started in it (a bulk import), as
-    `record` writes them one by one. Each item: the visit, its person, its decision, and
-    the most pressing referral it opened ("" when none); a new visit has no follow-up yet.
-    The person-level markers are set once per person."""
-    rows = []
-    for encounter, participant, decision, urgency in visits:
-        found = facts.facts_of(decision)
-        day = timezone.localdate(encounter.started_at)
-        rows.append(
-            VisitFact(
-                **asdict(found),
-                screened=found.screened,
-                diabetes=found.diabetes,
-                encounter_id=encounter.pk,
-                participant_id=participant.pk,
-                programme_id=participant.programme_id,
-                site_id=encounter.site_id,
-                visit_date=day,
-                month=day.strftime("%Y-%m"),
-                sex=participant.sex,
-                referral_urgency=urgency,
+    `record` writes them one by one, written with executemany in batches; a new visit has
+    no follow-up yet. The person-level markers are set once per person (unless `mark` is
+    False: then the caller calls mark_people once for all)."""
+    names, adapt, defaults = _columns()
+    attnames = [f.attname for f in VisitFact._meta.concrete_fields]
+    table = connection.ops.quote_name(VisitFact._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(n) for n in names)
+    marks = ", ".join(["%s"] * len(names))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 - the model's names
+    # A decision shared by visits is read once (kept with it, so its id stays its own).
+    by_decision: dict[int, tuple[Decision, dict[str, Any]]] = {}
+    rows: list[tuple[Any, ...]] = []
+    people: set[uuid.UUID] = set()
+    days: dict[datetime, date] = {}
+    for v in visits:
+        known = by_decision.get(id(v.decision))
+        if known is None:
+            found = facts.facts_of(v.decision)
+            known = by_decision[id(v.decision)] = (
+                v.decision,
+                {
+                    **{f.name: getattr(found, f.name) for f in dataclass_fields(found)},
+                    "screened": found.screened,
+                    "diabetes": found.diabetes,
+                },
             )
-        )
-    VisitFact.objects.bulk_create(rows, batch_size=batch)
-    # The person-level markers, for the whole batch in a few queries.
-    facts.mark_many(p.pk for _, p, _, _ in visits)
+        decided = known[1]
+        day = days.get(v.started_at)
+        if day is None:  # the new visits of a day share their start
+            day = days[v.started_at] = timezone.localdate(v.started_at)
+        values = {
+            **defaults,
+            **decided,
+            "encounter_id": v.encounter_id,
+            "participant_id": v.participant_id,
+            "programme_id": v.programme_id,
+            "site_id": v.site_id,
+            "visit_date": day,
+            "month": day.strftime("%Y-%m"),
+            "sex": v.sex,
+            "referral_urgency": v.urgency,
+        }
+        rows.append(tuple(a(values[n]) for a, n in zip(adapt, attnames, strict=True)))
+        people.add(v.participant_id)
+        if len(rows) >= batch:
+            _insert(sql, rows)
+            rows = []
+    _insert(sql, rows)
+    if mark:
+        mark_people(participant_ids=people)
+
+
+def _insert(sql: str, rows: list[tuple[Any, ...]]) -> None:
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+
+
+def mark_people(*, participant_ids: Iterable[uuid.UUID]) -> None:
+    """The person-level markers of many people (a bulk import), in a few queries."""
+    facts.mark_many(participant_ids)
 
 
 def returned(*, encounter_ids: Iterable[uuid.UUID], at: datetime) -> None:

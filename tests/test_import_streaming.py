@@ -1,0 +1,138 @@
+"""Result files read as streams: a path or a file object reads as the bytes do, a visit
+spread over the file is gathered whole before it is decided, and the per-file caches
+(cells read once, a decision shared by visits with the same inputs) change nothing."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import pytest
+from django.apps import apps
+
+from healthcamp.imports import results
+from healthcamp.imports.problems import FileRefused
+from healthcamp.imports.results import results_check, results_import
+from tests.conftest import register_person
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "card_code,visit_date,site_id,code,value,unit"
+DAY = (date.today() - timedelta(days=3)).isoformat()
+EARLIER = (date.today() - timedelta(days=9)).isoformat()
+
+
+@pytest.fixture
+def camp(registrar, programme, document):
+    site = apps.get_model("registry", "Site").objects.get(programme_id=programme.id).pk
+    people = [
+        register_person(registrar, programme, given=g, family="Test", consent_document=document)
+        for g in ("Amina", "Bilal", "Chen")
+    ]
+    return {"site": site, "cards": [p.card_code for p in people], "programme": programme.id}
+
+
+def _csv(lines: list[str]) -> bytes:
+    return ("\n".join([HEADER, *lines]) + "\n").encode("utf-8")
+
+
+def _scattered(camp) -> bytes:
+    """Each visit's values spread over the file, the same panel for two people (the
+    same inputs: one decision shared), a critical glucose for the third."""
+    site, (a, b, c) = camp["site"], camp["cards"]
+    lines = []
+    for code, unit, value in (("4548-4", "%", "7.1"), ("35200-5", "mmol/L", "6.6")):
+        for card in (a, b):
+            lines.append(f"{card},{DAY},{site},{code},{value},{unit}")
+            lines.append(f"{card},{EARLIER},{site},{code},{value},{unit}")
+    lines.append(f"{c},{DAY},{site},14743-9,1.9,mmol/L")
+    lines.append(f"{c},{DAY},{site},4548-4,5.2,%")
+    return _csv(lines)
+
+
+def _stored() -> list[tuple[str, str, str, str, bool]]:
+    found = apps.get_model("exams", "Observation").objects.select_related("encounter__participant")
+    return sorted(
+        (
+            o.encounter.participant.card_code,
+            str(o.encounter.started_at.date()),
+            o.code,
+            o.classification,
+            o.critical,
+        )
+        for o in found
+    )
+
+
+def _facts() -> list[tuple[object, ...]]:
+    return sorted(
+        apps.get_model("reports", "VisitFact")
+        .objects.order_by()
+        .values_list(
+            "participant__card_code",
+            "visit_date",
+            "diabetes_range",
+            "raised_cholesterol",
+            "critical",
+            "referral_urgency",
+            "latest_visit",
+            "first_screening",
+        )
+    )
+
+
+def test_a_path_and_a_file_object_read_as_the_bytes_do(lab, camp, tmp_path) -> None:
+    data = _scattered(camp)
+    path = tmp_path / "lab.csv"
+    path.write_bytes(data)
+    pid = camp["programme"]
+    assert len(results_check(actor=lab.actor, programme_id=pid, path=path).rows) == 10
+    assert len(results_check(actor=lab.actor, programme_id=pid, data=io.BytesIO(data)).rows) == 10
+    summary = results_import(actor=lab.actor, programme_id=pid, path=path)
+    assert (summary.written, summary.visits_started, summary.people) == (10, 5, 3)
+    again = results_import(actor=lab.actor, programme_id=pid, data=io.BytesIO(data))
+    assert (again.written, again.already_in) == (0, 10)
+
+
+def test_a_visit_spread_over_batches_is_decided_whole(lab, camp, monkeypatch) -> None:
+    """With batches of 2 rows, every visit's rows arrive in different batches: each visit
+    is still decided once with all its values, as with one batch for the whole file."""
+    data = _scattered(camp)
+    summary = results_import(actor=lab.actor, programme_id=camp["programme"], data=data)
+    whole, facts = _stored(), _facts()
+    referrals = apps.get_model("exams", "Referral").objects.count()
+    assert summary.referred  # the critical glucose
+    assert any(critical for *_, critical in whole)
+
+    apps.get_model("exams", "Referral").objects.all().delete()
+    apps.get_model("exams", "Encounter").objects.all().delete()
+    monkeypatch.setattr(results, "BATCH", 2)
+    again = results_import(actor=lab.actor, programme_id=camp["programme"], data=data)
+    assert (again.written, again.visits_started) == (10, 5)
+    assert _stored() == whole
+    assert _facts() == facts
+    assert apps.get_model("exams", "Referral").objects.count() == referrals
+
+
+def test_each_row_with_a_refused_value_is_named_though_cells_are_read_once(lab, camp) -> None:
+    site, (a, b, _) = camp["site"], camp["cards"]
+    data = _csv(
+        [
+            f"{a},{DAY},{site},4548-4,1e3,%",
+            f"{b},{DAY},{site},4548-4,1e3,%",
+            f"{a},{DAY},{site},35200-5,5.0,mmol/L",
+            f"{b},{DAY},{site},35200-5,5.0,mmol/L",
+        ]
+    )
+    problems = results_check(actor=lab.actor, programme_id=camp["programme"], data=data).problems
+    assert [(p.row, p.column) for p in problems] == [(2, "value"), (3, "value")]
+
+
+def test_an_unreadable_byte_far_into_a_streamed_file_is_named_by_its_place(lab, camp) -> None:
+    site, (a, *_) = camp["site"], camp["cards"]
+    line = f"{a},{DAY},{site},4548-4,5.4,%\n".encode()
+    head = HEADER.encode() + b"\n" + line * 3000  # well past the first chunks read
+    data = head + b"\xff" + line
+    with pytest.raises(FileRefused) as refused:
+        results_check(actor=lab.actor, programme_id=camp["programme"], data=data)
+    assert f"byte {len(head)} cannot be read" in str(refused.value)
