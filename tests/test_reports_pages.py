@@ -45,8 +45,8 @@ def test_the_dashboard_shows_a_chart_and_a_table_per_indicator(role, request, ca
     html = page.content.decode()
     assert html.count('src="data:image/svg+xml;base64,') >= 20
     assert "Raised blood pressure" in html
-    assert '<th scope="col">sex</th>' in html
-    assert '<th scope="row">female</th>' in html
+    assert '<th scope="col">Sex</th>' in html
+    assert '<th scope="row">Female</th>' in html
     assert "Suppressed" in html
     assert 'aria-describedby="suppressed-note"' in html
     assert 'id="suppressed-note"' in html
@@ -73,13 +73,13 @@ def test_csv_has_the_same_figures_as_the_page(analyst, camp) -> None:
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    female = next(r for r in rows if r["indicator"] == "raised_bp" and r["sex"] == "female")
-    assert (female["numerator"], female["denominator"], female["suppressed"]) == ("7", "13", "no")
-    male = next(r for r in rows if r["indicator"] == "raised_bp" and r["sex"] == "male")
-    assert male["suppressed"] == "yes"
-    assert male["numerator"] == male["denominator"] == male["value"] == ""
+    female = next(r for r in rows if r["Indicator code"] == "raised_bp" and r["Sex"] == "Female")
+    assert (female["Numerator"], female["Denominator"], female["Suppressed"]) == ("7", "13", "no")
+    male = next(r for r in rows if r["Indicator code"] == "raised_bp" and r["Sex"] == "Male")
+    assert male["Suppressed"] == "yes"
+    assert male["Numerator"] == male["Denominator"] == male["Value"] == ""
     for row in rows:
-        for field in ("numerator", "denominator"):
+        for field in ("Numerator", "Denominator"):
             assert row[field] == "" or not 0 < int(row[field]) < 5, row
 
 
@@ -92,7 +92,7 @@ def test_xlsx_has_figures_and_definitions(coordinator, camp) -> None:
     assert "140/90" in definitions["raised_bp"][2]
     assert "WHO World Standard Population" in definitions["raised_bp_std"][5]
     figures = list(book["Figures"].iter_rows(values_only=True))
-    assert figures[0][0] == "indicator"
+    assert figures[0][0] == "Indicator code"
     assert any(r[0] == "screened" for r in figures[1:])
 
 

@@ -419,7 +419,7 @@ def test_the_report_pdf_has_every_table_marked_and_no_one_in_it(
     assert "BP controlled (HEARTS / Simple)" in words
     assert "Wilson 95 % interval" in words  # the definitions are there
     table = words[words.index("Raised blood pressure by sex") :][:200]
-    assert "female Suppressed male Suppressed" in table  # 3 men under k; women its complement
+    assert "Female Suppressed Male Suppressed" in table  # 3 men under k; women its complement
     assert "all 10 25 40.0 % 23.4 % to 59.3 %" in table
     for pid in ids:
         assert str(pid) not in text

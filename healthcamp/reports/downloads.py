@@ -8,30 +8,38 @@ import csv
 import io
 from collections.abc import Iterator, Sequence
 
+from django.utils.translation import gettext, pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from healthcamp.reports import words
 from healthcamp.reports.indicators import DIMENSIONS
 from healthcamp.reports.tables import Cell, Table
 
-HEADER = [
-    "indicator",
-    "title",
-    "row",
-    *DIMENSIONS,
-    "numerator",
-    "denominator",
-    "value",
-    "ci_low",
-    "ci_high",
-    "suppressed",
-    "k",
-]
-SUPPRESSED_NOTE = (
-    "suppressed: withheld because a count in it, or one that could be worked out from it, "
-    "is between 1 and k - 1"
-)
+
+def header() -> list[str]:
+    """The figures' column names in the active language (the indicator's code, then words)."""
+    return [
+        pgettext("report column", "Indicator code"),
+        pgettext("report column", "Title"),
+        pgettext("report column", "Row"),
+        *[words.header(d) for d in DIMENSIONS],
+        pgettext("report column", "Numerator"),
+        pgettext("report column", "Denominator"),
+        pgettext("report column", "Value"),
+        pgettext("report column", "95 % interval, low"),
+        pgettext("report column", "95 % interval, high"),
+        pgettext("report column", "Suppressed"),
+        "k",
+    ]
+
+
+def suppressed_note() -> str:
+    return gettext(
+        "Suppressed: withheld because a count in it, or one that could be worked out from "
+        "it, is between 1 and k - 1."
+    )
 
 
 # What a spreadsheet may run as a formula: = + - @, also in their full-width forms (some
@@ -66,15 +74,15 @@ def _row(table: Table, kind: str, cell: Cell) -> list[object]:
     low, high = cell.ci if cell.ci else (None, None)
     return [
         table.indicator.code,
-        table.indicator.title,
-        kind,
-        *[cell.group.get(d, "") for d in DIMENSIONS],
+        str(table.indicator.title),
+        pgettext("report row", "total") if kind == "margin" else pgettext("report row", "cell"),
+        *[words.label(d, cell.group[d]) if d in cell.group else "" for d in DIMENSIONS],
         cell.numerator,
         cell.denominator,
         cell.value,
         low,
         high,
-        "yes" if cell.suppressed else "no",
+        pgettext("suppressed", "yes") if cell.suppressed else pgettext("suppressed", "no"),
         table.k,
     ]
 
@@ -82,50 +90,52 @@ def _row(table: Table, kind: str, cell: Cell) -> list[object]:
 def csv_bytes(tables: Sequence[Table]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(HEADER)
+    writer.writerow(header())
     for row in _rows(tables):
         writer.writerow(["" if v is None else safe(v) for v in row])
     return buffer.getvalue().encode("utf-8")
 
 
-DEFINITION_HEADER = [
-    "indicator",
-    "title",
-    "definition",
-    "numerator",
-    "denominator",
-    "source",
-    "unit",
-    "dimensions",
-    "counted",
-    "not counted",
-]
+def definition_header() -> list[str]:
+    """The definitions sheet's column names in the active language."""
+    return [
+        pgettext("report column", "Indicator code"),
+        pgettext("report column", "Title"),
+        pgettext("report column", "Definition"),
+        pgettext("report column", "Numerator"),
+        pgettext("report column", "Denominator"),
+        pgettext("report column", "Source"),
+        pgettext("report column", "Unit"),
+        pgettext("report column", "Dimensions"),
+        pgettext("report column", "People counted"),
+        pgettext("report column", "People not counted"),
+    ]
 
 
 def xlsx_bytes(tables: Sequence[Table]) -> bytes:
     book = Workbook()
     figures = book.active
-    figures.title = "Figures"
-    figures.append(HEADER)
+    figures.title = pgettext("report sheet", "Figures")
+    figures.append(header())
     for row in _rows(tables):
         _append_text(figures, row)
     figures.append([])
-    figures.append([SUPPRESSED_NOTE])
-    definitions = book.create_sheet("Definitions")
-    definitions.append(DEFINITION_HEADER)
+    figures.append([suppressed_note()])
+    definitions = book.create_sheet(pgettext("report sheet", "Definitions"))
+    definitions.append(definition_header())
     for table in tables:
         i = table.indicator
         _append_text(
             definitions,
             [
                 i.code,
-                i.title,
-                i.definition,
-                i.numerator,
-                i.denominator,
+                str(i.title),
+                str(i.definition),
+                str(i.numerator),
+                str(i.denominator),
                 i.source,
-                i.unit,
-                ", ".join(i.dimensions),
+                words.unit(i.unit),
+                ", ".join(words.dimension(d) for d in i.dimensions),
                 table.counted,
                 table.not_counted,
             ],

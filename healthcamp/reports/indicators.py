@@ -5,26 +5,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
 from healthcamp.purposes import CONSENT_PURPOSES
 from healthcamp.reports.statistics import WHO_STANDARD_SOURCE
+from healthcamp.reports.words import PURPOSES, StrOrPromise, fill
 
 DIMENSIONS = ("site", "sex", "age_band", "month", "day", "urgency", "answer")
 MAX_DIMENSIONS = 2
 
 RULES = "healthcamp's clinical rules, one decision per visit (healthcamp/clinical/visit.py)"
-PERSON_LEVEL = (
-    " Each person counts once, in the site, month and age band of their latest visit that "
-    "decided it."
-)
 
 
 @dataclass(frozen=True)
 class Indicator:
     code: str
-    title: str
-    definition: str
-    numerator: str
-    denominator: str  # "" for a count
+    # Words in the active language when shown (lazy): str() them to read them.
+    title: StrOrPromise
+    definition: StrOrPromise
+    numerator: StrOrPromise
+    denominator: StrOrPromise  # "" for a count
     source: str
     kind: str  # count | proportion | median
     unit: str  # what one counted thing is: people, visits, referrals
@@ -37,10 +38,10 @@ class Indicator:
     def as_dict(self) -> dict[str, object]:
         return {
             "code": self.code,
-            "title": self.title,
-            "definition": self.definition,
-            "numerator": self.numerator,
-            "denominator": self.denominator or None,
+            "title": str(self.title),
+            "definition": str(self.definition),
+            "numerator": str(self.numerator),
+            "denominator": str(self.denominator) or None,
             "source": self.source,
             "kind": self.kind,
             "unit": self.unit,
@@ -53,15 +54,30 @@ _PLACES = ("site", "sex", "age_band", "month")
 
 
 def _prevalence(
-    code: str, title: str, condition: str, who: str, source: str, min_age: int
+    code: str,
+    title: StrOrPromise,
+    condition: StrOrPromise,
+    who: StrOrPromise,
+    source: str,
+    min_age: int,
 ) -> list[Indicator]:
     crude = Indicator(
         code=code,
         title=title,
-        definition=f"Share of {who} with {condition}, as the clinical rules decided at their "
-        f"latest visit that measured it.{PERSON_LEVEL} Wilson 95 % interval.",
-        numerator=f"{who.capitalize()} with {condition}",
-        denominator=f"{who.capitalize()} for whom it was decided",
+        # Translators: who is a group of people ("adults (18 years or older at the
+        # visit)"), condition what was found ("raised blood pressure: ...").
+        definition=fill(
+            _(
+                "Share of %(who)s with %(condition)s, as the clinical rules decided at their "
+                "latest visit that measured it. Each person counts once, in the site, month "
+                "and age band of their latest visit that decided it. Wilson 95 %% interval."
+            ),
+            who=who,
+            condition=condition,
+        ),
+        # Translators: the people counted in a prevalence (who and condition as above).
+        numerator=fill(_("%(who)s with %(condition)s"), capital=True, who=who, condition=condition),
+        denominator=fill(_("%(who)s for whom it was decided"), capital=True, who=who),
         source=f"{source}; {RULES}",
         kind="proportion",
         unit="people",
@@ -71,11 +87,20 @@ def _prevalence(
     )
     standardised = Indicator(
         code=f"{code}_std",
-        title=f"{title}, age-standardised",
-        definition=f"{crude.definition[: -len(' Wilson 95 % interval.')]} Directly age-"
-        "standardised to the WHO World Standard Population over the five-year age bands "
-        "present (weights rescaled to them); normal-approximation 95 % interval. The "
-        "numerator and denominator shown are the crude counts it is computed from.",
+        # Translators: title is an indicator's title ("Raised blood pressure").
+        title=fill(_("%(title)s, age-standardised"), title=title),
+        definition=fill(
+            _(
+                "Share of %(who)s with %(condition)s, as the clinical rules decided at their "
+                "latest visit that measured it. Each person counts once, in the site, month "
+                "and age band of their latest visit that decided it. Directly age-standardised "
+                "to the WHO World Standard Population over the five-year age bands present "
+                "(weights rescaled to them); normal-approximation 95 %% interval. The "
+                "numerator and denominator shown are the crude counts it is computed from."
+            ),
+            who=who,
+            condition=condition,
+        ),
         numerator=crude.numerator,
         denominator=crude.denominator,
         source=f"{crude.source}; {WHO_STANDARD_SOURCE}",
@@ -89,15 +114,17 @@ def _prevalence(
     return [crude, standardised]
 
 
-ADULTS = "adults (18 years or older at the visit)"
+ADULTS = pgettext_lazy("report: who", "adults (18 years or older at the visit)")
 
 _LIST: list[Indicator] = [
     Indicator(
         code="registered",
-        title="People registered",
-        definition="People registered in the programme who agree to programme statistics, "
-        "by their sex, their age band when registered, and the month or day they registered.",
-        numerator="People registered",
+        title=pgettext_lazy("report indicator", "People registered"),
+        definition=_(
+            "People registered in the programme who agree to programme statistics, "
+            "by their sex, their age band when registered, and the month or day they registered."
+        ),
+        numerator=_("People registered"),
         denominator="",
         source="The programme's registrations (registry)",
         kind="count",
@@ -108,11 +135,13 @@ _LIST: list[Indicator] = [
     ),
     Indicator(
         code="screened",
-        title="People screened",
-        definition="People with at least one measurement (a value, not a refusal), each "
-        "counted once, at their first visit with one: its site, day or month, and their age "
-        "band that day.",
-        numerator="People with at least one measurement",
+        title=pgettext_lazy("report indicator", "People screened"),
+        definition=_(
+            "People with at least one measurement (a value, not a refusal), each "
+            "counted once, at their first visit with one: its site, day or month, and their age "
+            "band that day."
+        ),
+        numerator=_("People with at least one measurement"),
         denominator="",
         source=f"Visits' recorded values; {RULES}",
         kind="count",
@@ -123,56 +152,84 @@ _LIST: list[Indicator] = [
     ),
     *_prevalence(
         "raised_bp",
-        "Raised blood pressure",
-        "raised blood pressure: office blood pressure at or above 140/90 mmHg (the mean of the "
-        "last two readings, ESH 2023 protocol) or a diagnosis of hypertension (on treatment)",
+        pgettext_lazy("report indicator", "Raised blood pressure"),
+        pgettext_lazy(
+            "report: condition",
+            "raised blood pressure: office blood pressure at or above 140/90 mmHg (the mean of the "
+            "last two readings, ESH 2023 protocol) or a diagnosis of hypertension (on treatment)",
+        ),
         ADULTS,
         "ESH 2023 Guidelines, Table 5 (office blood pressure); NICE NG133 in pregnancy",
         18,
     ),
     *_prevalence(
         "diabetes",
-        "Blood sugar in the diabetes range",
-        "blood sugar in the diabetes range (fasting glucose at or above 7.0 mmol/L, random "
-        "glucose at or above 11.1 mmol/L, HbA1c at or above 6.5 %) or a diagnosis of diabetes",
-        f"{ADULTS} with a glucose or HbA1c result or a diabetes diagnosis",
+        pgettext_lazy("report indicator", "Blood sugar in the diabetes range"),
+        pgettext_lazy(
+            "report: condition",
+            "blood sugar in the diabetes range (fasting glucose at or above 7.0 mmol/L, random "
+            "glucose at or above 11.1 mmol/L, HbA1c at or above 6.5 %) or a diagnosis of diabetes",
+        ),
+        fill(
+            pgettext_lazy(
+                "report: who", "%(adults)s with a glucose or HbA1c result or a diabetes diagnosis"
+            ),
+            adults=ADULTS,
+        ),
         "WHO/IDF 2006 (glucose); ADA Standards of Care 2024, Table 2.2 (HbA1c)",
         18,
     ),
     *_prevalence(
         "overweight",
-        "Overweight (including obesity)",
-        "overweight or obesity: BMI at or above 25 kg/m2 from 19 years; above +1 SD of the WHO "
-        "2007 BMI-for-age reference from 5 to 18 years",
-        "people (5 years or older) with a classified BMI",
+        pgettext_lazy("report indicator", "Overweight (including obesity)"),
+        pgettext_lazy(
+            "report: condition",
+            "overweight or obesity: BMI at or above 25 kg/m2 from 19 years; above +1 SD of the WHO "
+            "2007 BMI-for-age reference from 5 to 18 years",
+        ),
+        pgettext_lazy("report: who", "people (5 years or older) with a classified BMI"),
         "WHO TRS 894 (adult BMI); WHO 2007 growth reference (BMI-for-age)",
         5,
     ),
     *_prevalence(
         "obesity",
-        "Obesity",
-        "obesity: BMI at or above 30 kg/m2 from 19 years; above +2 SD of the WHO 2007 "
-        "BMI-for-age reference from 5 to 18 years",
-        "people (5 years or older) with a classified BMI",
+        pgettext_lazy("report indicator", "Obesity"),
+        pgettext_lazy(
+            "report: condition",
+            "obesity: BMI at or above 30 kg/m2 from 19 years; above +2 SD of the WHO 2007 "
+            "BMI-for-age reference from 5 to 18 years",
+        ),
+        pgettext_lazy("report: who", "people (5 years or older) with a classified BMI"),
         "WHO TRS 894 (adult BMI); WHO 2007 growth reference (BMI-for-age)",
         5,
     ),
     *_prevalence(
         "raised_cholesterol",
-        "Raised total cholesterol",
-        "total cholesterol at or above 240 mg/dL (6.2 mmol/L), 'high' in NCEP ATP III",
-        f"{ADULTS} with a total cholesterol result",
+        pgettext_lazy("report indicator", "Raised total cholesterol"),
+        pgettext_lazy(
+            "report: condition",
+            "total cholesterol at or above 240 mg/dL (6.2 mmol/L), 'high' in NCEP ATP III",
+        ),
+        fill(
+            pgettext_lazy("report: who", "%(adults)s with a total cholesterol result"),
+            adults=ADULTS,
+        ),
         "NCEP ATP III (Circulation 2002;106:3143), Table II.3-1",
         18,
     ),
     Indicator(
         code="results_returned",
-        title="Results returned",
-        definition="Share of visits with at least one measurement whose results letter "
-        "reached the person (handed, printed or sent; or the person declined it). Wilson 95 % "
-        "interval.",
-        numerator="Visits whose results were returned",
-        denominator="Visits with at least one measurement",
+        title=pgettext_lazy("report indicator", "Results returned"),
+        definition=fill(
+            _(
+                "Share of visits with at least one measurement whose results letter "
+                "reached the person (handed, printed or sent; or the person declined it). "
+                "Wilson 95 %% "
+                "interval."
+            )
+        ),
+        numerator=_("Visits whose results were returned"),
+        denominator=_("Visits with at least one measurement"),
         source="Results returns recorded at the desk",
         kind="proportion",
         unit="visits",
@@ -181,10 +238,12 @@ _LIST: list[Indicator] = [
     ),
     Indicator(
         code="days_to_return",
-        title="Days until results were returned (median)",
-        definition="Median number of days from the visit to the day its results reached the "
-        "person, over visits whose results were returned; the count shown is those visits.",
-        numerator="Visits whose results were returned",
+        title=pgettext_lazy("report indicator", "Days until results were returned (median)"),
+        definition=_(
+            "Median number of days from the visit to the day its results reached the "
+            "person, over visits whose results were returned; the count shown is those visits."
+        ),
+        numerator=_("Visits whose results were returned"),
         denominator="",
         source="Results returns recorded at the desk",
         kind="median",
@@ -194,12 +253,16 @@ _LIST: list[Indicator] = [
     ),
     Indicator(
         code="referrals_attended_30d",
-        title="Referrals attended within 30 days",
-        definition="Share of visits whose decision referred the person (its most pressing "
-        "referral: urgent, soon or routine) where a referral was marked attended within 30 "
-        "days of the visit. Wilson 95 % interval.",
-        numerator="Visits whose referral was attended within 30 days",
-        denominator="Visits with a referral",
+        title=pgettext_lazy("report indicator", "Referrals attended within 30 days"),
+        definition=fill(
+            _(
+                "Share of visits whose decision referred the person (its most pressing "
+                "referral: urgent, soon or routine) where a referral was marked attended within 30 "
+                "days of the visit. Wilson 95 %% interval."
+            )
+        ),
+        numerator=_("Visits whose referral was attended within 30 days"),
+        denominator=_("Visits with a referral"),
         source=f"Referrals made by the visit's decision and their follow-up; {RULES}",
         kind="proportion",
         unit="visits",
@@ -208,13 +271,19 @@ _LIST: list[Indicator] = [
     ),
     Indicator(
         code="critical_same_day",
-        title="Critical values acted on the same day",
-        definition="Share of visits with a critical value (a result at the clinical rules' "
-        "urgent level, which raises the station's alarm and refers the person urgently on the "
-        "spot) whose urgent referral was marked attended on the day of the visit. Wilson 95 % "
-        "interval.",
-        numerator="Visits with a critical value whose urgent referral was attended the same day",
-        denominator="Visits with a critical value",
+        title=pgettext_lazy("report indicator", "Critical values acted on the same day"),
+        definition=fill(
+            _(
+                "Share of visits with a critical value (a result at the clinical rules' "
+                "urgent level, which raises the station's alarm and refers the person urgently "
+                "on the "
+                "spot) whose urgent referral was marked attended on the day of the visit. "
+                "Wilson 95 %% "
+                "interval."
+            )
+        ),
+        numerator=_("Visits with a critical value whose urgent referral was attended the same day"),
+        denominator=_("Visits with a critical value"),
         source=f"Critical values and their urgent referrals' follow-up; {RULES}",
         kind="proportion",
         unit="visits",
@@ -223,19 +292,29 @@ _LIST: list[Indicator] = [
     ),
     Indicator(
         code="bp_controlled",
-        title="BP controlled (HEARTS / Simple)",
-        definition="As Simple (HEARTS) states it: hypertension patients with BP <140/90 at "
-        "their last visit in the last 3 months, among hypertension patients registered before "
-        "the last 3 months, lost to follow-up (no visit in the last 12 months) excluded. Here: "
-        "adults first found with raised blood pressure (or on treatment) at a visit before the "
-        "last 3 calendar months, with a visit in the last 12 months; controlled when the "
-        "office blood pressure at their latest visit in the last 3 months was below 140/90 "
-        "mmHg (a latest visit without a reading, or no visit, is not controlled). Counted as "
-        "of the day the report is computed, in the sex and age band of their latest visit. "
-        "Wilson 95 % interval.",
-        numerator="Patients with BP <140/90 at their last visit in the last 3 months",
-        denominator="Hypertension patients registered before the last 3 months, with a visit "
-        "in the last 12 months",
+        title=pgettext_lazy("report indicator", "BP controlled (HEARTS / Simple)"),
+        definition=fill(
+            _(
+                "As Simple (HEARTS) states it: hypertension patients with BP <140/90 at "
+                "their last visit in the last 3 months, among hypertension patients registered "
+                "before "
+                "the last 3 months, lost to follow-up (no visit in the last 12 months) "
+                "excluded. Here: "
+                "adults first found with raised blood pressure (or on treatment) at a visit "
+                "before the "
+                "last 3 calendar months, with a visit in the last 12 months; controlled when the "
+                "office blood pressure at their latest visit in the last 3 months was below 140/90 "
+                "mmHg (a latest visit without a reading, or no visit, is not controlled). "
+                "Counted as "
+                "of the day the report is computed, in the sex and age band of their latest visit. "
+                "Wilson 95 %% interval."
+            )
+        ),
+        numerator=_("Patients with BP <140/90 at their last visit in the last 3 months"),
+        denominator=_(
+            "Hypertension patients registered before the last 3 months, with a visit "
+            "in the last 12 months"
+        ),
         source="Simple.org / HEARTS dashboard, 'BP controlled' (simpledotorg/simple-server, "
         "config/locales/en.yml: bp_controlled_copy, denominator_copy); WHO HEARTS technical "
         "package, Systems for monitoring; the rules' office blood pressure class",
@@ -248,11 +327,17 @@ _LIST: list[Indicator] = [
     *[
         Indicator(
             code=f"consent_{purpose.value}",
-            title=f"Consent to {purpose.value.replace('_', ' ')}",
-            definition=f"People by their answer on {purpose.value.replace('_', ' ')} under "
-            "their current consent: yes, no, or yes and later withdrawn, among the people who "
-            "agree to programme statistics (no one else is counted in any report).",
-            numerator="People",
+            # Translators: purpose is what the person was asked ("Programme statistics").
+            title=fill(_("Consent to: %(purpose)s"), purpose=PURPOSES[purpose.value]),
+            definition=fill(
+                _(
+                    "People by their answer on %(purpose)s under their current consent: yes, "
+                    "no, or yes and later withdrawn, among the people who agree to programme "
+                    "statistics (no one else is counted in any report)."
+                ),
+                purpose=PURPOSES[purpose.value],
+            ),
+            numerator=_("People"),
             denominator="",
             source="Consent records (each person's newest consent)",
             kind="count",

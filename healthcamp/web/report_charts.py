@@ -13,8 +13,10 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display on a server
 
+from django.utils.translation import gettext
 from matplotlib.figure import Figure
 
+from healthcamp.reports import words
 from healthcamp.reports.tables import Table
 
 BAR = "#1f5f8b"  # the pages' accent: 7.1:1 on white
@@ -29,7 +31,7 @@ class _Drawn(NamedTuple):
 
 
 def group_name(group: dict[str, str]) -> str:
-    return " · ".join(group.values()) or "all"
+    return words.group_name(group)
 
 
 def table_chart(table: Table) -> str:
@@ -39,7 +41,8 @@ def table_chart(table: Table) -> str:
     drawn = tuple(
         (group_name(c.group), c.value, tuple(c.ci) if c.ci else None, c.suppressed) for c in cells
     )
-    return _chart(rate, table.indicator.unit, drawn)
+    axis = gettext("per cent (95 % interval)") if rate else words.unit(table.indicator.unit)
+    return _chart(rate, axis, gettext("suppressed"), drawn)
 
 
 # Drawing is the page's slowest part (a quarter of a second a chart): the same figures
@@ -48,7 +51,8 @@ def table_chart(table: Table) -> str:
 @functools.lru_cache(maxsize=256)
 def _chart(
     rate: bool,
-    unit: str,
+    axis: str,
+    suppressed: str,
     drawn: tuple[tuple[str, float | None, tuple[float, float] | None, bool], ...],
 ) -> str:
     cells = [_Drawn(*d) for d in drawn]
@@ -73,12 +77,10 @@ def _chart(
                 capsize=3,
             )
         axes.set_xlim(0, 100)
-        axes.set_xlabel("per cent (95 % interval)")
-    else:
-        axes.set_xlabel(unit)
+    axes.set_xlabel(axis)
     for i, cell in enumerate(cells):
         if cell.suppressed:
-            axes.text(0.5, i, "suppressed", va="center", color=WHISKER, fontsize=9)
+            axes.text(0.5, i, suppressed, va="center", color=WHISKER, fontsize=9)
     axes.set_yticks(positions, labels)
     axes.invert_yaxis()
     axes.spines[["top", "right"]].set_visible(False)

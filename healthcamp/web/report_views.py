@@ -9,11 +9,12 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from healthcamp.access.errors import Conflict, InvalidInput
 from healthcamp.access.staff import Actor
-from healthcamp.reports import downloads
+from healthcamp.reports import downloads, words
 from healthcamp.reports import services as reports
 from healthcamp.reports.tables import Cell, Table
 from healthcamp.services import programmes
@@ -31,7 +32,12 @@ FORMATS = {
 def _by(params: QueryDict) -> str:
     by = params.get("by", "")
     if by not in CHOICES:
-        raise InvalidInput({"by": f"Break the tables down by one of: {', '.join(CHOICES[1:])}."})
+        raise InvalidInput(
+            {
+                "by": gettext("Break the tables down by one of: %(choices)s.")
+                % {"choices": ", ".join(CHOICES[1:])}
+            }
+        )
     return by
 
 
@@ -45,9 +51,10 @@ def _percent(value: float | None) -> str:
 def _row(table: Table, cell: Cell, *, total: bool) -> dict[str, Any]:
     """One line of a table as the page shows it: labels, then figures or "suppressed"."""
     rate = table.indicator.kind == "proportion"
-    labels = [cell.group.get(d, "") for d in table.by] if table.by else [""]
+    labels = [words.label(d, cell.group[d]) if d in cell.group else "" for d in table.by]
+    labels = labels or [""]
     if "month" in cell.group and table.by == ("day",):
-        labels = [f"{cell.group['month']} (month)"]
+        labels = [gettext("%(month)s (month)") % {"month": cell.group["month"]}]
     return {
         "labels": labels,
         "total": total,
@@ -55,7 +62,10 @@ def _row(table: Table, cell: Cell, *, total: bool) -> dict[str, Any]:
         "numerator": cell.numerator,
         "denominator": cell.denominator,
         "rate": _percent(cell.value) if rate else "",
-        "ci": f"{_percent(cell.ci[0])} to {_percent(cell.ci[1])}" if cell.ci else NONE,
+        "ci": gettext("%(low)s to %(high)s")
+        % {"low": _percent(cell.ci[0]), "high": _percent(cell.ci[1])}
+        if cell.ci
+        else NONE,
         "median": NONE if cell.value is None else f"{cell.value:g}",
     }
 
@@ -67,6 +77,8 @@ def _shown(tables: list[Table], *, charts: bool) -> list[dict[str, Any]]:
             "chart": table_chart(t) if charts else "",
             "rate": t.indicator.kind == "proportion",
             "median": t.indicator.kind == "median",
+            "headers": [words.header(d) for d in t.by],
+            "by_words": ", ".join(words.dimension(d) for d in t.by),
             "rows": [_row(t, c, total=False) for c in t.cells]
             + ([_row(t, c, total=True) for c in t.margins] if t.by else []),
         }
@@ -118,7 +130,7 @@ def dashboard(request: HttpRequest, actor: Actor, programme_id: int) -> HttpResp
             "counted": tables[0].counted if tables else None,
             "not_counted": tables[0].not_counted if tables else None,
             "by": by,
-            "choices": CHOICES[1:],
+            "choices": [(c, words.header(c)) for c in CHOICES[1:]],
             "budget": budget and _budget_words(*budget),
             "asked_epsilon": request.POST.get("epsilon", "") if refused else "",
         },
@@ -151,7 +163,7 @@ def _noisy_asked(request: HttpRequest) -> tuple[str, float] | None:
 @staff_view
 def download(request: HttpRequest, actor: Actor, programme_id: int, fmt: str) -> HttpResponse:
     if fmt not in FORMATS:
-        raise InvalidInput({"format": "Download the report as csv, xlsx or pdf."})
+        raise InvalidInput({"format": gettext("Download the report as csv, xlsx or pdf.")})
     by = _by(request.GET)
     tables = reports.dashboard(
         actor=actor, programme_id=programme_id, by=by or None, delivered_as=fmt
