@@ -400,6 +400,13 @@ def _readable(actor: Actor, job: ImportJob) -> bool:
 def job_status(*, actor: Actor, job_id: uuid.UUID) -> JobState:
     """Where a job is: its status, rows done of total, and at its end the summary or
     the problems. NotFound for a job that is not the actor's to see."""
+    if actor.role is not Role.COORDINATOR and not any(
+        permitted(role=actor.role, action=action, purpose=p).allowed
+        for action, purposes in MAY_START.values()
+        for p in purposes
+    ):
+        # A role that imports nothing is refused by the door (audited), as everywhere.
+        require_role(actor, Action.RESULTS_IMPORT, MEASURING[0])
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is None or not _readable(actor, job):
         raise NotFound(
