@@ -171,6 +171,22 @@ def is_formula(cell: str) -> bool:
     return cell.startswith("=")
 
 
+def file_date(cell: str) -> tuple[date | None, str]:
+    """A date cell written YYYY-MM-DD, or why it is not one (an Excel serial date named as
+    such): the words every importer uses."""
+    if is_serial_date(cell):
+        return None, gettext(
+            "'%(cell)s' is an Excel serial date, not a date. Format the column as a date "
+            "written YYYY-MM-DD (e.g. 2026-03-15) and save again."
+        ) % {"cell": cell}
+    try:
+        return date.fromisoformat(cell), ""
+    except ValueError:
+        return None, gettext(
+            "'%(cell)s' is not a date; write it as YYYY-MM-DD (e.g. 2026-03-15)."
+        ) % {"cell": cell}
+
+
 def is_serial_date(cell: str) -> bool:
     return bool(_SERIAL_DATE.match(cell)) and 20000 <= float(cell) <= 80000
 

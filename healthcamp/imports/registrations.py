@@ -288,18 +288,9 @@ def _yes_no(cell: str) -> bool | None:
 def _born(cell: str, today: date) -> tuple[date | None, str]:
     if not cell:
         return None, gettext("Write the date of birth as YYYY-MM-DD (e.g. 1984-03-15).")
-    if files.is_serial_date(cell):
-        # The results import's words (one translation for both).
-        return None, gettext(
-            "'%(cell)s' is an Excel serial date, not a date. Format the column as a date "
-            "written YYYY-MM-DD (e.g. 2026-03-15) and save again."
-        ) % {"cell": cell}
-    try:
-        born = date.fromisoformat(cell)
-    except ValueError:
-        return None, gettext(
-            "'%(cell)s' is not a date; write it as YYYY-MM-DD (e.g. 2026-03-15)."
-        ) % {"cell": cell}
+    born, why = files.file_date(cell)
+    if born is None:
+        return None, why
     try:
         return validation.clean_date_of_birth(born, today=today), ""
     except ValueError as error:

@@ -176,17 +176,9 @@ def _columns_problems(columns: list[str]) -> list[Problem]:
 
 
 def _day(cell: str, today: date) -> tuple[date | None, str]:
-    if files.is_serial_date(cell):
-        return None, gettext(
-            "'%(cell)s' is an Excel serial date, not a date. Format the column as a date "
-            "written YYYY-MM-DD (e.g. 2026-03-15) and save again."
-        ) % {"cell": cell}
-    try:
-        day = date.fromisoformat(cell)
-    except ValueError:
-        return None, gettext(
-            "'%(cell)s' is not a date; write it as YYYY-MM-DD (e.g. 2026-03-15)."
-        ) % {"cell": cell}
+    day, why = files.file_date(cell)
+    if day is None:
+        return None, why
     if day > today:
         return None, gettext(
             "%(cell)s is in the future; a visit's date is the day it took place."
