@@ -11,10 +11,10 @@ from django.utils import translation
 from django.utils.translation import gettext, pgettext
 from openpyxl import load_workbook
 
+from healthcamp.lib import code_words
 from healthcamp.reports import words
 from healthcamp.reports.indicators import INDICATORS
 from healthcamp.reports.models import ReportPolicy
-from healthcamp.results import code_words
 from tests.reports_programme import Person, Visit, build
 from tests.test_web import _login
 

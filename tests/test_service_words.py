@@ -25,8 +25,7 @@ from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
 from healthcamp.access.staff import NewStaff
-from healthcamp.lib import languages
-from healthcamp.results import code_words
+from healthcamp.lib import code_words, languages
 from tests.conftest import ALL_PURPOSES, give_consent, publish_document, register_person
 
 pytestmark = pytest.mark.django_db
@@ -174,17 +173,6 @@ def test_a_refused_withdrawal_names_the_purpose_in_words(
     assert expected in page
     assert "purposes:" not in page  # the field's name is no word for a person
     assert "blood_tests" not in expected
-
-
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_the_services_name_each_consent_purpose_as_the_pages_do(language: str) -> None:
-    from healthcamp.purposes import CONSENT_PURPOSES
-    from healthcamp.services import consent
-
-    assert set(consent.PURPOSE_WORDS) == {p.value for p in CONSENT_PURPOSES}
-    with translation.override(language):
-        for code, words in consent.PURPOSE_WORDS.items():
-            assert words() == str(code_words.PURPOSES[code]), code
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

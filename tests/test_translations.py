@@ -207,7 +207,7 @@ def test_every_coded_answer_and_unit_has_words() -> None:
     """What the catalogue can store is never shown as a code: each coded answer has its
     words, and each unit is either written as people write it or has words (mm[Hg])."""
     from healthcamp.clinical import catalogue as measures
-    from healthcamp.results import code_words
+    from healthcamp.lib import code_words
 
     answers = {a.code for m in measures.load().values() for a in m.answers}
     assert answers <= set(code_words.ANSWERS)

@@ -45,9 +45,9 @@ from healthcamp.consent.records import DocumentView
 from healthcamp.consent.rules import minor_requirement
 from healthcamp.imports import files
 from healthcamp.imports.problems import HEADER_ROW, FileRefused, Problem, ProblemsFound
+from healthcamp.lib import code_words
 from healthcamp.registry import cardcode, validation
 from healthcamp.registry.models import Programme
-from healthcamp.results import code_words
 from healthcamp.services import consent, identity, participants
 from healthcamp.vault import crypto
 

@@ -46,9 +46,9 @@ from healthcamp.consent.rules import ConsentStatus
 from healthcamp.exams.models import Encounter, Observation
 from healthcamp.imports import fhir, files
 from healthcamp.imports.problems import HEADER_ROW, FileRefused, Problem, ProblemsFound
+from healthcamp.lib import code_words
 from healthcamp.registry import cardcode
 from healthcamp.registry.models import Participant, Programme, Site
-from healthcamp.results import code_words
 from healthcamp.services import identity, referrals, visit_facts
 
 REQUIRED = ("card_code", "visit_date", "site_id", "code", "value", "unit")

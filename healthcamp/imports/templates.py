@@ -34,11 +34,10 @@ from healthcamp.consent.models import Consent
 from healthcamp.consent.records import PurposeText
 from healthcamp.imports import registrations
 from healthcamp.imports.results import MEASURING, OPTIONAL, REQUIRED
-from healthcamp.lib import languages
+from healthcamp.lib import code_words, languages
 from healthcamp.registry import cardcode, validation
 from healthcamp.registry.choices import Sex
 from healthcamp.registry.models import Programme, Site
-from healthcamp.results import code_words
 from healthcamp.services import consent
 
 KINDS = ("results", "registrations")

@@ -1,9 +1,8 @@
 """The report's codes as people read them, in the active language: dimension names, the
 coded groups (sex, referral urgency, consent answer) and what a table counts.
 
-The group words use the same context and msgid as healthcamp.results.code_words (one
-translation for both); they are repeated here because the reports package may not import
-healthcamp.results (results -> services -> reports would be a circle)."""
+The group words are healthcamp.lib.code_words' own (one translation for the pages, the
+letters and the reports)."""
 
 from __future__ import annotations
 
@@ -12,6 +11,8 @@ from collections.abc import Mapping
 from django.utils.functional import Promise, lazy
 from django.utils.text import capfirst
 from django.utils.translation import gettext, pgettext_lazy
+
+from healthcamp.lib import code_words
 
 StrOrPromise = str | Promise
 
@@ -26,30 +27,14 @@ DIMENSIONS: dict[str, Promise] = {
     "urgency": pgettext_lazy("report dimension", "referral urgency"),
     "answer": pgettext_lazy("report dimension", "answer"),
 }
-SEX: dict[str, Promise] = {
-    "female": pgettext_lazy("sex", "Female"),
-    "male": pgettext_lazy("sex", "Male"),
-    "other": pgettext_lazy("sex", "Other"),
-    "not_stated": pgettext_lazy("sex", "Prefers not to say"),
-}
-URGENCY: dict[str, Promise] = {
-    "urgent": pgettext_lazy("referral", "urgent"),
-    "soon": pgettext_lazy("referral", "soon"),
-    "routine": pgettext_lazy("referral", "routine"),
-}
+SEX = code_words.SEX
+URGENCY = code_words.URGENCY
+PURPOSES = code_words.PURPOSES
+# The report's consent answers are the consent statuses ("granted" is counted as "yes").
 ANSWER: dict[str, Promise] = {
-    "yes": pgettext_lazy("consent answer", "Yes"),
-    "no": pgettext_lazy("consent answer", "No"),
-    "withdrawn": pgettext_lazy("consent answer", "Withdrawn"),
-}
-PURPOSES: dict[str, Promise] = {
-    "registration": pgettext_lazy("purpose", "Registration"),
-    "screening": pgettext_lazy("purpose", "Screening measurements"),
-    "blood_tests": pgettext_lazy("purpose", "Blood tests"),
-    "results_contact": pgettext_lazy("purpose", "Contact about results"),
-    "referral_sharing": pgettext_lazy("purpose", "Sharing results with a referral clinic"),
-    "programme_statistics": pgettext_lazy("purpose", "Programme statistics"),
-    "deidentified_research": pgettext_lazy("purpose", "Research without a name"),
+    "yes": code_words.CONSENT_STATUS["granted"],
+    "no": code_words.CONSENT_STATUS["refused"],
+    "withdrawn": code_words.CONSENT_STATUS["withdrawn"],
 }
 GROUPS: dict[str, dict[str, Promise]] = {"sex": SEX, "urgency": URGENCY, "answer": ANSWER}
 UNITS: dict[str, Promise] = {

@@ -12,9 +12,9 @@ from django.utils import translation
 from django.utils.translation import gettext, pgettext
 
 from healthcamp.clinical import catalogue
-from healthcamp.lib import languages
+from healthcamp.lib import code_words, languages
 from healthcamp.registry.cardcode import display as cardcode_display
-from healthcamp.results import code_words, letters, log_words
+from healthcamp.results import letters, log_words
 from healthcamp.services.exams import LetterData
 
 FORMATS = ("html", "pdf")

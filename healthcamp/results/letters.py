@@ -21,8 +21,8 @@ from matplotlib.figure import Figure
 from healthcamp.clinical import catalogue, rules, visit
 from healthcamp.clinical.rules import Person
 from healthcamp.clinical.visit import BP, Decision, Result
-from healthcamp.lib import languages
-from healthcamp.results import code_words, meanings
+from healthcamp.lib import code_words, languages
+from healthcamp.results import meanings
 
 # The tone a level is drawn in; words always say the same, so colour is never the only cue.
 TONE = {

@@ -14,7 +14,7 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext, gettext_noop, ngettext, pgettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from healthcamp.access.errors import Conflict, InvalidInput, NotFound
 from healthcamp.access.guard import audit, hold, require_member, require_role
@@ -38,7 +38,7 @@ from healthcamp.consent.rules import (
     minor_requirement,
 )
 from healthcamp.consent.rules import text_sha256 as document_sha256
-from healthcamp.lib import languages
+from healthcamp.lib import code_words, languages
 from healthcamp.purposes import CONSENT_PURPOSE_VALUES
 from healthcamp.registry import validation
 from healthcamp.registry.models import INT32_MAX, Participant, Programme
@@ -77,24 +77,9 @@ def _no_consent(participant_id: uuid.UUID, consent_id: int) -> str:
     }
 
 
-# The consent purposes as staff name them: the same msgids as results/code_words.PURPOSES
-# (which the services may not import: results reads the services), so one translation
-# serves both; tests/test_service_words.py checks they stay the same.
-PURPOSE_WORDS = {
-    "screening": lambda: pgettext("purpose", "Screening measurements"),
-    "blood_tests": lambda: pgettext("purpose", "Blood tests"),
-    "results_contact": lambda: pgettext("purpose", "Contact about results"),
-    "referral_sharing": lambda: pgettext("purpose", "Sharing results with a referral clinic"),
-    "programme_statistics": lambda: pgettext("purpose", "Programme statistics"),
-    "deidentified_research": lambda: pgettext("purpose", "Research without a name"),
-}
-
-
 def _purposes_in_words(codes: Sequence[str]) -> str:
     """Purposes as staff name them ("Blood tests"), never their codes."""
-    return ", ".join(
-        words() if (words := PURPOSE_WORDS.get(code)) else code.replace("_", " ") for code in codes
-    )
+    return ", ".join(code_words.said(code_words.PURPOSES, code) for code in codes)
 
 
 def _document_view(document: ConsentDocument) -> DocumentView:

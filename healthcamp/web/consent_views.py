@@ -20,10 +20,9 @@ from healthcamp.access.errors import Conflict, InvalidInput, NotFound
 from healthcamp.access.roles import Purpose
 from healthcamp.access.staff import Actor, staff_directory
 from healthcamp.consent import records
-from healthcamp.lib import languages
+from healthcamp.lib import code_words, languages
 from healthcamp.purposes import CONSENT_PURPOSES
 from healthcamp.reports import services as reports
-from healthcamp.results import code_words
 from healthcamp.services import consent, erasure, participants, programmes
 from healthcamp.web.forms import Radios, show_errors
 from healthcamp.web.views import has_document_in, staff_view

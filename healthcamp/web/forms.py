@@ -9,9 +9,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from healthcamp.access.errors import InvalidInput
-from healthcamp.lib import languages
+from healthcamp.lib import code_words, languages
 from healthcamp.registry import validation
-from healthcamp.results import code_words
 
 
 def served_languages() -> list[tuple[str, str]]:

@@ -40,7 +40,8 @@ from healthcamp.clinical.visit import (
     age_in_months,
     bp_pairs,
 )
-from healthcamp.results import code_words, letters
+from healthcamp.lib import code_words
+from healthcamp.results import letters
 from healthcamp.services import exams, participants, programmes
 from healthcamp.services.observations import ObservationView
 from healthcamp.web import station_device
@@ -49,7 +50,7 @@ from healthcamp.web.views import desk_context, staff_view
 
 # ---- words -------------------------------------------------------------------------------
 
-# What each label, advice and level means, for staff (translated: results/code_words.py).
+# What each label, advice and level means, for staff (translated: lib/code_words.py).
 LABELS = code_words.CLASSIFICATIONS
 ADVICE = code_words.ADVICE
 LEVELS = code_words.LEVELS
@@ -101,7 +102,7 @@ PROMPTS: dict[str, tuple[Promise, str]] = {
     ),
 }
 # Units as people read them, where the catalogue's display unit does not say it; the rest
-# as the letter writes them (results/code_words.py).
+# as the letter writes them (lib/code_words.py).
 UNIT_WORDS: dict[str, Promise] = {
     "/min": pgettext_lazy("unit", "beats a minute"),  # the station's words; the letter: /min
 }

@@ -1,6 +1,6 @@
 """Codes in words on the pages: {{ p.sex|said:"sex" }}, {{ code|language_name }}.
 
-The words live in healthcamp.results.code_words (and log_words for the access log),
+The words live in healthcamp.lib.code_words (and log_words for the access log),
 translated into the active language; a page never shows the code itself."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from django.utils import translation
 from django.utils.functional import Promise
 
 from healthcamp.clinical import catalogue
-from healthcamp.lib import languages
-from healthcamp.results import code_words, log_words
+from healthcamp.lib import code_words, languages
+from healthcamp.results import log_words
 
 register = template.Library()
 
