@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from html import escape
 
 import pytest
 from django.utils import translation
@@ -50,9 +51,9 @@ def test_the_dashboard_in_french_says_titles_dimensions_and_groups_in_french(ana
         title = pgettext("report indicator", "Raised blood pressure")
         band = pgettext("report dimension", "age band")
         female = pgettext("sex", "Female")
-    assert title in html
-    assert f'<th scope="col">{band[0].upper()}{band[1:]}</th>' in html
-    assert f'<th scope="row">{female}</th>' in sexed
+    assert escape(title) in html
+    assert f'<th scope="col">{escape(band[0].upper() + band[1:])}</th>' in html
+    assert f'<th scope="row">{escape(female)}</th>' in sexed
     for code in words.DIMENSIONS:
         assert f'<th scope="col">{code}</th>' not in html + sexed
     assert '<option value="age_band" selected>age_band</option>' not in html

@@ -28,7 +28,10 @@ def header() -> list[str]:
         pgettext("report column", "Numerator"),
         pgettext("report column", "Denominator"),
         pgettext("report column", "Value"),
+        # "% i" is not a placeholder here: the words are shown as they are.
+        # xgettext:no-python-format
         pgettext("report column", "95 % interval, low"),
+        # xgettext:no-python-format
         pgettext("report column", "95 % interval, high"),
         pgettext("report column", "Suppressed"),
         "k",

@@ -41,7 +41,9 @@ def table_chart(table: Table) -> str:
     drawn = tuple(
         (group_name(c.group), c.value, tuple(c.ci) if c.ci else None, c.suppressed) for c in cells
     )
-    axis = gettext("per cent (95 % interval)") if rate else words.unit(table.indicator.unit)
+    # xgettext:no-python-format
+    per_cent = gettext("per cent (95 % interval)")  # shown as it is: "% i" fills nothing
+    axis = per_cent if rate else words.unit(table.indicator.unit)
     return _chart(rate, axis, gettext("suppressed"), drawn)
 
 
