@@ -124,3 +124,35 @@ def test_a_body_rewritten_as_text_fails_cleanly(capsys: Any) -> None:
     err = capsys.readouterr().err
     assert "entry 2 is not stored as bytes" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("where", ["under a signed checkpoint", "in the unsigned tail"])
+def test_two_index_rows_merged_into_one_are_found(where: str) -> None:
+    """A person's own log finds an entry by its index row. An intruder who replaces the
+    rows "a…" and "b…" of one entry by a single row "a…,b…" hides that entry from both
+    people's logs, while the joined line still reads "a…,b…" as the body does."""
+    if connection.vendor == "postgresql":
+        pytest.skip("a uuid column cannot hold two ids; the rows are typed there")
+    from healthcamp.audit import tree
+
+    two = ("a" * 32, "b" * 32)
+    for i in range(8):
+        with transaction.atomic():
+            chain.append(
+                actor="staff:1:tester",
+                role="clinician",
+                action="participant.read",
+                purpose="screening",
+                outcome="allowed",
+                subjects=two,
+                detail=f"entry {i}",
+            )
+        if i == 5:
+            tree.issue()  # entries 1-6 signed; 7 and 8 the tail
+    seq = 3 if where == "under a signed checkpoint" else 7
+    _sql("DELETE FROM audit_subject WHERE seq = %s", [seq])
+    _sql("INSERT INTO audit_subject (seq, participant_id) VALUES (%s, %s)", [seq, ",".join(two)])
+    for result in (chain.verify(), chain.verify(check_head_file=False)):
+        assert not result.ok
+        assert result.first_bad_seq == seq
+        assert "indexed" in result.problem

@@ -298,3 +298,32 @@ def test_an_old_index_row_removed_is_found_by_the_scrub(settings: Any) -> None:
     assert failed, runs
     assert failed[0].first_bad_seq == 17
     assert "indexed for entry 17" in failed[0].problem
+
+
+def test_the_grouped_index_lines_read_as_the_bodies_say() -> None:
+    """The fast passes read the index one line per entry, grouped by the database; on a
+    log nobody touched every line is the body's own subject line (a line that differed
+    would send each run to the slow exact scan)."""
+    import uuid
+
+    from django.db import transaction
+
+    people = sorted((uuid.uuid4().hex for _ in range(5)), reverse=True)
+    named = [(), people[:1], people[:3], people, (), people[2:4]]
+    for subjects in named:
+        with transaction.atomic():
+            chain.append(
+                actor="staff:1:tester",
+                role="clinician",
+                action="participant.read",
+                purpose="screening",
+                outcome="allowed",
+                subjects=subjects,
+            )
+    with transaction.atomic(), scan.rows(scan.subject_lines_sql(after=0), name="t") as cursor:
+        lines = scan.SubjectLines(cursor)
+        for seq in range(1, len(named) + 1):
+            body = _body(seq)
+            assert lines.take(seq) == body[: body.index(b"\n")]
+        assert lines.rest() is None
+    assert ",".join(sorted(people[:3])).encode() == _body(3)[: _body(3).index(b"\n")]

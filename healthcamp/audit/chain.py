@@ -386,7 +386,7 @@ def _stored_as_bytes(*columns: object) -> bool:
 
 
 def _scan_chain(
-    subjects: scan.Subjects | None,
+    subjects: scan.Subjects | scan.SubjectLines | None,
     roots: dict[int, bytes] | None = None,
     start: scan.Progress | None = None,
 ) -> tuple[scan.Progress, Verification | None]:
@@ -660,22 +660,29 @@ def _scan(
     pass reached), the rest entry by entry. If a fast pass finds anything wrong, the
     exact scan runs over everything from `start`, so the failure names its entry."""
 
-    def subjects(after: int, name: str) -> Any:
+    def subjects(after: int, name: str, *, lines: bool) -> Any:
         if not check_index:
             import contextlib
 
             return contextlib.nullcontext(None)
-        return scan.rows(scan.subject_sql(after=after), name=name)
+        sql = scan.subject_lines_sql if lines else scan.subject_sql
+        return scan.rows(sql(after=after), name=name)
 
     if ahead is not False:
         resume = ahead if isinstance(ahead, scan.Progress) else start
         covered_upto = max((size for size in roots if size > resume.size), default=resume.size)
-        with subjects(resume.size, "audit_verify_subjects") as cursor:
-            stream = scan.Subjects(cursor) if cursor is not None else None
+        with subjects(resume.size, "audit_verify_subjects", lines=True) as cursor:
+            stream = scan.SubjectLines(cursor) if cursor is not None else None
             fast = scan.covered(resume, upto=covered_upto, roots=roots, subjects=stream)
             if fast is not None:
-                return _scan_chain(stream, roots, fast)
-    with subjects(start.size, "audit_verify_subjects_exact") as cursor:
+                done, failure = _scan_chain(stream, roots, fast)
+                if failure is None:
+                    return done, None
+        if fast is not None:
+            start = fast  # the tail again, exactly; the covered part is proven
+    # The exact scan reads the index row by row, so what it says does not depend on how
+    # the database grouped the lines above.
+    with subjects(start.size, "audit_verify_subjects_exact", lines=False) as cursor:
         return _scan_chain(scan.Subjects(cursor) if cursor is not None else None, roots, start)
 
 
