@@ -51,7 +51,7 @@ def test_register_then_read_is_audited_in_the_participants_log(
 
 def test_denied_read_is_audited_and_raises(lab: NewStaff, registrar: NewStaff, programme) -> None:
     record = _register(registrar, programme.id)
-    with pytest.raises(AccessDenied, match=r"lab role may not read .* for registration"):
+    with pytest.raises(AccessDenied, match=r"laboratory role may not read .* for registration"):
         participants.participant_read(
             actor=lab.actor, purpose=Purpose.REGISTRATION, participant_id=record.id
         )

@@ -100,7 +100,8 @@ def test_roles_that_may_not_register_are_refused_and_audited(
     before = entry_count()
     response = api_as(staff).post("/participants", participant_body(programme.id))
     assert response.status_code == 403
-    assert f"The {role} role may not register participants." == response.json()["message"]
+    words = {"lab": "laboratory"}.get(role, role)  # the role in words, not its code
+    assert f"The {words} role may not register participants." == response.json()["message"]
     assert _count_participants() == 0
     assert entry_count() == before + 1
 

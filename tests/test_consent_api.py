@@ -140,7 +140,7 @@ def test_recorded_consent_is_enforced_and_withdrawal_is_immediate(
     assert api_as(clinician).get(f"/participants/{pid}", purpose="screening").status_code == 200
     said_no = api_as(lab).get(f"/participants/{pid}", purpose="blood_tests")
     assert said_no.status_code == 403
-    assert "said no to blood_tests" in said_no.json()["message"]
+    assert "said no to blood tests;" in said_no.json()["message"]
 
     withdrawn = api_as(clinician).post(
         f"/participants/{pid}/consents/{consent['id']}/withdraw",

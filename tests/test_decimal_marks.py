@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -169,3 +170,24 @@ def _templates() -> list[str]:
     source = Path(catalogue.__file__).read_text(encoding="utf-8")
     calls = re.findall(r"gettext_noop\(\s*((?:\"[^\"]*\"\s*)+)\)", source)
     return ["".join(re.findall(r'"([^"]*)"', call)) for call in calls]
+
+
+@pytestmark_db
+@pytest.mark.parametrize("language", ["fr", "ru", "en"])
+def test_a_refused_values_range_is_written_with_the_pages_decimal_mark(
+    clinician, visit, language
+) -> None:
+    """ "between 1,1 and 33,3" on a French page, as the person would write the numbers."""
+    from django.utils.formats import number_format
+
+    low, high = M[GLUCOSE].plausible
+    body = html.unescape(
+        _login(clinician, language)
+        .post(visit, {"glucose": "900", "glucose_unit": "mmol/L"})
+        .content.decode()
+    )
+    with translation.override(language):
+        written = [number_format(Decimal(f"{n:g}")) for n in (low, high)]
+    assert all(w in body for w in written), written
+    if language != "en":
+        assert any("," in w for w in written)  # the check is not vacuous

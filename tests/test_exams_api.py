@@ -152,7 +152,7 @@ def test_no_consent_no_measurement(api_as, registrar, clinician, lab, programme,
         f"/encounters/{eid}/observations", {"code": "14743-9", "value": 5, "unit": "mmol/L"}
     )
     assert blood.status_code == 403
-    assert "said no to blood_tests" in blood.json()["message"]
+    assert "said no to blood tests;" in blood.json()["message"]
     assert not apps.get_model("exams", "Observation").objects.exists()
 
 

@@ -398,7 +398,7 @@ def test_a_witnessed_mark_names_its_witness_and_is_recognised_when_imported_agai
 
 def test_a_lab_is_refused_as_the_registration_service_refuses_it(lab, camp) -> None:
     before = _counts()
-    with pytest.raises(AccessDenied, match=r"The lab role may not register participants\."):
+    with pytest.raises(AccessDenied, match=r"The laboratory role may not register participants\."):
         registrations_import(actor=lab.actor, programme_id=camp, data=_csv(form()))
     with pytest.raises(AccessDenied, match="may not register participants"):
         registrations_check(actor=lab.actor, programme_id=camp, data=_csv(form()))

@@ -97,3 +97,18 @@ def test_the_group_words_are_the_staff_pages_words() -> None:
     for code, said in words.PURPOSES.items():
         assert said == code_words.PURPOSES[code]
     assert words.ANSWER["withdrawn"] == code_words.CONSENT_STATUS["withdrawn"]
+
+
+@pytest.mark.parametrize(
+    ("language", "half"), [("fr", "50,0 %"), ("ru", "50,0 %"), ("en", "50.0 %")]
+)
+def test_rates_and_intervals_use_the_pages_decimal_mark(analyst, camp, language, half) -> None:
+    import re
+
+    page = _login(analyst).get(f"/programmes/{camp.id}/reports/", HTTP_ACCEPT_LANGUAGE=language)
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert half in html  # 6 of 12 with raised blood pressure
+    if language != "en":
+        # No figure in a table cell with an English point.
+        assert not re.search(r"<td[^>]*>[^<]*\d\.\d %", html)

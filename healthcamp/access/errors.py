@@ -8,7 +8,12 @@ class AccessError(Exception):
 
 
 class AccessDenied(AccessError):
-    pass
+    """The message is for the reader (in their language); `reason` is the door's own
+    English reason, as the audit log keeps it, for code that must tell refusals apart."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 class NotFound(AccessError):

@@ -60,7 +60,7 @@ def deny(
     reader, in the active language (the reason itself when not given)."""
     with transaction.atomic():
         audit(actor, action, purpose, "denied", subjects, reason)
-    return AccessDenied(said or reason)
+    return AccessDenied(said or reason, reason)
 
 
 def require_role(
@@ -78,7 +78,7 @@ def require_role(
     membership_in_hold: the caller checks the subjects' programmes with hold_as_member()."""
     decision = permitted(role=actor.role, action=action, purpose=purpose)
     if not decision.allowed:
-        raise deny(actor, action, purpose, subjects, decision.reason)
+        raise deny(actor, action, purpose, subjects, decision.reason, decision.said)
     if actor.role is Role.PARTICIPANT:
         if list(subjects) != [actor.participant_id]:
             # A participant's role covers one record: their own.
@@ -324,7 +324,12 @@ class consented:  # a context manager, named for how it reads: `with consented(.
         if not decision.allowed:
             self.atomic.__exit__(None, None, None)
             raise deny(
-                self.actor, self.action, self.purpose, [self.participant_id], decision.reason
+                self.actor,
+                self.action,
+                self.purpose,
+                [self.participant_id],
+                decision.reason,
+                decision.said,
             )
 
     def __exit__(self, *exc: Any) -> None:

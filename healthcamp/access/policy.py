@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from healthcamp.access import refusal_words
 from healthcamp.access.roles import Action, Purpose, Role
 from healthcamp.consent.rules import ConsentStatus
 from healthcamp.purposes import CONSENT_PURPOSES
@@ -110,7 +111,8 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
-    reason: str
+    reason: str  # in English, for the audit log
+    said: str = ""  # a refusal in the reader's language, in words (refusal_words)
 
 
 def needs_consent(purpose: Purpose) -> bool:
@@ -132,12 +134,17 @@ def permitted(*, role: Role, action: Action, purpose: Purpose) -> Decision:
     if purpose in purposes:
         return Decision(True, f"{role.value} may {action.value} for {purpose.value}")
     if not purposes:
-        return Decision(False, f"The {role.value} role may not {_verb(action)}.")
+        return Decision(
+            False,
+            f"The {role.value} role may not {_verb(action)}.",
+            refusal_words.role_may_not(role, action),
+        )
     allowed = ", ".join(sorted(p.value for p in purposes))
     return Decision(
         False,
         f"The {role.value} role may not {_verb(action)} for {purpose.value}; "
         f"it may for: {allowed}.",
+        refusal_words.role_may_not_for(role, action, purpose, purposes),
     )
 
 
@@ -146,7 +153,9 @@ def decide(*, role: Role, action: Action, purpose: Purpose, consent: ConsentStat
     by_role = permitted(role=role, action=action, purpose=purpose)
     if not by_role.allowed or not needs_consent(purpose) or consent == ConsentStatus.GRANTED:
         return by_role
-    return Decision(False, _consent_reason(consent, purpose))
+    return Decision(
+        False, _consent_reason(consent, purpose), refusal_words.consent_missing(consent, purpose)
+    )
 
 
 def _consent_reason(consent: ConsentStatus, purpose: Purpose) -> str:

@@ -54,10 +54,15 @@ class MeasureError(ValueError):
         *,
         language: str = "en",
         unit: Callable[[str], str] = str,
+        number: Callable[[str], str] = str,
     ) -> str:
         """The message in a language: `translate` its template (gettext), the measure's
-        name in `language`, each unit as `unit` words it (UCUM codes by default)."""
+        name in `language`, each unit as `unit` words it (UCUM codes by default), and the
+        range's numbers as `number` writes them (a decimal comma where the page uses one)."""
         values = dict(self.values)
+        for key in ("low", "high"):
+            if key in values:
+                values[key] = number(values[key])
         if self.measure is not None:
             values["name"] = self.measure.name(language)
         for key in ("unit", "canonical"):

@@ -73,6 +73,8 @@ ROLES: dict[str, Promise] = {
     "lab": pgettext_lazy("staff role", "laboratory"),
     "analyst": pgettext_lazy("staff role", "analyst"),
     "auditor": pgettext_lazy("staff role", "auditor"),
+    "participant": pgettext_lazy("staff role", "participant"),
+    "visitor": pgettext_lazy("staff role", "visitor"),
 }
 # UCUM codes as people write them; those not here are already what people write
 # (cm, kg, mmol/L, mg/dL, mmol/mol, %).
@@ -207,6 +209,14 @@ def said(table: dict[str, Promise], code: str) -> str:
     """A code in words in the active language; a code with no words yet as plain words."""
     words = table.get(code)
     return str(words) if words is not None else code.replace("_", " ")
+
+
+def in_sentence(words: str) -> str:
+    """A name as it reads inside a sentence: "Blood tests" as "blood tests" (a first
+    letter lowered only when the next is lower case, so "HIV test" stays as it is)."""
+    if len(words) > 1 and words[0].isupper() and words[1].islower():
+        return words[0].lower() + words[1:]
+    return words
 
 
 def unit(code: str) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import secrets
 
+from django.utils.translation import gettext, ngettext
+
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 DATA_LENGTH = 10  # 50 random bits: about 1.1e15 codes
 CODE_LENGTH = DATA_LENGTH + 1
@@ -59,19 +61,29 @@ def parse(raw: str) -> str:
     code = normalise(raw)
     if len(code) != CODE_LENGTH:
         raise CardCodeError(
-            f"A card code has {CODE_LENGTH} characters; {len(code)} were given. "
-            "Check the code printed on the card."
+            ngettext(
+                "A card code has %(length)s characters; %(given)s was given. Check the code "
+                "printed on the card.",
+                "A card code has %(length)s characters; %(given)s were given. Check the code "
+                "printed on the card.",
+                len(code),
+            )
+            % {"length": CODE_LENGTH, "given": len(code)}
         )
     bad = sorted({ch for ch in code if ch not in _VALUE})
     if bad:
         raise CardCodeError(
-            f"A card code never contains {', '.join(repr(ch) for ch in bad)}. "
-            "Check the code printed on the card."
+            gettext(
+                "A card code never contains %(characters)s. Check the code printed on the card."
+            )
+            % {"characters": ", ".join(repr(ch) for ch in bad)}
         )
     if not is_valid(code):
         raise CardCodeError(
-            "This card code has a typing mistake (its check character does not match). "
-            "Check each character against the card."
+            gettext(
+                "This card code has a typing mistake (its check character does not match). "
+                "Check each character against the card."
+            )
         )
     return code
 

@@ -84,11 +84,18 @@ def encounter_start(
         ]
         purpose = next((p for p, d in decisions if d.allowed), None)
         if purpose is None:
-            refusal = decisions[0][1].reason
+            refusal = decisions[0][1]
         else:
             encounter = _open_visit(actor, participant, site, purpose, at)
     if purpose is None:
-        raise deny(actor, Action.ENCOUNTER_START, Purpose.SCREENING, [participant_id], refusal)
+        raise deny(
+            actor,
+            Action.ENCOUNTER_START,
+            Purpose.SCREENING,
+            [participant_id],
+            refusal.reason,
+            refusal.said,
+        )
     return encounter.id
 
 
@@ -136,7 +143,9 @@ def encounter_today(
                 return found  # resumed: reading it is audited by the page that shows it
             encounter = _open_visit(actor, participant, site, purpose, None)
     if not decision.allowed:
-        raise deny(actor, Action.ENCOUNTER_START, purpose, [participant_id], decision.reason)
+        raise deny(
+            actor, Action.ENCOUNTER_START, purpose, [participant_id], decision.reason, decision.said
+        )
     return encounter.id
 
 

@@ -255,7 +255,9 @@ def participant_read(
                     f"id {participant_id}",
                     no_participant(participant_id),
                 )
-            raise deny(actor, Action.READ, purpose, [participant_id], decision.reason)
+            raise deny(
+                actor, Action.READ, purpose, [participant_id], decision.reason, decision.said
+            )
     else:
         with transaction.atomic():
             decision = check_consent(actor, Action.READ, purpose, participant_id)
@@ -270,7 +272,7 @@ def participant_read(
                 detail = "" if decision.allowed else decision.reason
                 _audit(actor, Action.READ, purpose, outcome, [participant_id], detail)
         if found and not decision.allowed:
-            raise AccessDenied(decision.reason)
+            raise AccessDenied(decision.said or decision.reason, decision.reason)
     if not found:
         raise _not_found(
             actor, Action.READ, purpose, f"id {participant_id}", no_participant(participant_id)
@@ -378,7 +380,7 @@ def participant_find_by_card(
             % {"code": shown},
         )
     if not decision.allowed:
-        raise AccessDenied(decision.reason)
+        raise AccessDenied(decision.said or decision.reason, decision.reason)
     return record
 
 

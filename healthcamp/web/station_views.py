@@ -15,6 +15,7 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -146,7 +147,10 @@ def _said(problem: Exception, m: catalogue.Measure) -> str:
     cause = problem if isinstance(problem, catalogue.MeasureError) else problem.__cause__
     if isinstance(cause, catalogue.MeasureError):
         return cause.said(
-            gettext, language=translation.get_language() or "en", unit=lambda u: unit_words(m, u)
+            gettext,
+            language=translation.get_language() or "en",
+            unit=lambda u: unit_words(m, u),
+            number=lambda n: formats.number_format(Decimal(n)),
         )
     if isinstance(problem, InvalidInput):
         return _humane(" ".join(v for k, v in problem.errors.items() if k != "confirm"), m)
@@ -467,7 +471,7 @@ def scan(request: HttpRequest, actor: Actor) -> HttpResponse:
         except NotFound as error:
             form.add_error("card_code", str(error))
         except AccessDenied as denied:
-            if device is None or not working or not consent_refused(str(denied), purpose):
+            if device is None or not working or not consent_refused(denied.reason, purpose):
                 raise  # the door's own reason (not a member of that programme, ...)
             return _refused(request, None, device)  # not even found: no name to say
         else:
@@ -479,7 +483,7 @@ def scan(request: HttpRequest, actor: Actor) -> HttpResponse:
                     actor=actor, participant_id=found.id, site_id=device.site_id, purpose=purpose
                 )
             except AccessDenied as denied:
-                if not consent_refused(str(denied), purpose):
+                if not consent_refused(denied.reason, purpose):
                     raise
                 # The door said no (and logged it): say which agreement is missing.
                 return _refused(request, found, device)
