@@ -163,7 +163,7 @@ def test_a_dry_run_checks_the_file_and_writes_nothing(lab, camp) -> None:
 
 
 def test_only_its_starter_and_the_programmes_coordinators_see_a_job(
-    lab, registrar, coordinator, camp
+    lab, registrar, coordinator, analyst, camp
 ) -> None:
     other_lab = staff_add(
         username="lab-2", role="lab", password=None, programme_ids=[camp["programme"]]
@@ -175,8 +175,10 @@ def test_only_its_starter_and_the_programmes_coordinators_see_a_job(
     refused = _get(other_lab, job_id)  # may import, but not this job
     assert refused.status_code == 404
     assert job_id in refused.json()["message"]
+    # A registrar imports paper registration forms, not this lab's file.
+    assert _get(registrar, job_id).status_code == 404
     # A role that imports no kind of file the jobs run is refused by the door first.
-    assert _get(registrar, job_id).status_code == 403
+    assert _get(analyst, job_id).status_code == 403
     assert _get(lab, str(uuid.uuid4())).status_code == 404
     # A coordinator of another programme does not see it either.
     other_boss = staff_add(username="coord-2", role="coordinator", password=None)

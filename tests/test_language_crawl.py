@@ -86,7 +86,7 @@ TEXTS = """() => {
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
     const el = walker.currentNode.parentElement;
-    if (!el || el.closest('script, style, noscript, template, [hidden]')) continue;
+    if (!el || el.closest('script, style, noscript, template, [hidden], [translate="no"]')) continue;  // translate=no: a literal (a file's column names)
     const text = walker.currentNode.textContent.trim();
     if (text) out.push([langOf(el), text]);
   }
@@ -237,8 +237,9 @@ def test_no_page_shows_a_code_a_ucum_unit_or_stray_english(
             "{p}card/",
             "/participants/new/",
             "/language/",
+            f"/programmes/{programme.id}/import/registrations/",
         ],
-        "clinician": ["{p}station/{e}/", "{p}letter/"],
+        "clinician": ["{p}station/{e}/", "{p}letter/", f"/programmes/{programme.id}/import/"],
         "coordinator": [
             f"/programmes/{programme.id}/",
             f"/programmes/{programme.id}/referrals/",

@@ -1,5 +1,6 @@
-"""Import jobs: a results file posted whole (multipart), checked and written in the
-background; its progress, then its summary or its problems, read by its id."""
+"""Import jobs: a results file or a file of paper registration forms posted whole
+(multipart), checked and written in the background; its progress, then its summary or its
+problems, read by its id."""
 
 from __future__ import annotations
 
@@ -18,10 +19,13 @@ from healthcamp.imports import jobs
 router = Router(tags=["imports"])
 
 MAX_BYTES = 50 * 1024 * 1024  # as the page: a larger file goes in with `healthcamp import`
-_FIELDS = {"dry_run", "encoding", "source", "site_id"}
+_FIELDS = {"kind", "dry_run", "encoding", "source", "site_id"}
 
 
 class ImportForm(Schema):
+    kind: Word = Field(
+        "results", description="results (lab files, station forms) or registrations (paper forms)"
+    )
     dry_run: bool = Field(False, description="check only: nothing is written")
     encoding: Word = Field("", description="the text encoding of a CSV file, e.g. cp1252")
     source: Word = Field("lab_file", description="lab_file or paper_form")
@@ -38,6 +42,11 @@ class ProblemOut(Schema):
     message: str
 
 
+class CardOut(Schema):
+    form_reference: str
+    card_code: str
+
+
 class JobOut(Schema):
     id: uuid.UUID
     status: str = Field(description="queued, checking, importing, done, problems, refused, failed")
@@ -48,6 +57,14 @@ class JobOut(Schema):
     summary: dict[str, Any]
     problems: list[ProblemOut]
     problems_more: int = Field(description="problems found beyond those listed")
+    cards: list[CardOut] = Field(
+        description="registrations: each paper form's reference and the card code of the "
+        "person it registered, for the staff member who started the import (kept an hour)"
+    )
+    details: str = Field(
+        description="registrations: 'shown'; 'starter' when only the staff member who "
+        "started it may see the problems and cards; 'gone' when they are no longer kept"
+    )
 
 
 def _only_known_fields(request: HttpRequest) -> None:
@@ -71,9 +88,10 @@ def start_import(
     file: File[UploadedFile],
     form: Form[ImportForm],
 ) -> Status[dict[str, Any]]:
-    """Post a results file (CSV, XLSX or a FHIR R4 Bundle; multipart, field `file`): 202
-    with the job's id at once; read its progress and outcome at /imports/{id}. dry_run:
-    check only, nothing written."""
+    """Post a results file (CSV, XLSX or a FHIR R4 Bundle) or, with kind=registrations, a
+    file of paper registration forms (CSV or XLSX); multipart, field `file`: 202 with the
+    job's id at once; read its progress and outcome at /imports/{id}. dry_run: check only,
+    nothing written."""
     _only_known_fields(request)
     if file.size is not None and file.size > MAX_BYTES:
         raise InvalidInput(
@@ -84,7 +102,7 @@ def start_import(
         programme_id=programme_id,
         data=file.read(),
         name=file.name or "",
-        kind="results",
+        kind=form.kind,
         dry_run=form.dry_run,
         encoding=form.encoding or None,
         source=form.source,
@@ -109,4 +127,6 @@ def read_import(request: HttpRequest, job_id: uuid.UUID) -> dict[str, Any]:
         "summary": state.summary,
         "problems": state.problems,
         "problems_more": state.problems_more,
+        "cards": [{"form_reference": r, "card_code": c} for r, c in state.cards],
+        "details": state.details,
     }

@@ -29,13 +29,14 @@ import re
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from healthcamp.access.errors import AccessError, InvalidInput, NotFound
 from healthcamp.access.guard import member_programmes, require_role
@@ -44,21 +45,31 @@ from healthcamp.access.roles import Action, Purpose, Role
 from healthcamp.access.staff import Actor
 from healthcamp.imports.models import ImportJob
 from healthcamp.imports.problems import HEADER_ROW, FileRefused, Problem, ProblemsFound
+from healthcamp.imports.registrations import registrations_check, registrations_import
 from healthcamp.imports.results import MEASURING, SOURCES, results_check, results_import
-from healthcamp.registry.models import Programme
+from healthcamp.registry.models import Participant, Programme
 
 logger = logging.getLogger(__name__)
 
 # What each kind of file runs: (check: nothing written, import: all or nothing). Both take
-# actor, programme_id, data, encoding, site_id; the import also source and progress.
+# actor, programme_id, data, encoding (results also site_id); the import also progress
+# (results also source).
 KINDS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
     "results": (results_check, results_import),
+    "registrations": (registrations_check, registrations_import),
 }
 # Who may start a job of each kind: the act, and the purposes it may be done for (the
 # importer checks each row's purpose again). A new kind adds its line here too.
 MAY_START: dict[str, tuple[Action, tuple[Purpose, ...]]] = {
     "results": (Action.RESULTS_IMPORT, MEASURING),
+    "registrations": (Action.REGISTRATIONS_IMPORT, (Purpose.REGISTRATION,)),
 }
+# Kinds whose problems quote identity cells (a birth date, a phone number) and whose
+# outcome pairs paper form references with card codes: none of that goes into the
+# database. It is kept for its starter alone in HOME/imports/<id>.private (0600) for
+# PRIVATE_KEPT_SECONDS, then deleted; the job's row holds counts only.
+PRIVATE = frozenset({"registrations"})
+PRIVATE_KEPT_SECONDS = 3600
 PROBLEMS_KEPT = 1000  # a job keeps this many problems, and the count of the rest
 RUNNING = (ImportJob.QUEUED, ImportJob.CHECKING, ImportJob.IMPORTING)
 LOST = (
@@ -88,6 +99,12 @@ class JobState:
     summary: dict[str, Any]
     problems: list[dict[str, Any]]
     problems_more: int  # problems found beyond those kept
+    # Registrations: (form reference, card code) of each person registered, for the
+    # desk to hand out the cards; only for its starter, and while kept (PRIVATE).
+    cards: list[tuple[str, str]] = field(default_factory=list)
+    # A private kind's problems and cards: "shown" (here), "starter" (kept for the staff
+    # member who started it, not for this reader) or "gone" (no longer kept).
+    details: str = "shown"
 
     @property
     def ended(self) -> bool:
@@ -95,7 +112,8 @@ class JobState:
 
     @property
     def problems_total(self) -> int:
-        return len(self.problems) + self.problems_more
+        counted = self.summary.get("problems")
+        return counted if isinstance(counted, int) else len(self.problems) + self.problems_more
 
 
 # ---- the files ------------------------------------------------------------------------
@@ -113,6 +131,38 @@ def upload_path(job_id: uuid.UUID) -> Path:
 
 def progress_path(job_id: uuid.UUID) -> Path:
     return _folder() / f"{job_id}.progress"
+
+
+def private_path(job_id: uuid.UUID) -> Path:
+    return _folder() / f"{job_id}.private"
+
+
+def _keep_private(job_id: uuid.UUID, outcome: dict[str, Any]) -> None:
+    path = private_path(job_id)
+    path.unlink(missing_ok=True)
+    _write_private(path, json.dumps(outcome).encode())
+
+
+def _read_private(job_id: uuid.UUID) -> dict[str, Any] | None:
+    try:
+        found = json.loads(private_path(job_id).read_bytes())
+    except (FileNotFoundError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def forget_old_private_outcomes(*, older_than: float | None = None) -> int:
+    """Delete the private outcomes kept longer than PRIVATE_KEPT_SECONDS; how many."""
+    import time
+
+    limit = time.time() - (PRIVATE_KEPT_SECONDS if older_than is None else older_than)
+    gone = 0
+    for path in _folder().glob("*.private"):
+        with contextlib.suppress(FileNotFoundError):
+            if path.stat().st_mtime < limit:
+                path.unlink()
+                gone += 1
+    return gone
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -140,6 +190,7 @@ def read_progress(job_id: uuid.UUID) -> dict[str, Any] | None:
 
 
 def _forget_files(job_id: uuid.UUID) -> None:
+    """The upload and the progress file; a private outcome stays (PRIVATE_KEPT_SECONDS)."""
     for path in (upload_path(job_id), progress_path(job_id)):
         path.unlink(missing_ok=True)
 
@@ -219,10 +270,15 @@ def job_start(
     with the setting IMPORT_JOBS_IN_THREADS False, the job runs here to its end before
     returning."""
     if kind not in KINDS:
-        raise InvalidInput({"kind": f"Import one of: {', '.join(sorted(KINDS))}."})
+        raise InvalidInput(
+            {"kind": gettext("Import one of: %(kinds)s.") % {"kinds": ", ".join(sorted(KINDS))}}
+        )
     if source not in SOURCES:
         raise InvalidInput(
-            {"source": f"Say where the values come from: one of {', '.join(SOURCES)}."}
+            {
+                "source": gettext("Say where the values come from: one of %(sources)s.")
+                % {"sources": ", ".join(SOURCES)}
+            }
         )
     _may_start(actor, kind, programme_id)
     assert actor.staff_id is not None  # noqa: S101 - only staff roles may import
@@ -310,14 +366,35 @@ def _run(job_id: uuid.UUID, work: _Work) -> None:
         _run_as_starter(job_id, work)
 
 
+def _shown_summary(kind: str, summary: Any) -> dict[str, Any]:
+    """What the job's row keeps of an import's summary: counts, never whom."""
+    if kind == "registrations":
+        return {
+            "rows": summary.rows,
+            "written": summary.registered,
+            "registered": summary.registered,
+            "already_in": summary.already_in,
+        }
+    return {
+        "rows": summary.rows,
+        "written": summary.written,
+        "already_in": summary.already_in,
+        "people": summary.people,
+        "visits_started": summary.visits_started,
+        # How many, not whose: the follow-up list names them, to whom may see.
+        "urgent_referrals": len(summary.referred),
+    }
+
+
 def _run_as_starter(job_id: uuid.UUID, work: _Work) -> None:
     check, run = KINDS[work.kind]
+    private = work.kind in PRIVATE
     common: dict[str, Any] = {
         "actor": work.actor,
         "programme_id": work.programme_id,
         "encoding": work.encoding,
     }
-    if work.site_id is not None:
+    if work.site_id is not None and work.kind == "results":
         common["site_id"] = work.site_id
     try:
         data = upload_path(job_id).read_bytes()
@@ -340,26 +417,31 @@ def _run_as_starter(job_id: uuid.UUID, work: _Work) -> None:
         def progress(done: int, total: int) -> None:
             write_progress(job_id, ImportJob.IMPORTING, done, total)
 
+        if work.kind == "results":
+            common["source"] = work.source
         with transaction.atomic():
-            summary = run(data=data, source=work.source, progress=progress, **common)
+            summary = run(data=data, progress=progress, **common)
+            if private:  # before "done": a reader who sees it done finds the cards
+                cards = [
+                    [reference, card, person.hex]
+                    for (reference, card), person in zip(
+                        summary.cards, summary.registered_ids, strict=True
+                    )
+                ]
+                _keep_private(job_id, {"cards": cards})
             # In the import's own transaction: its rows and "done" are in together.
             _end(
                 job_id,
                 ImportJob.DONE,
                 rows_total=summary.rows,
                 rows_done=summary.rows,
-                summary={
-                    "rows": summary.rows,
-                    "written": summary.written,
-                    "already_in": summary.already_in,
-                    "people": summary.people,
-                    "visits_started": summary.visits_started,
-                    # How many, not whose: the follow-up list names them, to whom may see.
-                    "urgent_referrals": len(summary.referred),
-                },
+                summary=_shown_summary(work.kind, summary),
             )
     except ProblemsFound as found:
         kept, more = _problem_rows(found.problems)
+        if private:
+            _keep_private(job_id, {"problems": kept, "problems_more": more})
+            kept, more = [], 0  # the row keeps how many, not what they quote
         _end(
             job_id,
             ImportJob.PROBLEMS,
@@ -376,9 +458,11 @@ def _run_as_starter(job_id: uuid.UUID, work: _Work) -> None:
             summary={"message": refused.message},
         )
     except AccessError as error:  # the role, or the programme, changed since the start
+        private_path(job_id).unlink(missing_ok=True)
         _end(job_id, ImportJob.REFUSED, summary={"message": str(error)})
     except Exception:
         logger.exception("import job %s stopped on an error", job_id)
+        private_path(job_id).unlink(missing_ok=True)  # cards of people not registered
         _end(job_id, ImportJob.FAILED, summary={"message": BROKE})
     finally:
         _forget_files(job_id)
@@ -423,6 +507,22 @@ def job_status(*, actor: Actor, job_id: uuid.UUID) -> JobState:
         if progress.get("status") in RUNNING:
             status = str(progress["status"])
         done, total = int(progress.get("done", 0)), int(progress.get("total", 0))
+    problems, more = list(job.problems), job.problems_more
+    cards: list[tuple[str, str]] = []
+    details = "shown"
+    kept_privately = job.status == ImportJob.PROBLEMS or (
+        job.status == ImportJob.DONE and not job.dry_run  # a check registers nobody: no cards
+    )
+    if job.kind in PRIVATE and kept_privately:
+        forget_old_private_outcomes()
+        kept = _read_private(job.pk) if job.started_by_id == actor.staff_id else None
+        if job.started_by_id != actor.staff_id:
+            details = "starter"
+        elif kept is None:
+            details = "gone"
+        else:
+            problems, more = list(kept.get("problems", [])), int(kept.get("problems_more", 0))
+            cards = _cards_still_registered(kept.get("cards", []))
     return JobState(
         id=job.pk,
         programme_id=job.programme_id,
@@ -433,9 +533,18 @@ def job_status(*, actor: Actor, job_id: uuid.UUID) -> JobState:
         rows_done=done,
         rows_total=total,
         summary=dict(job.summary),
-        problems=list(job.problems),
-        problems_more=job.problems_more,
+        problems=problems,
+        problems_more=more,
+        cards=cards,
+        details=details,
     )
+
+
+def _cards_still_registered(cards: list[list[str]]) -> list[tuple[str, str]]:
+    """The kept cards of people still registered: an erased person's card is not shown."""
+    ids = {uuid.UUID(person) for _, _, person in cards}
+    present = {p.hex for p in Participant.objects.filter(pk__in=ids).values_list("pk", flat=True)}
+    return [(reference, card) for reference, card, person in cards if person in present]
 
 
 def job_wait(job_id: uuid.UUID, timeout: float | None = None) -> bool:

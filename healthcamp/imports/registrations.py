@@ -123,6 +123,7 @@ class Summary:
     # (form reference, card code as printed) of each person registered now: the desk
     # hands each person the card that matches their paper form. No name, no health data.
     cards: list[tuple[str, str]] = field(default_factory=list)
+    registered_ids: list[uuid.UUID] = field(default_factory=list)  # in the cards' order
 
     @property
     def nothing_new(self) -> bool:
@@ -719,4 +720,5 @@ def registrations_import(
         registered=len(registered),
         already_in=len(checked.rows) - len(new),
         cards=cards,
+        registered_ids=registered,
     )

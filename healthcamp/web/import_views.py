@@ -1,4 +1,5 @@
-"""The import page: a lab file or paper forms' values, checked first, then written whole.
+"""The import pages: a lab file or paper forms' values (results), or paper registration
+forms (registrations), checked first, then written whole.
 
 Thin over healthcamp.imports: the check and the import are the CLI's and the API's.
 "Check the file" runs at once and writes nothing; "Import" starts an import job
@@ -24,6 +25,7 @@ from healthcamp.access.errors import NotFound
 from healthcamp.access.staff import Actor
 from healthcamp.imports import jobs
 from healthcamp.imports.problems import FileRefused
+from healthcamp.imports.registrations import registrations_check
 from healthcamp.imports.results import SOURCES, results_check
 from healthcamp.services import programmes
 from healthcamp.web.views import staff_view
@@ -31,28 +33,44 @@ from healthcamp.web.views import staff_view
 MAX_BYTES = 50 * 1024 * 1024  # a 2 M-row CSV is about 80 MB; a page upload is a lab file
 
 
-def _page(actor: Actor, programme_id: int, source: str = "lab_file") -> dict[str, Any]:
+PAGES = {"results": "web/imports/results.html", "registrations": "web/imports/registrations.html"}
+
+
+def _page(
+    actor: Actor, programme_id: int, source: str = "lab_file", kind: str = "results"
+) -> dict[str, Any]:
     programme = next((p for p in programmes.programmes(actor=actor) if p.id == programme_id), None)
     return {
         "actor": actor,
         "programme_id": programme_id,
         "programme": programme.name if programme else "",
         "source": source,
+        "kind": kind,
     }
+
+
+def _import_page(request: HttpRequest, actor: Actor, programme_id: int, kind: str) -> HttpResponse:
+    context = _page(actor, programme_id, request.POST.get("source", "lab_file"), kind)
+    if request.method == "POST":
+        context.update(_outcome(request, actor, programme_id, kind))
+    if request.headers.get("HX-Target") == "outcome":  # the form's own swap, not hx-boost
+        return render(request, "web/imports/_outcome.html", context)
+    return render(request, PAGES[kind], context)
 
 
 @staff_view
 @require_http_methods(["GET", "POST"])
 def results(request: HttpRequest, actor: Actor, programme_id: int) -> HttpResponse:
-    context = _page(actor, programme_id, request.POST.get("source", "lab_file"))
-    if request.method == "POST":
-        context.update(_outcome(request, actor, programme_id))
-    if request.headers.get("HX-Target") == "outcome":  # the form's own swap, not hx-boost
-        return render(request, "web/imports/_outcome.html", context)
-    return render(request, "web/imports/results.html", context)
+    return _import_page(request, actor, programme_id, "results")
 
 
-def _outcome(request: HttpRequest, actor: Actor, programme_id: int) -> dict[str, Any]:
+@staff_view
+@require_http_methods(["GET", "POST"])
+def registrations(request: HttpRequest, actor: Actor, programme_id: int) -> HttpResponse:
+    return _import_page(request, actor, programme_id, "registrations")
+
+
+def _outcome(request: HttpRequest, actor: Actor, programme_id: int, kind: str) -> dict[str, Any]:
     upload = request.FILES.get("file")
     if upload is None:
         return {"refused": gettext("Choose a CSV or XLSX file first.")}
@@ -69,16 +87,16 @@ def _outcome(request: HttpRequest, actor: Actor, programme_id: int) -> dict[str,
             programme_id=programme_id,
             data=data,
             name=upload.name or "",
-            kind="results",
+            kind=kind,
             dry_run=False,
             encoding=encoding,
             source=source,
         )
         return _job_context(jobs.job_status(actor=actor, job_id=job_id))
+    # The check runs here and now, and what it finds is shown once, never kept.
+    check = registrations_check if kind == "registrations" else results_check
     try:
-        checked = results_check(
-            actor=actor, programme_id=programme_id, data=data, encoding=encoding
-        )
+        checked = check(actor=actor, programme_id=programme_id, data=data, encoding=encoding)
     except FileRefused as refused:
         return {"refused": str(refused)}
     return {
@@ -96,12 +114,19 @@ def _job_context(job: jobs.JobState) -> dict[str, Any]:
     if job.status == "done":
         summary = dict(job.summary)
         summary["nothing_new"] = not summary.get("written")
-        return {"summary": summary, "name": job.file_name}
+        return {
+            "summary": summary,
+            "name": job.file_name,
+            "cards": job.cards,
+            "details": job.details,
+        }
     if job.status == "problems":
         return {
             "problems": job.problems,
             "problems_total": job.problems_total,
             "name": job.file_name,
+            "details": job.details,
+            "problems_unseen": not job.problems,
         }
     if job.status == "failed":
         return {
@@ -138,9 +163,10 @@ def _own_job(actor: Actor, programme_id: int, job_id: uuid.UUID) -> jobs.JobStat
 @require_http_methods(["GET"])
 def job(request: HttpRequest, actor: Actor, programme_id: int, job_id: uuid.UUID) -> HttpResponse:
     """An import job's own page: where "Refresh" leads without JavaScript."""
-    context = _page(actor, programme_id)
-    context.update(_job_context(_own_job(actor, programme_id, job_id)))
-    return render(request, "web/imports/results.html", context)
+    job = _own_job(actor, programme_id, job_id)
+    context = _page(actor, programme_id, kind=job.kind)
+    context.update(_job_context(job))
+    return render(request, PAGES.get(job.kind, PAGES["results"]), context)
 
 
 @staff_view
@@ -150,8 +176,9 @@ def job_progress(
 ) -> HttpResponse:
     """The progress bar htmx asks for every second. When the job has ended, its outcome
     replaces the whole job panel, and with it the polling."""
-    context = _page(actor, programme_id)
-    context.update(_job_context(_own_job(actor, programme_id, job_id)))
+    job = _own_job(actor, programme_id, job_id)
+    context = _page(actor, programme_id, kind=job.kind)
+    context.update(_job_context(job))
     if "job" in context:
         return render(request, "web/imports/_progress.html", context)
     response = render(request, "web/imports/_outcome.html", context)

@@ -69,6 +69,11 @@ urlpatterns = [
     path("programmes/<int:programme_id>/", consent_views.programme, name="programme"),
     path("programmes/<int:programme_id>/import/", import_views.results, name="import_results"),
     path(
+        "programmes/<int:programme_id>/import/registrations/",
+        import_views.registrations,
+        name="import_registrations",
+    ),
+    path(
         "programmes/<int:programme_id>/import/jobs/<uuid:job_id>/",
         import_views.job,
         name="import_job",

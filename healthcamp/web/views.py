@@ -92,6 +92,9 @@ def desk_context(actor: Actor, **extra: Any) -> dict[str, Any]:
         "name_form": extra.pop("name_form", None) or NameSearchForm(),
         "programmes": programmes.programmes(actor=actor),
         "may_import": may_import(actor),
+        "may_import_forms": permitted(
+            role=actor.role, action=Action.REGISTRATIONS_IMPORT, purpose=Purpose.REGISTRATION
+        ).allowed,
         **extra,
     }
 
