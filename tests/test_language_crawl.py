@@ -86,7 +86,9 @@ TEXTS = """() => {
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
     const el = walker.currentNode.parentElement;
-    if (!el || el.closest('script, style, noscript, template, [hidden], [translate="no"]')) continue;  // translate=no: a literal (a file's column names)
+    // translate="no" marks a literal, such as a file's column names.
+    const skipped = 'script, style, noscript, template, [hidden], [translate="no"]';
+    if (!el || el.closest(skipped)) continue;
     const text = walker.currentNode.textContent.trim();
     if (text) out.push([langOf(el), text]);
   }

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+
+from django.utils.translation import gettext
+
+from healthcamp.access.forbidden import refusal
 
 HEADER_ROW = 1  # problems with the columns themselves name the header row
 
@@ -52,3 +56,62 @@ def report_csv(problems: Iterable[Problem]) -> str:
     for p in problems:
         writer.writerow([p.row, neutralised(p.column), neutralised(p.message)])
     return out.getvalue()
+
+
+def header_problems(
+    columns: list[str],
+    *,
+    required: Sequence[str],
+    known: Sequence[str],
+    also_missing: Sequence[Problem] = (),
+    unread: Callable[[str], Problem | None] = lambda name: None,
+) -> list[Problem]:
+    """What every importer finds wrong with a header row: a column for data healthcamp
+    does not collect refuses the file (FileRefused, the API's own sentence); then each
+    required column missing (and `also_missing`), each column not `known` (`unread` may
+    say it in its own words), and each column named twice."""
+    for name in columns:
+        message = refusal(name)
+        if message:
+            raise FileRefused(message, column=name)
+    problems = [
+        Problem(
+            HEADER_ROW,
+            name,
+            gettext("Add the column '%(name)s': every row needs it.") % {"name": name},
+        )
+        for name in required
+        if name not in columns
+    ]
+    problems += also_missing
+    for name in columns:
+        if name in known:
+            continue
+        problems.append(
+            unread(name)
+            or Problem(
+                HEADER_ROW,
+                name,
+                gettext(
+                    "healthcamp does not read a column '%(name)s'. Remove it, or name it as "
+                    "one of: %(known)s."
+                )
+                % {"name": name, "known": ", ".join(known)},
+            )
+        )
+    twice = sorted({c for c in columns if columns.count(c) > 1})
+    problems += [
+        Problem(
+            HEADER_ROW, c, gettext("The column '%(name)s' appears twice; keep one.") % {"name": c}
+        )
+        for c in twice
+    ]
+    return problems
+
+
+def formula_message(cell: str) -> str:
+    """A formula cell, as every importer says it."""
+    return gettext(
+        "'%(cell)s' is a spreadsheet formula, not a value. Copy the column and paste it as "
+        "values, then save again."
+    ) % {"cell": cell[:40]}

@@ -35,7 +35,6 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from healthcamp.access.errors import InvalidInput, NotFound
-from healthcamp.access.forbidden import refusal
 from healthcamp.access.guard import audit, require_role
 from healthcamp.access.models import StaffMember
 from healthcamp.access.roles import Action, Purpose
@@ -44,7 +43,14 @@ from healthcamp.consent.models import Consent
 from healthcamp.consent.records import DocumentView
 from healthcamp.consent.rules import minor_requirement
 from healthcamp.imports import files
-from healthcamp.imports.problems import HEADER_ROW, FileRefused, Problem, ProblemsFound
+from healthcamp.imports.problems import (
+    HEADER_ROW,
+    FileRefused,
+    Problem,
+    ProblemsFound,
+    formula_message,
+    header_problems,
+)
 from healthcamp.lib import code_words
 from healthcamp.registry import cardcode, validation
 from healthcamp.registry.models import Programme
@@ -212,21 +218,8 @@ def _current_purposes(programme_id: int) -> set[str]:
 
 
 def _columns_problems(columns: list[str], purposes: set[str]) -> list[Problem]:
-    for name in columns:
-        message = refusal(name)
-        if message:
-            raise FileRefused(message, column=name)
     asked = [f"{CONSENT}{code}" for code in sorted(purposes)]
-    problems = [
-        Problem(
-            HEADER_ROW,
-            name,
-            gettext("Add the column '%(name)s': every row needs it.") % {"name": name},
-        )
-        for name in REQUIRED
-        if name not in columns
-    ]
-    problems += [
+    not_asked = [
         Problem(
             HEADER_ROW,
             name,
@@ -239,46 +232,27 @@ def _columns_problems(columns: list[str], purposes: set[str]) -> list[Problem]:
         for name in asked
         if name not in columns
     ]
-    known = set(REQUIRED + OPTIONAL) | set(asked)
-    for name in columns:
-        if name in known:
-            continue
-        if name.startswith(CONSENT):
-            code = name.removeprefix(CONSENT)
-            problems.append(
-                Problem(
-                    HEADER_ROW,
-                    name,
-                    gettext(
-                        "The programme's consent document does not ask about '%(code)s'; it "
-                        "asks about: %(asked)s. Remove the column, or name it as one of them."
-                    )
-                    % {"code": code, "asked": ", ".join(sorted(purposes))},
-                )
+
+    def unread(name: str) -> Problem | None:
+        if not name.startswith(CONSENT):
+            return None
+        return Problem(
+            HEADER_ROW,
+            name,
+            gettext(
+                "The programme's consent document does not ask about '%(code)s'; it "
+                "asks about: %(asked)s. Remove the column, or name it as one of them."
             )
-        else:
-            problems.append(
-                Problem(
-                    HEADER_ROW,
-                    name,
-                    gettext(
-                        "healthcamp does not read a column '%(name)s'. Remove it, or name it as "
-                        "one of: %(known)s."
-                    )
-                    % {"name": name, "known": ", ".join((*REQUIRED, *OPTIONAL, *asked))},
-                )
-            )
-    if len(set(columns)) != len(columns):
-        twice = sorted({c for c in columns if columns.count(c) > 1})
-        problems += [
-            Problem(
-                HEADER_ROW,
-                c,
-                gettext("The column '%(name)s' appears twice; keep one.") % {"name": c},
-            )
-            for c in twice
-        ]
-    return problems
+            % {"code": name.removeprefix(CONSENT), "asked": ", ".join(sorted(purposes))},
+        )
+
+    return header_problems(
+        columns,
+        required=REQUIRED,
+        known=(*REQUIRED, *OPTIONAL, *asked),
+        also_missing=not_asked,
+        unread=unread,
+    )
 
 
 def _yes_no(cell: str) -> bool | None:
@@ -496,14 +470,7 @@ def _check_row(
 
     for column, cell in cells.items():
         if files.is_formula(cell):
-            say(
-                column,
-                gettext(
-                    "'%(cell)s' is a spreadsheet formula, not a value. Copy the column and "
-                    "paste it as values, then save again."
-                )
-                % {"cell": cell[:40]},
-            )
+            say(column, formula_message(cell))
     if problems:
         return None, problems
     reference, why = _reference(cells["form_reference"])

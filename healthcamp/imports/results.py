@@ -34,7 +34,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from healthcamp.access.errors import NotFound
-from healthcamp.access.forbidden import refusal
 from healthcamp.access.guard import audit, consent_statuses, require_role
 from healthcamp.access.policy import permitted
 from healthcamp.access.roles import Action, Purpose
@@ -45,7 +44,13 @@ from healthcamp.clinical.visit import decide as decide_visit
 from healthcamp.consent.rules import ConsentStatus
 from healthcamp.exams.models import Encounter, Observation
 from healthcamp.imports import fhir, files
-from healthcamp.imports.problems import HEADER_ROW, FileRefused, Problem, ProblemsFound
+from healthcamp.imports.problems import (
+    HEADER_ROW,
+    Problem,
+    ProblemsFound,
+    formula_message,
+    header_problems,
+)
 from healthcamp.lib import code_words
 from healthcamp.registry import cardcode
 from healthcamp.registry.models import Participant, Programme, Site
@@ -135,44 +140,7 @@ class Summary:
 
 
 def _columns_problems(columns: list[str]) -> list[Problem]:
-    for name in columns:
-        message = refusal(name)
-        if message:
-            raise FileRefused(message, column=name)
-    problems = [
-        Problem(
-            HEADER_ROW,
-            name,
-            gettext("Add the column '%(name)s': every row needs it.") % {"name": name},
-        )
-        for name in REQUIRED
-        if name not in columns
-    ]
-    known = set(REQUIRED + OPTIONAL)
-    for name in columns:
-        if name not in known:
-            problems.append(
-                Problem(
-                    HEADER_ROW,
-                    name,
-                    gettext(
-                        "healthcamp does not read a column '%(name)s'. Remove it, or name it as "
-                        "one of: %(known)s."
-                    )
-                    % {"name": name, "known": ", ".join(REQUIRED + OPTIONAL)},
-                )
-            )
-    if len(set(columns)) != len(columns):
-        twice = sorted({c for c in columns if columns.count(c) > 1})
-        problems += [
-            Problem(
-                HEADER_ROW,
-                c,
-                gettext("The column '%(name)s' appears twice; keep one.") % {"name": c},
-            )
-            for c in twice
-        ]
-    return problems
+    return header_problems(columns, required=REQUIRED, known=REQUIRED + OPTIONAL)
 
 
 def _day(cell: str, today: date) -> tuple[date | None, str]:
@@ -296,14 +264,7 @@ def _check_cells(
 
     for column, cell in cells.items():
         if cell[:1] == "=":  # files.is_formula
-            problem(
-                column,
-                gettext(
-                    "'%(cell)s' is a spreadsheet formula, not a value. Copy the column and "
-                    "paste it as values, then save again."
-                )
-                % {"cell": cell[:40]},
-            )
+            problem(column, formula_message(cell))
     if problems:
         return None, problems
     card, why = ctx.card(cells["card_code"])
