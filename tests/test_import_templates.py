@@ -24,23 +24,11 @@ from healthcamp.imports import templates
 from healthcamp.imports.results import results_check, results_import
 from healthcamp.services import programmes
 from tests.conftest import ALL_PURPOSES, join_everyone, publish_document, register_person
+from tests.test_import_registrations import COLUMNS
 
 pytestmark = pytest.mark.django_db
 
-CONTRACT = [
-    "form_reference",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "sex",
-    "phone",
-    "preferred_language",
-    "consent_method",
-    "witness",
-    "guardian_name",
-    "guardian_relationship",
-    "assent",
-]
+CONTRACT = COLUMNS  # the paper form's columns, as the registrations importer's tests write them
 RESULTS = ["card_code", "visit_date", "site_id", "code", "value", "unit", "reading", "confirmed"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DAY = (date.today() - timedelta(days=3)).isoformat()
