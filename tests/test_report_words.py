@@ -112,3 +112,28 @@ def test_rates_and_intervals_use_the_pages_decimal_mark(analyst, camp, language,
     if language != "en":
         # No figure in a table cell with an English point.
         assert not re.search(r"<td[^>]*>[^<]*\d\.\d %", html)
+
+
+@pytest.mark.parametrize(
+    ("epsilon", "english"), [("20", "ε is a number from"), ("0.8", "cannot pay")]
+)
+def test_a_refused_noisy_release_is_said_in_the_pages_language(
+    coordinator, analyst, camp, epsilon, english
+) -> None:
+    from healthcamp.reports import services as reports
+
+    reports.privacy_budget_set(actor=coordinator.actor, programme_id=camp.id, epsilon=1.0)
+    client = _fr(_login(analyst))
+    assert (
+        client.post(
+            f"/programmes/{camp.id}/reports/", {"indicator": "raised_bp", "epsilon": "0.5"}
+        ).status_code
+        == 200
+    )
+    page = client.post(
+        f"/programmes/{camp.id}/reports/", {"indicator": "raised_bp", "epsilon": epsilon}
+    )
+    html = page.content.decode()
+    assert page.status_code in (409, 422)
+    assert english not in html
+    assert "0,5" in html  # "0,01 à 10, par exemple 0,5" / "0,5 sur 1 reste"

@@ -30,8 +30,11 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 
 from healthcamp.access.errors import Conflict, InvalidInput
+from healthcamp.lib.figures import written
 from healthcamp.reports.indicators import Indicator
 from healthcamp.reports.models import PrivacyBudget, PrivacyRelease
 from healthcamp.reports.statistics import Z95
@@ -58,9 +61,12 @@ def noisy_allowed(indicator: Indicator, by: tuple[str, ...]) -> None:
     ):
         raise InvalidInput(
             {
-                "epsilon": f"{indicator.code} cannot be released with noise: only tables that "
-                "count each person once (people, not visits; not by day; not age-standardised; "
-                "not medians)."
+                "epsilon": gettext(
+                    "%(indicator)s cannot be released with noise: only tables that count each "
+                    "person once (people, not visits; not by day; not age-standardised; not "
+                    "medians)."
+                )
+                % {"indicator": capfirst(str(indicator.title))}
             }
         )
 
@@ -73,7 +79,14 @@ def check_epsilon(epsilon: float) -> None:
     """A release's ε: a finite number from MIN_EPSILON to MAX_EPSILON."""
     if not math.isfinite(epsilon) or not MIN_EPSILON <= epsilon <= MAX_EPSILON:
         raise InvalidInput(
-            {"epsilon": f"ε is a number from {MIN_EPSILON:g} to {MAX_EPSILON:g}, such as 0.5."}
+            {
+                "epsilon": gettext("ε is a number from %(low)s to %(high)s, such as %(example)s.")
+                % {
+                    "low": written(MIN_EPSILON),
+                    "high": written(MAX_EPSILON),
+                    "example": written(0.5),
+                }
+            }
         )
 
 
@@ -83,7 +96,10 @@ def spend(*, programme_id: int, epsilon: float, what: str) -> float:
     budget = PrivacyBudget.objects.select_for_update().filter(programme_id=programme_id).first()
     if budget is None:
         raise Conflict(
-            "This programme has no privacy budget: a coordinator sets one before any noisy release."
+            gettext(
+                "This programme has no privacy budget: a coordinator sets one before any noisy "
+                "release."
+            )
         )
     spent = PrivacyRelease.objects.filter(programme_id=programme_id).values_list(
         "epsilon", flat=True
@@ -92,8 +108,11 @@ def spend(*, programme_id: int, epsilon: float, what: str) -> float:
     if not affordable(budget.epsilon, spent_list, epsilon):
         left = max(0.0, remaining(budget.epsilon, spent_list))
         raise Conflict(
-            f"The privacy budget cannot pay for this release: it costs ε = {epsilon:g} and "
-            f"{left:g} of {budget.epsilon:g} is left. Use the figures already released."
+            gettext(
+                "The privacy budget cannot pay for this release: it costs ε = %(cost)s and "
+                "%(left)s of %(total)s is left. Use the figures already released."
+            )
+            % {"cost": written(epsilon), "left": written(left), "total": written(budget.epsilon)}
         )
     PrivacyRelease.objects.create(
         programme_id=programme_id, released_at=timezone.now(), epsilon=epsilon, what=what[:200]

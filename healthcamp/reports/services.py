@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from healthcamp.access.errors import Conflict, InvalidInput, NotFound
 from healthcamp.access.guard import audit, require_role
@@ -34,7 +35,9 @@ ANSWERS = ("yes", "no", "withdrawn")
 def _allowed(actor: Actor, programme_id: int) -> None:
     require_role(actor, Action.REPORT_READ, STATISTICS, programme_id=programme_id)
     if not Programme.objects.filter(pk=programme_id).exists():
-        raise NotFound(f"There is no programme {programme_id}; check the programme id.")
+        raise NotFound(
+            gettext("There is no programme %(id)s; check the programme id.") % {"id": programme_id}
+        )
 
 
 def indicator_list(*, actor: Actor, programme_id: int) -> list[Indicator]:
@@ -48,8 +51,8 @@ def find_indicator(code: str) -> Indicator:
     if found is None:
         raise InvalidInput(
             {
-                "code": f"There is no indicator {code!r}; "
-                f"the indicators are: {', '.join(INDICATORS)}."
+                "code": gettext("There is no indicator %(code)s; the indicators are: %(codes)s.")
+                % {"code": repr(code), "codes": ", ".join(INDICATORS)}
             }
         )
     return found
@@ -65,29 +68,42 @@ def parse_by(indicator: Indicator, by: str | Sequence[str] | None) -> tuple[str,
         if name not in DIMENSIONS:
             raise InvalidInput(
                 {
-                    "by": f"There is no dimension {name!r}; use up to two of: "
-                    f"{', '.join(indicator.dimensions)}."
+                    "by": gettext("There is no dimension %(name)s; use up to two of: %(known)s.")
+                    % {"name": repr(name), "known": ", ".join(indicator.dimensions)}
                 }
             )
         if name not in indicator.dimensions:
             raise InvalidInput(
                 {
-                    "by": f"{indicator.code} has no dimension {name!r}; it is broken down by: "
-                    f"{', '.join(indicator.dimensions)}."
+                    "by": gettext(
+                        "%(indicator)s has no dimension %(name)s; it is broken down by: %(known)s."
+                    )
+                    % {
+                        "indicator": indicator.code,
+                        "name": repr(name),
+                        "known": ", ".join(indicator.dimensions),
+                    }
                 }
             )
     if len(set(names)) != len(names):
-        raise InvalidInput({"by": "Name each dimension once."})
+        raise InvalidInput({"by": gettext("Name each dimension once.")})
     if len(names) > MAX_DIMENSIONS:
         raise InvalidInput(
             {
-                "by": "Tables are fixed: at most two dimensions, so that no free query can be "
-                "set against another."
+                "by": gettext(
+                    "Tables are fixed: at most two dimensions, so that no free query can be "
+                    "set against another."
+                )
             }
         )
     alone = [n for n in names if n in indicator.alone]
     if alone and len(names) > 1:
-        raise InvalidInput({"by": f"{alone[0]} is published on its own only, never crossed."})
+        raise InvalidInput(
+            {
+                "by": gettext("%(name)s is published on its own only, never crossed.")
+                % {"name": alone[0]}
+            }
+        )
     return tuple(names)
 
 
@@ -102,13 +118,19 @@ def report_k_set(*, actor: Actor, programme_id: int, k: int) -> int:
     if not isinstance(k, int) or k < ReportPolicy.SMALLEST_K or k > 1000:
         raise InvalidInput(
             {
-                "k": f"k is a whole number from {ReportPolicy.SMALLEST_K} to 1000 (11 is the usual "
-                "rule); smaller cells could name people."
+                "k": gettext(
+                    "k is a whole number from %(smallest)s to 1000 (11 is the usual rule); "
+                    "smaller cells could name people."
+                )
+                % {"smallest": ReportPolicy.SMALLEST_K}
             }
         )
     with transaction.atomic():
         if not Programme.objects.filter(pk=programme_id).exists():
-            raise NotFound(f"There is no programme {programme_id}; check the programme id.")
+            raise NotFound(
+                gettext("There is no programme %(id)s; check the programme id.")
+                % {"id": programme_id}
+            )
         policy, _ = ReportPolicy.objects.select_for_update().get_or_create(
             programme_id=programme_id
         )
@@ -116,8 +138,11 @@ def report_k_set(*, actor: Actor, programme_id: int, k: int) -> int:
             # Lowering k after a release, reading, and raising it again would publish the
             # small cells the first release withheld.
             raise Conflict(
-                f"k cannot go below {policy.published_k}: reports were already published with "
-                f"k = {policy.published_k}, and smaller cells set beside them could name people."
+                gettext(
+                    "k cannot go below %(k)s: reports were already published with k = %(k)s, "
+                    "and smaller cells set beside them could name people."
+                )
+                % {"k": policy.published_k}
             )
         policy.k = k
         policy.save(update_fields=["k"])
@@ -217,7 +242,10 @@ def privacy_budget_set(*, actor: Actor, programme_id: int, epsilon: float) -> fl
         # foreign-key checks (a release's ledger row checks its programme at commit,
         # holding the budget's lock: a full FOR UPDATE here would deadlock with it).
         if not Programme.objects.select_for_update(no_key=True).filter(pk=programme_id).exists():
-            raise NotFound(f"There is no programme {programme_id}; check the programme id.")
+            raise NotFound(
+                gettext("There is no programme %(id)s; check the programme id.")
+                % {"id": programme_id}
+            )
         # The budget row is the lock a release's spend takes: waiting on it means an
         # uncommitted release is counted before the budget may go down.
         PrivacyBudget.objects.select_for_update().filter(programme_id=programme_id).first()
@@ -256,7 +284,12 @@ def dashboard(
     indicator's table is released with noise instead (its exact figures never leave),
     paid for from the programme's privacy budget."""
     if delivered_as not in FORMATS:
-        raise InvalidInput({"format": f"A report is delivered as one of: {', '.join(FORMATS)}."})
+        raise InvalidInput(
+            {
+                "format": gettext("A report is delivered as one of: %(formats)s.")
+                % {"formats": ", ".join(FORMATS)}
+            }
+        )
     _allowed(actor, programme_id)
     chosen: dict[str, tuple[str, ...]] = {}
     for indicator in INDICATORS.values():

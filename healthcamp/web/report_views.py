@@ -3,18 +3,18 @@ and the table beside it, and the same figures as CSV or XLSX."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from healthcamp.access.errors import Conflict, InvalidInput
 from healthcamp.access.staff import Actor
+from healthcamp.lib.figures import written
 from healthcamp.reports import downloads, words
 from healthcamp.reports import services as reports
 from healthcamp.reports.tables import Cell, Table
@@ -45,13 +45,8 @@ def _by(params: QueryDict) -> str:
 NONE = "\N{EN DASH}"  # no figure: no one in the group
 
 
-def _number(text: str) -> str:
-    """A figure with the page's decimal mark ("12,5" on a French page)."""
-    return formats.number_format(Decimal(text))
-
-
 def _percent(value: float | None) -> str:
-    return NONE if value is None else f"{_number(f'{value * 100:.1f}')} %"
+    return NONE if value is None else f"{written(f'{value * 100:.1f}')} %"
 
 
 def _row(table: Table, cell: Cell, *, total: bool) -> dict[str, Any]:
@@ -72,7 +67,7 @@ def _row(table: Table, cell: Cell, *, total: bool) -> dict[str, Any]:
         % {"low": _percent(cell.ci[0]), "high": _percent(cell.ci[1])}
         if cell.ci
         else NONE,
-        "median": NONE if cell.value is None else _number(f"{cell.value:g}"),
+        "median": NONE if cell.value is None else written(f"{cell.value:g}"),
     }
 
 
@@ -147,9 +142,9 @@ def dashboard(request: HttpRequest, actor: Actor, programme_id: int) -> HttpResp
 def _budget_words(total: float, spent: float) -> dict[str, str]:
     """ε as a person reads it: 0.5, not 0.50 or 0.500000001."""
     return {
-        "total": _number(f"{total:.4g}"),
-        "spent": _number(f"{spent:.4g}"),
-        "left": _number(f"{max(0.0, total - spent):.4g}"),
+        "total": written(f"{total:.4g}"),
+        "spent": written(f"{spent:.4g}"),
+        "left": written(f"{max(0.0, total - spent):.4g}"),
     }
 
 

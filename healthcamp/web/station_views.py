@@ -15,7 +15,6 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -42,6 +41,7 @@ from healthcamp.clinical.visit import (
     bp_pairs,
 )
 from healthcamp.lib import code_words
+from healthcamp.lib.figures import written
 from healthcamp.results import letters
 from healthcamp.services import exams, participants, programmes
 from healthcamp.services.observations import ObservationView
@@ -150,7 +150,7 @@ def _said(problem: Exception, m: catalogue.Measure) -> str:
             gettext,
             language=translation.get_language() or "en",
             unit=lambda u: unit_words(m, u),
-            number=lambda n: formats.number_format(Decimal(n)),
+            number=written,
         )
     if isinstance(problem, InvalidInput):
         return _humane(" ".join(v for k, v in problem.errors.items() if k != "confirm"), m)
