@@ -568,3 +568,46 @@ def test_the_ledger_never_goes_below_zero(coordinator, programme, budget, asks) 
             raise _Rollback
     except _Rollback:
         pass
+
+
+def test_a_table_by_two_dimensions_gets_noise_for_every_figure_a_person_is_in(
+    coordinator, analyst, k5, document
+) -> None:
+    """By sex and age band a person is in their cell, two margins, the total and the counted
+    figure: 2^2 + 1 figures, so the scale is 5 / ε; suppression on the true counts comes
+    first, and no noisy figure lands in 1..k-1."""
+    day = date(2026, 3, 2)
+    people = []
+    for sex, band, raised, plain in [
+        ("female", "40-44", 30, 30),
+        ("female", "60-64", 25, 20),
+        ("male", "40-44", 20, 35),
+        ("male", "60-64", 3, 30),  # a numerator under k: withheld, with its complements
+    ]:
+        people += _people(raised, sex, band, Visit(MARKET, day, raised_bp=True))
+        people += _people(plain, sex, band, Visit(MARKET, day, raised_bp=False))
+    build(k5.id, document.id, coordinator.actor.staff_id, people)
+    reports.privacy_budget_set(actor=coordinator.actor, programme_id=k5.id, epsilon=5)
+    exact = reports.indicator_table(
+        actor=analyst.actor, programme_id=k5.id, code="raised_bp", by="sex,age_band"
+    ).as_dict()
+    noisy = reports.indicator_table(
+        actor=analyst.actor, programme_id=k5.id, code="raised_bp", by="sex,age_band", epsilon=1.0
+    ).as_dict()
+    assert noisy["noise"]["scale"] == 5.0
+    pairs = list(
+        zip(exact["cells"] + exact["margins"], noisy["cells"] + noisy["margins"], strict=True)
+    )
+    assert len(pairs) > 6
+    for plain, blurred in pairs:
+        assert plain["group"] == blurred["group"]
+        if plain["suppressed"]:
+            assert blurred["suppressed"]
+        for figure in (blurred["numerator"], blurred["denominator"]):
+            assert figure is None or figure == 0 or figure >= 5
+        if not blurred["suppressed"] and blurred["value"] is not None:
+            low, high = blurred["ci"]
+            assert low <= blurred["value"] <= high
+    assert any(p["suppressed"] for p, _ in pairs)  # the small cell, so the check is not vacuous
+    shown = [(p["numerator"], b["numerator"]) for p, b in pairs if not b["suppressed"]]
+    assert any(a != b for a, b in shown)  # noise was drawn (all equal: about 1 in 10^6)
