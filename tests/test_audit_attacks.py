@@ -134,19 +134,11 @@ def test_two_index_rows_merged_into_one_are_found(where: str) -> None:
     if connection.vendor == "postgresql":
         pytest.skip("a uuid column cannot hold two ids; the rows are typed there")
     from healthcamp.audit import tree
+    from tests.test_audit_tree import read_entry
 
     two = ("a" * 32, "b" * 32)
     for i in range(8):
-        with transaction.atomic():
-            chain.append(
-                actor="staff:1:tester",
-                role="clinician",
-                action="participant.read",
-                purpose="screening",
-                outcome="allowed",
-                subjects=two,
-                detail=f"entry {i}",
-            )
+        read_entry(two, f"entry {i}")
         if i == 5:
             tree.issue()  # entries 1-6 signed; 7 and 8 the tail
     seq = 3 if where == "under a signed checkpoint" else 7

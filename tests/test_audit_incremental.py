@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from healthcamp.audit import chain, merkle, scan, tree, verified_state
-from tests.test_audit_tree import _append, _sql
+from tests.test_audit_tree import _append, _sql, read_entry
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -311,15 +311,7 @@ def test_the_grouped_index_lines_read_as_the_bodies_say() -> None:
     people = sorted((uuid.uuid4().hex for _ in range(5)), reverse=True)
     named = [(), people[:1], people[:3], people, (), people[2:4]]
     for subjects in named:
-        with transaction.atomic():
-            chain.append(
-                actor="staff:1:tester",
-                role="clinician",
-                action="participant.read",
-                purpose="screening",
-                outcome="allowed",
-                subjects=subjects,
-            )
+        read_entry(subjects)
     with transaction.atomic(), scan.rows(scan.subject_lines_sql(after=0), name="t") as cursor:
         lines = scan.SubjectLines(cursor)
         for seq in range(1, len(named) + 1):

@@ -20,18 +20,23 @@ pytestmark = pytest.mark.django_db(transaction=True)
 VERIFIER = Path(__file__).resolve().parent.parent / "tools" / "verify_audit_log.py"
 
 
+def read_entry(subjects: tuple[str, ...] | list[str], detail: str = "") -> None:
+    """One clinician's read naming `subjects`, appended in its own transaction."""
+    with transaction.atomic():
+        chain.append(
+            actor="staff:1:tester",
+            role="clinician",
+            action="participant.read",
+            purpose="screening",
+            outcome="allowed",
+            subjects=subjects,
+            detail=detail,
+        )
+
+
 def _append(n: int) -> None:
     for i in range(n):
-        with transaction.atomic():
-            chain.append(
-                actor="staff:1:tester",
-                role="clinician",
-                action="participant.read",
-                purpose="screening",
-                outcome="allowed",
-                subjects=("b" * 32,),
-                detail=f"read {i}",
-            )
+        read_entry(("b" * 32,), f"read {i}")
 
 
 def _sql(statement: str, params: list[Any] | None = None) -> None:
