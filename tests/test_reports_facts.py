@@ -314,3 +314,34 @@ def test_current_consent_follows_every_consent_change(
     CurrentConsent.objects.all().delete()
     assert consents.rebuild() == 2
     assert kept() == before
+
+
+@pytest.mark.django_db
+def test_critical_values_recorded_and_followed_up_count_same_day(
+    registrar, clinician, coordinator, analyst, programme, document
+) -> None:
+    """End to end, nothing set by hand: a grade 3 pressure with symptoms is the rules'
+    urgent level, opens an urgent referral, and counts as acted on the same day only when
+    that referral is marked attended that day."""
+    from healthcamp.reports import services as reports
+    from healthcamp.reports.models import ReportPolicy
+
+    ReportPolicy.objects.create(programme_id=programme.id, k=5)
+    referral_of = apps.get_model("exams", "Referral").objects
+    for n in range(10):
+        pid = _person(registrar, programme, document, born=date(1960 + n, 5, 1))
+        eid = _visit(clinician, programme, pid, [*_pairs(190, 125), ("hc-bp-symptoms", "yes", "")])
+        fact = VisitFact.objects.get(encounter_id=eid)
+        assert (fact.critical, fact.referral_urgency) == (True, "urgent")
+        if n < 5:
+            referral = referral_of.get(encounter_id=eid, urgency="urgent")
+            referrals.referral_update(
+                actor=coordinator.actor, referral_id=referral.id, status="attended"
+            )
+    calm = _person(registrar, programme, document)  # no critical value: not in the rate
+    _visit(clinician, programme, calm, _pairs(120, 80))
+    table = reports.indicator_table(
+        actor=analyst.actor, programme_id=programme.id, code="critical_same_day", by=""
+    ).as_dict()
+    total = next(c for c in table["margins"] if c["group"] == {})
+    assert (total["numerator"], total["denominator"]) == (5, 10)
