@@ -90,6 +90,27 @@ def test_indicator_words_follow_the_active_language() -> None:
         assert words.group_name({}) == gettext("all")
 
 
+@pytest.mark.parametrize(
+    ("language", "written"),
+    [
+        ("fr", ("7,0", "11,1", "6,5 %", "6,2 mmol/L")),
+        ("en", ("7.0", "11.1", "6.5 %", "6.2 mmol/L")),
+    ],
+)
+def test_definitions_write_their_thresholds_with_the_readers_decimal_mark(
+    language, written
+) -> None:
+    """A French planner reads "6,5 %", as the guideline's figure in French; the figure is
+    the guideline's own ("7.0", not "7")."""
+    with translation.override(language):
+        said = str(INDICATORS["diabetes"].definition) + str(
+            INDICATORS["raised_cholesterol"].definition
+        )
+    for figure in written:
+        assert figure in said
+    assert "%(" not in said
+
+
 def test_the_group_words_are_the_staff_pages_words() -> None:
     """Repeated (reports may not import results), so they must stay the same msgids."""
     assert words.SEX == code_words.SEX

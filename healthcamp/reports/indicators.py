@@ -10,7 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from healthcamp.purposes import CONSENT_PURPOSES
 from healthcamp.reports.statistics import WHO_STANDARD_SOURCE
-from healthcamp.reports.words import PURPOSES, StrOrPromise, fill
+from healthcamp.reports.words import PURPOSES, StrOrPromise, fill, number
 
 DIMENSIONS = ("site", "sex", "age_band", "month", "day", "urgency", "answer")
 MAX_DIMENSIONS = 2
@@ -165,10 +165,16 @@ _LIST: list[Indicator] = [
     *_prevalence(
         "diabetes",
         pgettext_lazy("report indicator", "Blood sugar in the diabetes range"),
-        pgettext_lazy(
-            "report: condition",
-            "blood sugar in the diabetes range (fasting glucose at or above 7.0 mmol/L, random "
-            "glucose at or above 11.1 mmol/L, HbA1c at or above 6.5 %) or a diagnosis of diabetes",
+        fill(
+            pgettext_lazy(
+                "report: condition",
+                "blood sugar in the diabetes range (fasting glucose at or above %(fasting)s "
+                "mmol/L, random glucose at or above %(random)s mmol/L, HbA1c at or above "
+                "%(hba1c)s %%) or a diagnosis of diabetes",
+            ),
+            fasting=number("7.0"),
+            random=number("11.1"),
+            hba1c=number("6.5"),
         ),
         fill(
             pgettext_lazy(
@@ -206,9 +212,12 @@ _LIST: list[Indicator] = [
     *_prevalence(
         "raised_cholesterol",
         pgettext_lazy("report indicator", "Raised total cholesterol"),
-        pgettext_lazy(
-            "report: condition",
-            "total cholesterol at or above 240 mg/dL (6.2 mmol/L), 'high' in NCEP ATP III",
+        fill(
+            pgettext_lazy(
+                "report: condition",
+                "total cholesterol at or above 240 mg/dL (%(mmol)s mmol/L), 'high' in NCEP ATP III",
+            ),
+            mmol=number("6.2"),
         ),
         fill(
             pgettext_lazy("report: who", "%(adults)s with a total cholesterol result"),

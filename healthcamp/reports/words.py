@@ -13,6 +13,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext, pgettext_lazy
 
 from healthcamp.lib import code_words
+from healthcamp.lib.figures import written
 
 StrOrPromise = str | Promise
 
@@ -78,6 +79,11 @@ def _fill(template: StrOrPromise, capital: bool, values: dict[str, StrOrPromise]
 
 
 _lazy_fill = lazy(_fill, str)
+
+
+# A threshold as the reader writes numbers ("6,5" on a French page), kept as the
+# guideline prints it ("7.0", not "7").
+number = lazy(written, str)
 
 
 def fill(template: StrOrPromise, *, capital: bool = False, **values: StrOrPromise) -> str:
