@@ -232,6 +232,8 @@ def fill(people: int, seed: int = 11) -> int:
                         attended,
                         urgency == "urgent",  # a critical value refers urgently
                         last,
+                        last and raised is not None,  # an adult's visit has a reading
+                        said["programme_statistics"] == "yes",  # kept with the consent
                     )
                 )
                 screened_before = screened_before or screened
@@ -325,6 +327,8 @@ def fill(people: int, seed: int = 11) -> int:
                     "referral_attended_days",
                     "critical",
                     "latest_visit",
+                    "latest_reading",
+                    "counted",
                 ],
                 [tuple(map(_db, r)) for r in facts],
             )
@@ -341,7 +345,8 @@ def fill(people: int, seed: int = 11) -> int:
 
 # ---- the baseline: one bare GROUP BY per table ---------------------------------------
 
-# The same consent check as healthcamp's: the answers kept with each consent change.
+# The same consent check as healthcamp's: the visits carry `counted`, kept with each
+# consent change; people are checked against the answers kept with it.
 COUNTED = "SELECT participant_id FROM reports_currentconsent WHERE programme_statistics = 'yes'"
 FACT_TABLES = {
     # indicator: (rows it reads, what it counts as n, as m)
@@ -374,22 +379,21 @@ BELOW_140_90 = "('high_normal', 'hypotension', 'normal', 'normal_pregnancy', 'op
 def bp_controlled_query(programme_id: int, today: date) -> str:
     """HEARTS / Simple BP controlled by sex, written by hand: the people's latest visits
     in the last 12 months, among those with a raised reading before the last 3; controlled
-    by their latest reading in the last 3 months."""
+    by their latest reading (the table's marker), if it is in the last 3 months."""
     from healthcamp.reports.selectors import months_before
 
     window, year = months_before(today, 3), months_before(today, 12)
-    reading = (
-        f"(SELECT r.bp_class FROM reports_visitfact r WHERE r.programme_id = {programme_id} "
-        f"AND r.participant_id = reports_visitfact.participant_id AND r.visit_date > '{window}' "
-        f"AND r.visit_date <= '{today}' AND r.bp_class <> '' "
-        f"ORDER BY r.visit_date DESC, r.encounter_id DESC LIMIT 1)"
+    controlled = (
+        f"participant_id IN (SELECT r.participant_id FROM reports_visitfact r "
+        f"WHERE r.programme_id = {programme_id} AND r.latest_reading "
+        f"AND r.visit_date > '{window}' AND r.visit_date <= '{today}' "
+        f"AND r.bp_class IN {BELOW_140_90})"
     )
-    controlled = f"{reading} IN {BELOW_140_90}"
     return (
         f"SELECT sex, SUM(CASE WHEN {controlled} THEN 1 ELSE 0 END), "
         f"COUNT(*) - SUM(CASE WHEN {controlled} THEN 1 ELSE 0 END) FROM reports_visitfact "
         f"WHERE programme_id = {programme_id} AND latest_visit AND visit_date > '{year}' "
-        f"AND visit_date <= '{today}' AND participant_id IN ({COUNTED}) "
+        f"AND visit_date <= '{today}' AND counted "
         f"AND participant_id IN (SELECT participant_id FROM reports_visitfact "
         f"WHERE programme_id = {programme_id} AND raised_bp AND adult "
         f"AND visit_date <= '{window}') GROUP BY sex"
@@ -412,7 +416,7 @@ def baseline_queries(programme_id: int) -> list[str]:
             band = ", age_band" if std else ""
             queries.append(
                 f"SELECT {by}{band}{extra}, {counts} FROM reports_visitfact "
-                f"WHERE programme_id = {programme_id} AND {where} AND participant_id IN ({COUNTED}) "
+                f"WHERE programme_id = {programme_id} AND {where} AND counted "
                 f"GROUP BY {by}{band}{extra}"
             )
     queries.append(

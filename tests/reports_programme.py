@@ -108,6 +108,8 @@ def add_person(programme_id: int, document_id: int, staff_id: int, person: Perso
             "measured_screening": v.screened,
             "screened": v.screened,
             "raised_bp": v.raised_bp,
+            # The rules' label behind it, as a reading would leave (none: no reading).
+            "bp_class": {True: "hypertension_grade_1", False: "normal", None: ""}[v.raised_bp],
             "diabetes_range": v.diabetes_range,
             "diabetes_diagnosed": v.diabetes_diagnosed,
             "diabetes": facts.either(v.diabetes_range, v.diabetes_diagnosed),

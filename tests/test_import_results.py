@@ -258,6 +258,7 @@ def test_new_visits_facts_are_what_the_station_hook_writes(lab, camp) -> None:
     batched = rows()
     assert [f["referral_urgency"] for f in batched] == ["", "urgent"]
     assert [f["latest_diabetes"] for f in batched] == [False, True]
+    assert [f["counted"] for f in batched] == [True, True]  # she grants statistics
     facts.all().delete()
     assert visit_facts.backfill() == 2  # the one-by-one hook
     assert rows() == batched

@@ -345,3 +345,85 @@ def test_critical_values_recorded_and_followed_up_count_same_day(
     ).as_dict()
     total = next(c for c in table["margins"] if c["group"] == {})
     assert (total["numerator"], total["denominator"]) == (5, 10)
+
+
+@pytest.mark.django_db
+def test_the_latest_reading_marker_skips_visits_without_a_blood_pressure(
+    registrar, clinician, programme, document
+) -> None:
+    """BP controlled reads each person's latest visit with a reading: a later visit that
+    only weighed them leaves the marker where it was; a later reading moves it."""
+    import importlib
+
+    from healthcamp.reports import facts
+
+    pid = _person(registrar, programme, document)
+    first = _visit(clinician, programme, pid, _pairs(150, 95))
+    weighed = _visit(clinician, programme, pid, [("29463-7", 70, "kg")])
+    marked = dict(VisitFact.objects.filter(participant_id=pid).values_list("pk", "latest_reading"))
+    assert marked == {first: True, weighed: False}
+    second = _visit(clinician, programme, pid, _pairs(120, 78))
+    marked = dict(VisitFact.objects.filter(participant_id=pid).values_list("pk", "latest_reading"))
+    assert marked == {first: False, weighed: False, second: True}
+    # The migration marks facts written before the column the same way.
+    VisitFact.objects.update(latest_reading=False)
+    migration = importlib.import_module("healthcamp.reports.migrations.0006_latest_reading")
+    migration.mark_latest_readings(apps, None)
+    again = dict(VisitFact.objects.filter(participant_id=pid).values_list("pk", "latest_reading"))
+    assert again == marked
+    # An erased screening forgets the readings: no visit is marked any more.
+    facts.forget(participant_id=pid, purpose="screening")
+    assert not VisitFact.objects.filter(participant_id=pid, latest_reading=True).exists()
+
+
+@pytest.mark.django_db
+def test_visits_are_counted_exactly_while_statistics_are_granted(
+    registrar, clinician, coordinator, programme, document
+) -> None:
+    """`counted` on each visit agrees with the person's current answer after a recording,
+    a withdrawal, a new consent, a recording after the withdrawal, a rebuild and the
+    migration that filled the column."""
+    import importlib
+
+    from healthcamp.reports import consents
+    from healthcamp.reports.models import CurrentConsent
+
+    def counted() -> dict:
+        return dict(VisitFact.objects.values_list("pk", "counted"))
+
+    def granted() -> dict:
+        yes = set(
+            CurrentConsent.objects.filter(programme_statistics="yes").values_list(
+                "participant_id", flat=True
+            )
+        )
+        return {pk: pid in yes for pk, pid in VisitFact.objects.values_list("pk", "participant_id")}
+
+    stays = _person(registrar, programme, document)
+    leaves = _person(registrar, programme, document, born=date(1990, 1, 1))
+    never = _person(registrar, programme, document, born=date(1985, 1, 1))
+    for pid in (stays, leaves, never):
+        _visit(clinician, programme, pid, _pairs(130, 85))
+    assert all(counted().values())
+    for pid in (leaves, never):
+        current = consent.consents_of(actor=registrar.actor, participant_id=pid)[0].id
+        consent.consent_withdraw(
+            actor=registrar.actor,
+            participant_id=pid,
+            consent_id=current,
+            purposes=["programme_statistics"],
+            erase=False,
+        )
+    _visit(clinician, programme, leaves, _pairs(125, 80))  # recorded after withdrawing
+    assert counted() == granted()
+    assert sum(counted().values()) == 1
+    give_consent(registrar, leaves, document.id)  # asked again: says yes to everything
+    assert counted() == granted()
+    assert sum(counted().values()) == 3
+    VisitFact.objects.update(counted=False)  # a rebuild, and the migration, recount
+    consents.rebuild()
+    assert counted() == granted()
+    VisitFact.objects.update(counted=False)
+    migration = importlib.import_module("healthcamp.reports.migrations.0007_counted")
+    migration.count_consenting(apps, None)
+    assert counted() == granted()

@@ -215,9 +215,6 @@ def test_bp_controlled_reads_the_latest_reading_not_the_latest_visit(
             no_reading,
         ),
     )
-    facts = apps.get_model("reports", "VisitFact").objects
-    facts.filter(raised_bp=True).update(bp_class="hypertension_grade_1")
-    facts.filter(raised_bp=False).update(bp_class="normal")
     table = reports.indicator_table(
         actor=analyst.actor, programme_id=programme.id, code="bp_controlled", by="sex"
     ).as_dict()

@@ -16,8 +16,9 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from healthcamp.access.guard import consent_statuses
 from healthcamp.consent.models import Consent, Decision
 from healthcamp.consent.rules import ConsentStatus
-from healthcamp.purposes import CONSENT_PURPOSES
+from healthcamp.purposes import CONSENT_PURPOSES, Purpose
 from healthcamp.registry.models import Participant
+from healthcamp.reports import facts
 from healthcamp.reports.models import CurrentConsent
 
 WORD = {
@@ -41,9 +42,13 @@ def sync(participant_id: uuid.UUID) -> None:
     }
     if not any(answers.values()):
         CurrentConsent.objects.filter(participant_id=participant_id).delete()
+        facts.counted_now(participant_id=participant_id, counted=False)
         return
     CurrentConsent.objects.update_or_create(
         participant_id=participant_id, defaults={"programme_id": programme_id, **answers}
+    )
+    facts.counted_now(
+        participant_id=participant_id, counted=answers[Purpose.PROGRAMME_STATISTICS.value] == "yes"
     )
 
 
@@ -100,4 +105,5 @@ def rebuild(*, batch: int = 5000) -> int:
         ]
         CurrentConsent.objects.all().delete()
         CurrentConsent.objects.bulk_create(rows, batch_size=batch)
+        facts.recount()
     return len(rows)

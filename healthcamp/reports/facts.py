@@ -15,13 +15,13 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from django.db.models import Min
+from django.db.models import Exists, Min, OuterRef
 from django.utils import timezone
 
 from healthcamp.clinical import catalogue
 from healthcamp.clinical.visit import BMI, BP, Decision, Result
 from healthcamp.exams.models import Encounter, Referral
-from healthcamp.reports.models import VisitFact
+from healthcamp.reports.models import CurrentConsent, VisitFact
 from healthcamp.reports.statistics import age_band_of
 
 ADULT_YEARS = 18
@@ -266,8 +266,8 @@ _LATEST = {
 }
 
 
-_MARKERS = ("first_screening", "latest_visit", *_LATEST)
-_READS = ("screened", *_LATEST.values())
+_MARKERS = ("first_screening", "latest_visit", "latest_reading", *_LATEST)
+_READS = ("screened", "bp_class", *_LATEST.values())
 _MANY = 2000  # people marked per query
 
 
@@ -279,10 +279,14 @@ def _wanted(facts: list[Any]) -> dict[uuid.UUID, dict[str, bool]]:
         f.pk: {
             "first_screening": f is first,
             "latest_visit": f is last,
+            "latest_reading": False,
             **dict.fromkeys(_LATEST, False),
         }
         for f in facts
     }
+    reading = next((f for f in reversed(facts) if f.bp_class), None)
+    if reading is not None:
+        wanted[reading.pk]["latest_reading"] = True
     for marker, field in _LATEST.items():
         latest = next((f for f in reversed(facts) if getattr(f, field) is not None), None)
         if latest is not None:
@@ -299,10 +303,32 @@ def _in_visit_order(participant_ids: list[uuid.UUID]) -> Iterable[VisitFact]:
     )
 
 
+def counted_now(*, participant_id: uuid.UUID, counted: bool) -> None:
+    """Inside a consent change's transaction: the person's visits are counted in reports
+    exactly while their current consent grants programme statistics."""
+    VisitFact.objects.filter(participant_id=participant_id).exclude(counted=counted).update(
+        counted=counted
+    )
+
+
+def recount(participant_ids: list[uuid.UUID] | None = None) -> None:
+    """`counted` as the kept answers say, for these people's visits (everyone's: None)."""
+    found = VisitFact.objects.all()
+    if participant_ids is not None:
+        found = found.filter(participant_id__in=participant_ids)
+    says_yes = Exists(
+        CurrentConsent.objects.filter(
+            participant_id=OuterRef("participant_id"), programme_statistics="yes"
+        )
+    )
+    found.filter(says_yes, counted=False).update(counted=True)
+    found.filter(~says_yes, counted=True).update(counted=False)
+
+
 def mark(participant_id: uuid.UUID) -> None:
     """Which of the person's visits each person-level indicator reads: the first one
     with a measurement (reach), the latest that decided each condition (prevalence), and
-    the latest of all (BP controlled)."""
+    the latest of all and the latest with a blood pressure reading (BP controlled)."""
     facts = list(_in_visit_order([participant_id]))
     wanted = _wanted(facts)
     for fact in facts:
@@ -311,15 +337,18 @@ def mark(participant_id: uuid.UUID) -> None:
             for k, v in now.items():
                 setattr(fact, k, v)
             fact.save(update_fields=list(now))
+    recount([participant_id])
 
 
 def mark_many(participant_ids: Iterable[uuid.UUID]) -> None:
     """`mark` for many people (a bulk import): one read per 2,000 people, and one update
-    per distinct set of markers among the facts that change, not a save per fact."""
+    per distinct set of markers among the facts that change, not a save per fact; and
+    whether their visits are counted."""
     pids = sorted(set(participant_ids))
     changes: dict[tuple[bool, ...], list[uuid.UUID]] = {}
     fields = ("pk", "participant_id", *_READS, *_MARKERS)
     for start in range(0, len(pids), _MANY):
+        recount(pids[start : start + _MANY])
         by_person: dict[uuid.UUID, list[Any]] = {}
         # Plain rows, not model instances: the same order and fields as _in_visit_order.
         for values in (

@@ -54,6 +54,13 @@ class VisitFact(models.Model):
     latest_bmi = models.BooleanField(default=False)
     latest_cholesterol = models.BooleanField(default=False)
     latest_visit = models.BooleanField(default=False)  # the person's latest visit of all
+    # Their latest visit with a blood pressure reading (bp_class set): "BP controlled"
+    # reads it, so the report needs no search of each person's visits.
+    latest_reading = models.BooleanField(default=False)
+    # The person's current consent grants programme statistics (CurrentConsent): kept
+    # with every consent change and every marking, so a report filters one column
+    # instead of joining a million people's answers.
+    counted = models.BooleanField(default=False)
     # Follow-up of this visit.
     returned_at = models.DateTimeField(null=True)
     days_to_return = models.IntegerField(null=True)  # local days from the visit

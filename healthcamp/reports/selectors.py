@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncMonth
 
 from healthcamp.purposes import CONSENT_PURPOSES
@@ -87,9 +87,9 @@ def _parts(code: str) -> list[Q]:
 
 
 def _facts(programme_id: int) -> QuerySet[VisitFact]:
-    return VisitFact.objects.filter(programme_id=programme_id).filter(
-        participant_id__in=counted_people(programme_id=programme_id)
-    )
+    """The visits of the people counted now: `counted` is kept with their current
+    consent (reports.consents.sync, in the consent change's transaction)."""
+    return VisitFact.objects.filter(programme_id=programme_id, counted=True)
 
 
 def fact_rows(
@@ -206,38 +206,33 @@ def months_before(day: date, months: int) -> date:
 def bp_controlled_rows(*, programme_id: int, by: Sequence[str], today: date) -> list[Row]:
     """HEARTS / Simple "BP controlled" in one grouped scan of the people's latest visits:
     the denominator, people found with raised blood pressure before the last 3 months who
-    visited in the last 12; n, those whose latest blood pressure reading in the last 3
-    months is below 140/90. A visit with no reading does not count as one: it neither
-    controls nor undoes an earlier reading. Sex and age band are those of the latest visit."""
+    visited in the last 12; n, those whose latest blood pressure reading, if it is in the
+    last 3 months, is below 140/90. A visit with no reading does not count as one: it
+    neither controls nor undoes an earlier reading (the `latest_reading` marker skips it).
+    Sex and age band are those of the latest visit. Visits are dated when they are
+    recorded (an import refuses a future date), so no reading lies after today."""
     window = months_before(today, 3)
     year = months_before(today, 12)
     raised_before = VisitFact.objects.filter(
         programme_id=programme_id, raised_bp=True, adult=True, visit_date__lte=window
     ).values("participant_id")
-    # The latest reading in the window, in the order facts.mark uses for "latest".
-    latest_reading = (
-        VisitFact.objects.filter(
-            programme_id=programme_id,  # the index is (programme, participant)
-            participant_id=OuterRef("participant_id"),
-            visit_date__gt=window,
-            visit_date__lte=today,
-        )
-        .exclude(bp_class="")
-        .order_by("-visit_date", "-encounter__started_at", "-pk")
-        .values("bp_class")[:1]
-    )
-    controlled = Q(reading__in=sorted(BELOW_140_90))
+    below = VisitFact.objects.filter(
+        programme_id=programme_id,
+        latest_reading=True,
+        visit_date__gt=window,
+        visit_date__lte=today,
+        bp_class__in=sorted(BELOW_140_90),
+    ).values("participant_id")
     columns = [FACT_COLUMNS[d] for d in by]
     found = (
         _facts(programme_id)
         .filter(latest_visit=True, visit_date__gt=year, visit_date__lte=today)
         .filter(participant_id__in=raised_before)
-        .annotate(reading=Subquery(latest_reading))
         .values(*columns)
-        .annotate(n=Count("pk", filter=controlled), d=Count("pk"))
+        .annotate(n=Count("pk", filter=Q(participant_id__in=below)), d=Count("pk"))
         .order_by()
         .values_list(*columns, "n", "d")
     )
     width = len(by)
-    # m as d - n: a person with no reading in the window (NULL) is in the rest.
+    # m as d - n: a person with no reading in the window is in the rest.
     return [(tuple(row[:width]), (row[width], row[width + 1] - row[width])) for row in found]
