@@ -301,9 +301,9 @@ def dashboard(
         privacy.noisy_allowed(find_indicator(noisy[0]), chosen[noisy[0]])
         privacy.check_epsilon(noisy[1])
     with snapshot():  # every table, and the counted figure, as of one moment
-        counted = selectors.counted_and_not(programme_id=programme_id)
-        cube = _Cube.of(programme_id, chosen)
         answers = selectors.consent_cube(programme_id=programme_id)
+        counted = selectors.counted_and_not(programme_id=programme_id, answers=answers)
+        cube = _Cube.of(programme_id, chosen)
         tables = [
             _compute(programme_id, INDICATORS[code], dims, *counted, cube=cube, answers=answers)
             for code, dims in chosen.items()
@@ -338,8 +338,8 @@ def consent_summary(*, actor: Actor, programme_id: int) -> list[Table]:
     _allowed(actor, programme_id)
     codes = [f"consent_{p.value}" for p in CONSENT_PURPOSES if p != STATISTICS]
     with snapshot():
-        counted = selectors.counted_and_not(programme_id=programme_id)
         answers = selectors.consent_cube(programme_id=programme_id)
+        counted = selectors.counted_and_not(programme_id=programme_id, answers=answers)
         tables = [
             _compute(programme_id, INDICATORS[code], ("answer",), *counted, answers=answers)
             for code in codes
