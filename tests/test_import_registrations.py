@@ -564,3 +564,29 @@ def test_two_imports_of_one_file_at_once_register_each_person_once(registrar, ca
     assert getattr(done, "registered", done) == 2
     assert (getattr(waited, "registered", waited), getattr(waited, "already_in", None)) == (0, 2)
     assert _counts()[:2] == (2, 2)
+
+
+def test_an_erased_persons_form_does_not_register_them_again(registrar, coordinator, camp) -> None:
+    """Erasure is for good: re-importing last week's file must not bring back someone who
+    asked to be erased. Only the form's keyed index outlives them (no name, no reference),
+    and the row is a problem that says what to do; the others' forms are unaffected."""
+    from healthcamp.services import erasure
+
+    data = _csv(form("F-1"), form("F-2", given_name="Bilal", family_name="Omar"))
+    first = registrations_import(actor=registrar.actor, programme_id=camp, data=data)
+    erased = first.registered_ids[0]
+    erasure.participant_erase(actor=coordinator.actor, participant_id=erased)
+    counts = _counts()
+    with pytest.raises(ProblemsFound) as refused:
+        registrations_import(actor=registrar.actor, programme_id=camp, data=data)
+    (problem,) = refused.value.problems
+    assert (problem.row, problem.column) == (2, "form_reference")
+    assert "asked to be erased" in problem.message
+    assert _counts() == counts  # nobody registered, nothing written
+    # Without that row the file goes through: the other form was imported before.
+    rest = registrations_import(
+        actor=registrar.actor,
+        programme_id=camp,
+        data=_csv(form("F-2", given_name="Bilal", family_name="Omar")),
+    )
+    assert (rest.registered, rest.already_in) == (0, 1)

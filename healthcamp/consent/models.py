@@ -124,6 +124,19 @@ class Consent(models.Model):
         return f"consent {self.pk}"
 
 
+class ErasedForm(models.Model):
+    """The keyed index of a paper form whose person was erased (Consent.form_index, kept
+    when the consent goes): an old file imported again must not register them again.
+    It names no one and cannot be read back without the vault's index key; it only
+    lets the import recognise the form."""
+
+    form_index = models.BinaryField(max_length=16, unique=True)
+    erased_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"erased form of {self.erased_at:%Y-%m-%d}"
+
+
 class Decision(models.Model):
     """A yes or a no to one purpose. A no is a decision too, never a missing row."""
 

@@ -39,7 +39,7 @@ from healthcamp.access.guard import audit, require_role
 from healthcamp.access.models import StaffMember
 from healthcamp.access.roles import Action, Purpose
 from healthcamp.access.staff import Actor
-from healthcamp.consent.models import Consent
+from healthcamp.consent.models import Consent, ErasedForm
 from healthcamp.consent.records import DocumentView
 from healthcamp.consent.rules import minor_requirement
 from healthcamp.imports import files
@@ -148,8 +148,9 @@ def form_index(programme_id: int, reference: str) -> bytes:
     participant's key of the programme at each import. A keyed HMAC, made with the vault's
     index key as Participant.name_index is, is found with one indexed query per batch and
     reveals nothing without the key (a form reference points at a paper with the
-    person's name on it). It is stored on the consent the form gave (Consent.form_index),
-    so it goes when the person is erased, with the rest of their record.
+    person's name on it). It is stored on the consent the form gave (Consent.form_index);
+    when the person is erased it alone is kept (ErasedForm), so that importing the old
+    file again cannot register them again.
     """
     message = "\x1f".join(("paper_form", str(programme_id), reference.casefold()))
     digest = hmac.new(identity.keyring().index_key, message.encode("utf-8"), hashlib.sha256)
@@ -175,6 +176,19 @@ def _imported(programme_id: int, indexes: list[bytes]) -> dict[bytes, _Imported]
     return found
 
 
+def _erased(indexes: list[bytes]) -> set[bytes]:
+    """The forms of this list whose person was erased (the index holds the programme)."""
+    found: set[bytes] = set()
+    for start in range(0, len(indexes), BATCH):
+        found.update(
+            bytes(index)
+            for index in ErasedForm.objects.filter(
+                form_index__in=indexes[start : start + BATCH]
+            ).values_list("form_index", flat=True)
+        )
+    return found
+
+
 # ---- reading and checking --------------------------------------------------------------
 
 
@@ -189,6 +203,7 @@ class _Context:
     documents: dict[str, DocumentView] = field(default_factory=dict)  # by language asked
     witnesses: dict[str, int] = field(default_factory=dict)  # active staff by username
     imported: dict[bytes, _Imported] = field(default_factory=dict)
+    erased: set[bytes] = field(default_factory=set)  # forms of people since erased
 
     def document(self, language: str) -> DocumentView:
         """The current document for this language, as the consent page picks it."""
@@ -508,6 +523,17 @@ def _check_row(
 def _recognise(ctx: _Context, row: Row) -> Problem | None:
     """Mark a form imported before (the same person); a reference already imported for
     somebody else is a problem, never a second registration."""
+    if row.form_index in ctx.erased:
+        return Problem(
+            row.number,
+            "form_reference",
+            gettext(
+                "The person of form %(reference)s asked to be erased, so they are not "
+                "registered again from this form. Take this row out of the file; if they "
+                "want to take part again, register them at the desk with a new form."
+            )
+            % {"reference": row.form_reference},
+        )
     before = ctx.imported.get(row.form_index)
     if before is None:
         return None
@@ -545,9 +571,9 @@ def _check(*, actor: Actor, programme: Programme, table: files.Table) -> Checked
             ).values_list("user__username", "pk")
         )
     references = [_reference(cells["form_reference"])[0] for _, cells in lines]
-    ctx.imported = _imported(
-        programme.pk, sorted({form_index(programme.pk, r) for r in references if r})
-    )
+    indexes = sorted({form_index(programme.pk, r) for r in references if r})
+    ctx.imported = _imported(programme.pk, indexes)
+    ctx.erased = _erased(indexes)
     rows: list[Row] = []
     seen: dict[str, int] = {}
     for (number, cells), reference in zip(lines, references, strict=True):

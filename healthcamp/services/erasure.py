@@ -33,6 +33,7 @@ from healthcamp.access.guard import audit, consent_statuses, require_role
 from healthcamp.access.policy import own_or
 from healthcamp.access.roles import Action
 from healthcamp.access.staff import Actor
+from healthcamp.consent.models import Consent, ErasedForm
 from healthcamp.consent.rules import ConsentStatus
 from healthcamp.purposes import Purpose
 from healthcamp.registry.models import ErasureRecord, Participant
@@ -154,8 +155,18 @@ def shred(*, actor: Actor, participant_id: uuid.UUID, reason: str) -> Erased:
         )
         for purpose in Purpose:
             erase(participant_id=participant_id, purpose=purpose)
+        # Their paper forms' keyed indexes outlive them, so no old file registers them again.
+        forms = list(
+            Consent.objects.filter(
+                participant_id=participant_id, form_index__isnull=False
+            ).values_list("form_index", flat=True)
+        )
         participant.delete()  # sealed identity, wrapped data key, consents
         now = timezone.now()
+        ErasedForm.objects.bulk_create(
+            [ErasedForm(form_index=bytes(f), erased_at=now) for f in forms],
+            ignore_conflicts=True,  # reapplied after a restore: already kept
+        )
         ErasureRecord.objects.create(pseudonym=name, erased_at=now, reason=reason)
         audit(
             actor,
