@@ -164,7 +164,7 @@ def shred(*, actor: Actor, participant_id: uuid.UUID, reason: str) -> Erased:
         participant.delete()  # sealed identity, wrapped data key, consents
         now = timezone.now()
         ErasedForm.objects.bulk_create(
-            [ErasedForm(form_index=bytes(f), erased_at=now) for f in forms],
+            [ErasedForm(form_index=bytes(f), erased_at=now) for f in forms if f is not None],
             ignore_conflicts=True,  # reapplied after a restore: already kept
         )
         ErasureRecord.objects.create(pseudonym=name, erased_at=now, reason=reason)
