@@ -133,6 +133,17 @@ def _visit(clinician, programme, pid, values):
     return eid
 
 
+def _withdraw(registrar, pid, *purposes: str, erase: bool = False) -> None:
+    """The person withdraws these purposes from their newest consent."""
+    consent.consent_withdraw(
+        actor=registrar.actor,
+        participant_id=pid,
+        consent_id=consent.consents_of(actor=registrar.actor, participant_id=pid)[0].id,
+        purposes=list(purposes),
+        erase=erase,
+    )
+
+
 def _pairs(systolic, diastolic):
     return [(SYS, systolic, "mm[Hg]"), (DIA, diastolic, "mm[Hg]")] * 2
 
@@ -177,14 +188,7 @@ def test_a_failed_recording_writes_no_fact(registrar, clinician, programme, docu
     pid = _person(registrar, programme, document)
     site = apps.get_model("registry", "Site").objects.get(programme_id=programme.id).pk
     eid = exams.encounter_start(actor=clinician.actor, participant_id=pid, site_id=site)
-    consent_id = consent.consents_of(actor=registrar.actor, participant_id=pid)[0].id
-    consent.consent_withdraw(
-        actor=registrar.actor,
-        participant_id=pid,
-        consent_id=consent_id,
-        purposes=["screening"],
-        erase=False,
-    )
+    _withdraw(registrar, pid, "screening")
     with pytest.raises(Exception, match="withdrew"):
         exams.observation_record(
             actor=clinician.actor, encounter_id=eid, code=SYS, value=150, unit="mm[Hg]"
@@ -217,14 +221,7 @@ def test_erasing_a_purpose_forgets_what_its_values_decided(
 ) -> None:
     pid = _person(registrar, programme, document)
     eid = _visit(clinician, programme, pid, [*_pairs(150, 85), ("35200-5", 250, "mg/dL")])
-    consent_id = consent.consents_of(actor=registrar.actor, participant_id=pid)[0].id
-    consent.consent_withdraw(
-        actor=registrar.actor,
-        participant_id=pid,
-        consent_id=consent_id,
-        purposes=["screening"],
-        erase=True,
-    )
+    _withdraw(registrar, pid, "screening", erase=True)
     fact = VisitFact.objects.get(encounter_id=eid)
     assert (fact.raised_bp, fact.bp_class, fact.latest_bp) == (None, "", False)
     assert fact.raised_cholesterol is True
@@ -296,14 +293,7 @@ def test_current_consent_follows_every_consent_change(
     newer = publish_document(coordinator, programme.id, version=2, purposes=("screening",))
     give_consent(registrar, second, newer.id, purposes=("screening",))
     assert kept()[second] == {"screening": "yes"}  # the newer consent replaces the old whole
-    current = consent.consents_of(actor=registrar.actor, participant_id=first)[0].id
-    consent.consent_withdraw(
-        actor=registrar.actor,
-        participant_id=first,
-        consent_id=current,
-        purposes=["programme_statistics", "blood_tests"],
-        erase=False,
-    )
+    _withdraw(registrar, first, "programme_statistics", "blood_tests")
     assert kept()[first] == {
         "screening": "yes",
         "blood_tests": "withdrawn",
@@ -406,14 +396,7 @@ def test_visits_are_counted_exactly_while_statistics_are_granted(
         _visit(clinician, programme, pid, _pairs(130, 85))
     assert all(counted().values())
     for pid in (leaves, never):
-        current = consent.consents_of(actor=registrar.actor, participant_id=pid)[0].id
-        consent.consent_withdraw(
-            actor=registrar.actor,
-            participant_id=pid,
-            consent_id=current,
-            purposes=["programme_statistics"],
-            erase=False,
-        )
+        _withdraw(registrar, pid, "programme_statistics")
     _visit(clinician, programme, leaves, _pairs(125, 80))  # recorded after withdrawing
     assert counted() == granted()
     assert sum(counted().values()) == 1
