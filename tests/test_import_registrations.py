@@ -590,3 +590,68 @@ def test_an_erased_persons_form_does_not_register_them_again(registrar, coordina
         data=_csv(form("F-2", given_name="Bilal", family_name="Omar")),
     )
     assert (rest.registered, rest.already_in) == (0, 1)
+
+
+def _desk_paper_consent(registrar: Any, programme: Any, document: Any, reference: str, **who: Any):
+    """A person registered at the desk whose consent names a signed paper form."""
+    from tests.conftest import register_person
+
+    person = register_person(registrar, programme, **who)
+    consent.consent_record(
+        actor=registrar.actor,
+        participant_id=person.id,
+        document_id=document.id,
+        decisions=dict.fromkeys(ALL_PURPOSES, True),
+        method="paper",
+        paper_reference=reference,
+    )
+    return person
+
+
+def test_a_form_typed_at_the_desk_is_recognised_by_a_later_import(
+    registrar, programme, document, camp
+) -> None:
+    """The desk typed form F-7 during a power cut's backlog; the same stack of forms is
+    later imported: F-7 must not register the person a second time."""
+    _desk_paper_consent(registrar, programme, document, "F-7")
+    counts = _counts()
+    again = registrations_import(actor=registrar.actor, programme_id=camp, data=_csv(form("f-7")))
+    assert (again.registered, again.already_in) == (0, 1)
+    assert _counts() == counts
+    clash = _csv(form("F-7", given_name="Dana"))
+    (problem,) = registrations_check(actor=registrar.actor, programme_id=camp, data=clash).problems
+    assert (problem.row, problem.column) == (2, "form_reference")
+
+
+def test_one_paper_form_is_one_persons_consent_at_the_desk(
+    registrar, programme, document, camp
+) -> None:
+    person = _desk_paper_consent(registrar, programme, document, "F-8")
+    # The same person renewing on the same form is no clash.
+    consent.consent_record(
+        actor=registrar.actor,
+        participant_id=person.id,
+        document_id=document.id,
+        decisions=dict.fromkeys(ALL_PURPOSES, True),
+        method="paper",
+        paper_reference="F-8",
+    )
+    counts = _counts()
+    with pytest.raises(InvalidInput) as refused:
+        _desk_paper_consent(registrar, programme, document, "f-8", given="Bilal", family="Omar")
+    assert "already names the paper form" in refused.value.errors["paper_reference"]
+    assert _counts()[1] == counts[1]  # no consent written for the second person
+
+
+def test_an_erased_person_registering_again_on_their_old_form_is_found_by_the_old_file(
+    registrar, coordinator, programme, document, camp
+) -> None:
+    from healthcamp.services import erasure
+
+    data = _csv(form("F-9"))
+    first = registrations_import(actor=registrar.actor, programme_id=camp, data=data)
+    erasure.participant_erase(actor=coordinator.actor, participant_id=first.registered_ids[0])
+    _desk_paper_consent(registrar, programme, document, "F-9")
+    again = registrations_import(actor=registrar.actor, programme_id=camp, data=data)
+    assert (again.registered, again.already_in) == (0, 1)
+    assert not apps.get_model("consent", "ErasedForm").objects.exists()

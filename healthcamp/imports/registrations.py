@@ -54,8 +54,7 @@ from healthcamp.imports.problems import (
 from healthcamp.lib import code_words
 from healthcamp.registry import cardcode, validation
 from healthcamp.registry.models import Programme
-from healthcamp.services import consent, identity, participants
-from healthcamp.vault import crypto
+from healthcamp.services import consent, identity, paper_forms, participants
 
 REQUIRED = (
     "form_reference",
@@ -137,24 +136,6 @@ class Summary:
 
 
 # ---- the natural key -------------------------------------------------------------------
-
-
-def form_index(programme_id: int, reference: str) -> bytes:
-    """The keyed blind index of a paper form: programme + reference (case ignored).
-
-    Why a keyed index, and not the consent's sealed paper reference: that reference is
-    sealed with each participant's own data key (and kept only for the "paper" method), so
-    finding a reference among those already imported would mean unwrapping every
-    participant's key of the programme at each import. A keyed HMAC, made with the vault's
-    index key as Participant.name_index is, is found with one indexed query per batch and
-    reveals nothing without the key (a form reference points at a paper with the
-    person's name on it). It is stored on the consent the form gave (Consent.form_index);
-    when the person is erased it alone is kept (ErasedForm), so that importing the old
-    file again cannot register them again.
-    """
-    message = "\x1f".join(("paper_form", str(programme_id), reference.casefold()))
-    digest = hmac.new(identity.keyring().index_key, message.encode("utf-8"), hashlib.sha256)
-    return digest.digest()[: crypto.INDEX_BYTES]
 
 
 @dataclass(frozen=True)
@@ -515,7 +496,7 @@ def _check_row(
         witness_id=witness_id,
         guardian=guardian,
         assent=assent,
-        form_index=form_index(ctx.programme.pk, reference),
+        form_index=paper_forms.form_index(programme_id=ctx.programme.pk, reference=reference),
     )
     return row, []
 
@@ -571,7 +552,9 @@ def _check(*, actor: Actor, programme: Programme, table: files.Table) -> Checked
             ).values_list("user__username", "pk")
         )
     references = [_reference(cells["form_reference"])[0] for _, cells in lines]
-    indexes = sorted({form_index(programme.pk, r) for r in references if r})
+    indexes = sorted(
+        {paper_forms.form_index(programme_id=programme.pk, reference=r) for r in references if r}
+    )
     ctx.imported = _imported(programme.pk, indexes)
     ctx.erased = _erased(indexes)
     rows: list[Row] = []
@@ -679,7 +662,7 @@ def registrations_import(
                     preferred_language=row.preferred_language,
                     phone=row.phone,
                 )
-                given = consent.consent_record(
+                consent.consent_record(
                     actor=actor,
                     participant_id=person.id,
                     document_id=row.document_id,
@@ -693,7 +676,6 @@ def registrations_import(
             except InvalidInput as error:  # a rule the check does not know: still all or none
                 problems += _problems_of(row.number, error)
                 continue
-            Consent.objects.filter(pk=given.id).update(form_index=row.form_index)
             registered.append(person.id)
             cards.append((row.form_reference, cardcode.display(person.card_code)))
             report(done, len(new))

@@ -43,7 +43,7 @@ from healthcamp.purposes import CONSENT_PURPOSE_VALUES
 from healthcamp.registry import validation
 from healthcamp.registry.models import INT32_MAX, Participant, Programme
 from healthcamp.reports import consents as current_consent
-from healthcamp.services import erasure, identity
+from healthcamp.services import erasure, identity, paper_forms
 
 METHODS = {m.value for m in Consent.Method}
 RELATIONSHIPS = {r.value for r in Consent.Relationship}
@@ -529,8 +529,16 @@ def consent_record(
         raise InvalidInput(errors)
     with transaction.atomic():
         hold([participant_id], exclusive=True)  # the newest consent replaces the old at once
+        index, errors = paper_forms.index_for_consent(
+            programme_id=participant.programme_id,
+            participant_id=participant_id,
+            reference=validation.clean_paper_reference(paper_reference),
+        )
+        if errors:
+            raise InvalidInput(errors)
         consent = Consent.objects.create(
             participant=participant,
+            form_index=index,
             document=document,
             method=method,
             recorded_by_id=recorded_by,
