@@ -87,10 +87,59 @@ def test_a_bundles_problems_name_the_entry_and_the_field(lab, programme, documen
     assert apps.get_model("exams", "Observation").objects.count() == 0
 
 
-@pytest.mark.parametrize("data", [b'{"resourceType": "Patient"}', b"{not json"])
-def test_json_that_is_not_a_bundle_is_refused(lab, programme, data) -> None:
-    with pytest.raises(FileRefused):
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        (b'{"resourceType": "Patient"}', "resourceType must be Bundle"),
+        (b'{"entry": [], "resourceType": "Patient"}', "resourceType must be Bundle"),
+        (b"{not json", "not readable JSON"),
+        (b'{"resourceType": "Bundle", "entry": {"resource": {}}}', "must be a list"),
+        (b'{"entry": {"resource": {}}, "resourceType": "Bundle"}', "must be a list"),
+        (b'{"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Obs', "JSON"),
+        (b'{"resourceType": "Bundle", "entry": [{"a": "\xff"}]}', "not readable JSON"),
+    ],
+)
+def test_json_that_is_not_a_bundle_is_refused(lab, programme, data, said) -> None:
+    """Refused with a sentence, whether the fault is at the top or far into the entries
+    (a file cut short while it was copied is only found when its end is reached)."""
+    with pytest.raises(FileRefused) as refused:
         results_check(actor=lab.actor, programme_id=programme.id, data=data)
+    assert said in str(refused.value)
+
+
+def test_a_bundle_with_a_byte_order_mark_and_its_type_last_is_read(
+    lab, registrar, programme, document
+) -> None:
+    card = register_person(registrar, programme, consent_document=document).card_code
+    entry = _observation(card, "4548-4", valueQuantity=_quantity(5.4, "%"))
+    data = b"\xef\xbb\xbf" + json.dumps({"entry": [entry], "resourceType": "Bundle"}).encode()
+    checked = results_check(actor=lab.actor, programme_id=programme.id, data=data)
+    assert (checked.problems, len(checked.rows)) == ([], 1)
+
+
+def _peak_reading(entries: int) -> int:
+    """Python's peak memory while the rows of a Bundle of `entries` are read."""
+    import io
+    import tracemalloc
+
+    from healthcamp.imports import fhir
+
+    one = _observation("ABCD-EFGH", "4548-4", valueQuantity=_quantity(5.4, "%"))
+    data = io.BytesIO(_bundle(*[one] * entries))
+    tracemalloc.start()
+    try:
+        rows = sum(1 for _ in fhir.bundle_table(data, site_id=1).rows)
+        assert rows == entries
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_bundle_is_read_an_entry_at_a_time() -> None:
+    """Ten times the entries, not ten times the memory: a lab's file is never held whole
+    as Python objects (json.loads of the whole Bundle grew about tenfold)."""
+    small, large = _peak_reading(500), _peak_reading(5000)
+    assert large < 1.5 * small + 64_000
 
 
 def test_the_command_imports_a_bundle_at_the_site_named(

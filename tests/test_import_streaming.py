@@ -136,3 +136,55 @@ def test_an_unreadable_byte_far_into_a_streamed_file_is_named_by_its_place(lab, 
     with pytest.raises(FileRefused) as refused:
         results_check(actor=lab.actor, programme_id=camp["programme"], data=data)
     assert f"byte {len(head)} cannot be read" in str(refused.value)
+
+
+def _sheet(rows: int, formulas_every: int = 0) -> bytes:
+    """An XLSX file of result rows (a formula in the value cell of every n-th row)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HEADER.split(","))
+    for i in range(rows):
+        value: object = "=2.5*2" if formulas_every and i % formulas_every == 0 else 5.4
+        sheet.append([f"ABCD-{i:04d}", DAY, 1, "4548-4", value, "%"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 1000, 1 << 20])
+def test_formula_cells_are_found_whatever_the_chunk_the_sheet_is_read_in(
+    chunk, monkeypatch
+) -> None:
+    from healthcamp.imports import files
+
+    data = _sheet(300, formulas_every=7)
+    monkeypatch.setattr(files, "XML_CHUNK", chunk)
+    found = files._formula_cells(io.BytesIO(data))
+    assert found == {(i + 1, 4) for i in range(0, 300, 7)}  # the value column, rows from 0
+
+
+def _peak_reading_sheet(rows: int) -> int:
+    import tracemalloc
+
+    from healthcamp.imports import files
+
+    data = io.BytesIO(_sheet(rows))
+    tracemalloc.start()
+    try:
+        assert sum(1 for _ in files.xlsx_table(data).rows) == rows
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_an_xlsx_sheet_is_turned_into_rows_one_at_a_time(monkeypatch) -> None:
+    """Ten times the rows, not ten times Python's memory (the sheet as one list of
+    Python rows grew about tenfold, and its XML was read whole for the formulas)."""
+    from healthcamp.imports import files
+
+    monkeypatch.setattr(files, "XML_CHUNK", 1 << 16)
+    small, large = _peak_reading_sheet(500), _peak_reading_sheet(5000)
+    assert large < 1.5 * small + 64_000

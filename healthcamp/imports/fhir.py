@@ -10,10 +10,10 @@ the Bundle's order, so re-importing the same Bundle is recognised.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
+import ijson
 from django.utils.translation import gettext
 
 from healthcamp.imports.files import Table
@@ -28,28 +28,66 @@ def is_bundle(data: bytes) -> bool:
     return data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
 
 
-def bundle_table(data: bytes, site_id: int | None) -> Table:
-    """The Bundle's Observations as rows; `site_id` is where the samples were taken."""
+def bundle_table(source: BinaryIO, site_id: int | None) -> Table:
+    """The Bundle's Observations as rows; `site_id` is where the samples were taken.
+
+    Read as a stream (ijson): one entry at a time is held, so a lab's file of any size
+    costs the memory of its largest entry. The top level is looked at first (resourceType
+    and the shape of `entry`), then the entries are read from the start again."""
+    _check_top_level(source)
+    return Table(list(COLUMNS), _rows(source, "" if site_id is None else str(site_id)))
+
+
+def _unreadable(error: Exception) -> FileRefused:
+    return FileRefused(
+        gettext("This file is not readable JSON (%(error)s); send a FHIR R4 Bundle.")
+        % {"error": error}
+    )
+
+
+def _from_start(source: BinaryIO) -> BinaryIO:
+    """The file from its first byte after a UTF-8 byte order mark (yajl refuses one)."""
+    source.seek(0)
+    if source.read(3) != b"\xef\xbb\xbf":
+        source.seek(0)
+    return source
+
+
+def _check_top_level(source: BinaryIO) -> None:
+    """The file is one JSON object whose resourceType is Bundle and whose entry, if any, is
+    a list: read up to the resourceType (FHIR writes it first), the whole file at worst."""
+    resource_type: object = None
+    entry_kind: str | None = None  # the first event of `entry`: start_array for a list
     try:
-        bundle = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as error:
-        raise FileRefused(
-            gettext("This file is not readable JSON (%(error)s); send a FHIR R4 Bundle.")
-            % {"error": error}
-        ) from None
-    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+        for prefix, event, value in ijson.parse(_from_start(source), use_float=True):
+            if prefix == "" and event not in ("start_map", "map_key", "end_map"):
+                break  # a list or a value at the top: not a resource
+            if prefix == "resourceType" and resource_type is None:
+                resource_type = value
+            elif prefix == "entry" and entry_kind is None:
+                entry_kind = event
+            if resource_type is not None and (resource_type != "Bundle" or entry_kind):
+                break
+    except (ijson.JSONError, UnicodeDecodeError) as error:
+        raise _unreadable(error) from None
+    if resource_type != "Bundle":
         raise FileRefused(
             gettext("This JSON is not a FHIR R4 Bundle: its resourceType must be Bundle.")
         )
-    entries = bundle.get("entry") or []
-    if not isinstance(entries, list):
+    if entry_kind not in (None, "start_array", "null"):
         raise FileRefused(gettext("The Bundle's entry must be a list of entries."))
-    return Table(list(COLUMNS), _rows(entries, "" if site_id is None else str(site_id)))
 
 
-def _rows(entries: list[Any], site: str) -> Iterator[tuple[int, dict[str, str]]]:
+def _entries(source: BinaryIO) -> Iterator[Any]:
+    try:
+        yield from ijson.items(_from_start(source), "entry.item", use_float=True)
+    except (ijson.JSONError, UnicodeDecodeError) as error:
+        raise _unreadable(error) from None
+
+
+def _rows(source: BinaryIO, site: str) -> Iterator[tuple[int, dict[str, str]]]:
     readings: dict[tuple[str, str, str], int] = {}
-    for number, entry in enumerate(entries, start=1):
+    for number, entry in enumerate(_entries(source), start=1):
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(resource, dict) or resource.get("resourceType") != "Observation":
             continue  # Patients, Specimens, DiagnosticReports: not values

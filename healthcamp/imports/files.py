@@ -158,12 +158,11 @@ def csv_stream(source: BinaryIO, encoding: str | None = None) -> Table:
 
 
 def open_table(source: BinaryIO, encoding: str | None = None) -> Table:
-    """A file object as a table, from its start: XLSX (read whole, as a zip is) or CSV
-    (streamed)."""
+    """A file object as a table, from its start: XLSX or CSV, both a row at a time."""
     head = source.read(4)
     source.seek(0)
     if head.startswith(XLSX_MAGIC):
-        return xlsx_table(source.read())
+        return xlsx_table(source)
     return csv_stream(source, encoding)
 
 
@@ -211,14 +210,32 @@ def _column_number(letters: bytes) -> int:
     return number - 1
 
 
-def _formula_cells(data: bytes, sheet: int = 1) -> set[tuple[int, int]]:
-    """(row, column), both from 0, of the first sheet's formula cells."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+XML_CHUNK = 1 << 20  # bytes of a sheet's XML scanned for formulas at a time
+
+
+def _formula_cells(source: BinaryIO, sheet: int = 1) -> set[tuple[int, int]]:
+    """(row, column), both from 0, of the first sheet's formula cells: the sheet's XML is
+    read a chunk at a time (XML_CHUNK), each chunk cut before its last cell's start so that no cell
+    is split between two chunks."""
+    found: set[tuple[int, int]] = set()
+    with zipfile.ZipFile(source) as archive:
         name = f"xl/worksheets/sheet{sheet}.xml"
         if name not in archive.namelist():
-            return set()
-        xml = archive.read(name)
-    return {(int(row) - 1, _column_number(col)) for col, row in _FORMULA_CELL.findall(xml)}
+            return found
+        with archive.open(name) as xml:
+            pending = b""
+            while True:
+                chunk = xml.read(XML_CHUNK)
+                pending += chunk
+                cut = pending.rfind(b"<c ") if chunk else len(pending)
+                if cut > 0:
+                    found.update(
+                        (int(row) - 1, _column_number(col))
+                        for col, row in _FORMULA_CELL.findall(pending, 0, cut)
+                    )
+                    pending = pending[cut:]
+                if not chunk:
+                    return found
 
 
 def _text(value: object) -> str:
@@ -232,15 +249,21 @@ def _text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
-def xlsx_table(data: bytes) -> Table:
+def xlsx_table(source: BinaryIO | bytes) -> Table:
     """The first sheet, read with python-calamine; a formula cell reads as "=...", so the
-    check names it (the value a spreadsheet last computed is not a measurement)."""
+    check names it (the value a spreadsheet last computed is not a measurement). Rows are
+    turned into Python a row at a time: the sheet itself stays in calamine's compact form."""
     import python_calamine
 
+    if isinstance(source, bytes):
+        source = io.BytesIO(source)
     try:
-        sheet = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        rows = sheet.get_sheet_by_index(0).to_python()
-        formulas = _formula_cells(data)
+        source.seek(0)
+        sheet = python_calamine.CalamineWorkbook.from_filelike(source).get_sheet_by_index(0)
+        source.seek(0)
+        formulas = _formula_cells(source)
+        rows = iter(sheet.iter_rows())
+        header = next(rows, None)
     except (python_calamine.CalamineError, zipfile.BadZipFile, ValueError):
         raise FileRefused(
             gettext(
@@ -248,12 +271,12 @@ def xlsx_table(data: bytes) -> Table:
                 "or as CSV UTF-8."
             )
         ) from None
-    if not rows or not any(_text(c) for c in rows[0]):
+    if not header or not any(_text(c) for c in header):
         raise FileRefused(gettext("The sheet is empty: its first row must name the columns."))
-    columns = [_text(c) for c in rows[0]]
+    columns = [_text(c) for c in header]
 
     def cells() -> Iterator[tuple[int, dict[str, str]]]:
-        for r, row in enumerate(rows[1:], start=1):
+        for r, row in enumerate(rows, start=1):
             texts = ["=formula" if (r, c) in formulas else _text(v) for c, v in enumerate(row)]
             if any(texts):
                 yield (

@@ -607,21 +607,20 @@ def _opened(data: Source | None, path: str | Path | None) -> Iterator[BinaryIO]:
 def _tables(
     source: BinaryIO, encoding: str | None, site_id: int | None, programme_id: int
 ) -> Callable[[], files.Table]:
-    """A function giving the file's table from its first row, as often as asked: CSV is
-    streamed from the file; XLSX and a lab's FHIR R4 Bundle (its samples' site is the one
-    named, or the programme's only site) are read whole."""
+    """A function giving the file's table from its first row, as often as asked, never
+    holding the file as Python objects: CSV is decoded a chunk at a time; a lab's FHIR R4
+    Bundle (its samples' site is the one named, or the programme's only site) is read an
+    entry at a time; XLSX a row at a time from calamine's compact copy of the sheet."""
     source.seek(0)
     head = source.read(4096)
     source.seek(0)
     if fhir.is_bundle(head):
-        data = source.read()
         if site_id is None:
             sites = list(Site.objects.filter(programme_id=programme_id).values_list("pk")[:2])
             site_id = sites[0][0] if len(sites) == 1 else None
-        return lambda: fhir.bundle_table(data, site_id)
+        return lambda: fhir.bundle_table(source, site_id)
     if head.startswith(files.XLSX_MAGIC):
-        data = source.read()
-        return lambda: files.xlsx_table(data)
+        return lambda: files.xlsx_table(source)
 
     def csv_table() -> files.Table:
         source.seek(0)
