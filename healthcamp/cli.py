@@ -542,7 +542,10 @@ def import_command(args: argparse.Namespace) -> int:
     if kind == "template":
         return _import_template(actor, args, Path(path))
     try:
-        data = Path(path).read_bytes()
+        # Forms are few and read whole; a lab's file is only opened here (so a missing or
+        # unreadable one is said at once) and then streamed from its path by the import.
+        with Path(path).open("rb") as opened:
+            data = opened.read() if kind == "registrations" else b""
     except OSError as error:
         print(f"Cannot read {path}: {error.strerror}.", file=sys.stderr)
         return 2
@@ -567,7 +570,7 @@ def _progress_bar() -> Any:
     return Progress(console=Console(stderr=True), transient=True)
 
 
-def _import_results(args: argparse.Namespace, actor: Any, path: str, data: bytes) -> int:
+def _import_results(args: argparse.Namespace, actor: Any, path: str, _data: bytes) -> int:
     from healthcamp.imports.problems import ProblemsFound
     from healthcamp.imports.results import results_check, results_import
 

@@ -86,3 +86,35 @@ def test_import_template_writes_the_programmes_template(
     assert cli.main([*base, "template", str(wrong), "--as", registrar.actor.username]) == 2
     assert "FILE.csv or FILE.xlsx" in capsys.readouterr().err
     assert not wrong.exists()
+
+
+def test_the_command_hands_a_lab_file_to_the_import_by_its_path(
+    tmp_path: Path, capsys, monkeypatch, lab, programme
+) -> None:
+    """A missing lab file is said at once; an existing one is handed to the import by its
+    path (streamed), never as bytes, so the command holds no copy of a 2 M-row file."""
+    from healthcamp.imports import results
+
+    args = ["--programme", str(programme.id), "--as", lab.actor.username]
+    assert cli.main(["import", str(tmp_path / "absent.csv"), *args]) == 2
+    assert "Cannot read" in capsys.readouterr().err
+    given: list[set[str]] = []
+    real = results.results_import
+
+    def spy(**kwargs: object) -> object:
+        given.append({k for k in ("data", "path") if kwargs.get(k) is not None})
+        return real(**kwargs)  # type: ignore[arg-type]
+
+    read_whole: list[str] = []
+    read_bytes = Path.read_bytes
+
+    def watched(self: Path) -> bytes:
+        read_whole.append(self.name)
+        return read_bytes(self)
+
+    monkeypatch.setattr(results, "results_import", spy)
+    monkeypatch.setattr(Path, "read_bytes", watched)
+    lab_file = tmp_path / "lab.csv"
+    lab_file.write_text("card_code,visit_date,site_id,code,value,unit\n", encoding="utf-8")
+    assert cli.main(["import", str(lab_file), *args]) == 0
+    assert (given, read_whole) == ([{"path"}], [])

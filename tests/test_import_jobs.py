@@ -379,3 +379,26 @@ def test_a_job_keeps_a_thousand_problems_and_counts_the_rest(lab, camp) -> None:
     assert state.problems_total == state.summary["problems"] >= 1005
     with pytest.raises(NotFound):
         jobs.job_status(actor=lab.actor, job_id=uuid.uuid4())
+
+
+def test_a_lab_file_is_handed_to_the_import_by_its_path_never_as_bytes(
+    lab, camp, monkeypatch
+) -> None:
+    """The job streams the upload from its file: a 2 M-row upload is never held whole."""
+    check, run = jobs.KINDS["results"]
+    given: list[set[str]] = []
+
+    def spy(real: Any) -> Any:
+        def called(**kwargs: Any) -> Any:
+            given.append({k for k in ("data", "path") if k in kwargs})
+            return real(**kwargs)
+
+        return called
+
+    monkeypatch.setitem(jobs.KINDS, "results", (spy(check), spy(run)))
+    data = _file(f"{camp['card']},{DAY},{camp['site']},4548-4,5.4,%")
+    for extra in ({"dry_run": "true"}, {}):
+        body = _until_ended(lab, _post(lab, camp["programme"], data, **extra).json()["id"])
+        assert body["status"] == "done", body
+    assert given == [{"path"}, {"path"}]
+    assert _observations() == 1

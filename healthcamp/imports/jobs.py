@@ -52,8 +52,8 @@ from healthcamp.registry.models import Participant, Programme
 logger = logging.getLogger(__name__)
 
 # What each kind of file runs: (check: nothing written, import: all or nothing). Both take
-# actor, programme_id, data, encoding (results also site_id); the import also progress
-# (results also source).
+# actor, programme_id, data (results: the upload's path), encoding (results also site_id);
+# the import also progress (results also source).
 KINDS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
     "results": (results_check, results_import),
     "registrations": (registrations_check, registrations_import),
@@ -397,12 +397,16 @@ def _run_as_starter(job_id: uuid.UUID, work: _Work) -> None:
     if work.site_id is not None and work.kind == "results":
         common["site_id"] = work.site_id
     try:
-        data = upload_path(job_id).read_bytes()
+        # A lab's file is streamed from its path; forms are few and read whole.
+        upload = upload_path(job_id)
+        given: dict[str, Any] = (
+            {"path": upload} if work.kind == "results" else {"data": upload.read_bytes()}
+        )
         # Told by the file only: the row changes once, at the end (no write, and on
         # SQLite no lock, before the import's own transaction).
         write_progress(job_id, ImportJob.CHECKING, 0, 0)
         if work.dry_run:
-            checked = check(data=data, **common)
+            checked = check(**given, **common)
             rows, new = len(checked.rows), len(checked.new)
             if checked.problems:
                 raise ProblemsFound(checked.problems)
@@ -420,7 +424,7 @@ def _run_as_starter(job_id: uuid.UUID, work: _Work) -> None:
         if work.kind == "results":
             common["source"] = work.source
         with transaction.atomic():
-            summary = run(data=data, progress=progress, **common)
+            summary = run(progress=progress, **given, **common)
             if private:  # before "done": a reader who sees it done finds the cards
                 cards = [
                     [reference, card, person.hex]
