@@ -52,6 +52,7 @@ from healthcamp.imports.problems import (
     header_problems,
 )
 from healthcamp.lib import code_words
+from healthcamp.lib.bulk_rows import insert_rows
 from healthcamp.registry import cardcode
 from healthcamp.registry.models import Participant, Programme, Site
 from healthcamp.services import identity, referrals, visit_facts
@@ -822,12 +823,7 @@ def _write_visits(ctx: _Context, visits: list[list[Row]], written: _Written) -> 
                 )
             )
     if started:
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO exams_encounter (id, participant_id, site_id, started_at, "
-                "started_by_id) VALUES (%s, %s, %s, %s, %s)",
-                started,
-            )
+        insert_rows(table="exams_encounter", columns=_VISIT_COLUMNS, rows=started)
         written.visits_started += len(started)
     existing = _existing(ctx.stored[v[0].visit].id for v in visits if v[0].visit in ctx.stored)
     values: list[tuple[Any, ...]] = []
@@ -913,17 +909,17 @@ def _encounter(e: _Stored, row: Row, staff_id: int | None) -> Encounter:
     return encounter
 
 
-_INSERT = (
-    "INSERT INTO exams_observation (encounter_id, code, purpose, value, code_value, unit, "
-    "original_value, original_unit, classification, critical, comparator, absent_reason, "
-    "recorded_by_id, recorded_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+_VISIT_COLUMNS = ("id", "participant_id", "site_id", "started_at", "started_by_id")
+_VALUE_COLUMNS = (
+    *("encounter_id", "code", "purpose", "value", "code_value", "unit", "original_value"),
+    *("original_unit", "classification", "critical", "comparator", "absent_reason"),
+    *("recorded_by_id", "recorded_at"),
 )
 
 
 def _insert(values: list[tuple[Any, ...]]) -> None:
     if values:
-        with connection.cursor() as cursor:
-            cursor.executemany(_INSERT, values)
+        insert_rows(table="exams_observation", columns=_VALUE_COLUMNS, rows=values)
 
 
 _DECISIONS_KEPT = 10_000  # decisions shared within a file (memory stays bounded)

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from healthcamp.clinical.visit import Decision
 from healthcamp.exams.models import Encounter
+from healthcamp.lib.bulk_rows import insert_rows
 from healthcamp.purposes import Purpose
 from healthcamp.registry.models import Participant
 from healthcamp.reports import facts
@@ -85,15 +86,13 @@ def _hex(value: Any) -> Any:
 
 def record_new_visits(*, visits: Iterable[NewVisit], batch: int = 2000, mark: bool = True) -> None:
     """Inside the act's transaction: the facts of visits started in it (a bulk import), as
-    `record` writes them one by one, written with executemany in batches; a new visit has
+    `record` writes them one by one, written in batches (COPY / executemany); a new visit has
     no follow-up yet. The person-level markers are set once per person (unless `mark` is
     False: then the caller calls mark_people once for all)."""
     names, adapt, defaults = _columns()
     attnames = [f.attname for f in VisitFact._meta.concrete_fields]
     table = connection.ops.quote_name(VisitFact._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(n) for n in names)
-    marks = ", ".join(["%s"] * len(names))
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 - the model's names
+    columns = [connection.ops.quote_name(n) for n in names]
     # A decision shared by visits is read once (kept with it, so its id stays its own).
     by_decision: dict[int, tuple[Decision, dict[str, Any]]] = {}
     rows: list[tuple[Any, ...]] = []
@@ -130,17 +129,11 @@ def record_new_visits(*, visits: Iterable[NewVisit], batch: int = 2000, mark: bo
         rows.append(tuple(a(values[n]) for a, n in zip(adapt, attnames, strict=True)))
         people.add(v.participant_id)
         if len(rows) >= batch:
-            _insert(sql, rows)
+            insert_rows(table=table, columns=columns, rows=rows)
             rows = []
-    _insert(sql, rows)
+    insert_rows(table=table, columns=columns, rows=rows)
     if mark:
         mark_people(participant_ids=people)
-
-
-def _insert(sql: str, rows: list[tuple[Any, ...]]) -> None:
-    if rows:
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, rows)
 
 
 def mark_people(*, participant_ids: Iterable[uuid.UUID]) -> None:
