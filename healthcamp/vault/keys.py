@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -67,17 +68,23 @@ class LocalKek:
     key: bytes
     source: str
 
-    @property
+    # Both kept once made: a bulk read of thousands of people unwraps a key each, and
+    # hashing the key for its id or building the cipher cost more than the unwrap.
+    @functools.cached_property
     def key_id(self) -> str:
         return _key_id(self.key)
 
+    @functools.cached_property
+    def _cipher(self) -> AESGCM:
+        return AESGCM(self.key)
+
     def wrap(self, data_key: bytes, *, participant: str) -> bytes:
         nonce = secrets.token_bytes(12)
-        return nonce + AESGCM(self.key).encrypt(nonce, data_key, b"dek:" + participant.encode())
+        return nonce + self._cipher.encrypt(nonce, data_key, b"dek:" + participant.encode())
 
     def unwrap(self, wrapped: bytes, *, participant: str) -> bytes:
         try:
-            return AESGCM(self.key).decrypt(
+            return self._cipher.decrypt(
                 wrapped[:12], wrapped[12:], b"dek:" + participant.encode()
             )
         except InvalidTag:
