@@ -271,6 +271,8 @@ AUDIT_VERIFY_SCRUB = envint("HEALTHCAMP_AUDIT_VERIFY_SCRUB", 10_000)
 AUDIT_VERIFY_WORKERS = envint("HEALTHCAMP_AUDIT_VERIFY_WORKERS", os.cpu_count() or 1)
 AUDIT_VERIFY_PARALLEL_FROM = envint("HEALTHCAMP_AUDIT_VERIFY_PARALLEL_FROM", 200_000)
 AUDIT_CHECKPOINT_FILE = HOME / "audit-checkpoint"
+# Each witness's newest cosignature, outside the database (audit/witness.py).
+AUDIT_COSIGNED_FILE = HOME / "audit-cosigned.json"
 # The audit log's signed checkpoints (audit/tree.py): its name in every checkpoint (a
 # programme sets its own, e.g. "riverside.example.org/audit"), and how often one is signed.
 AUDIT_ORIGIN = os.environ.get("HEALTHCAMP_AUDIT_ORIGIN", "healthcamp.local/audit")

@@ -68,6 +68,7 @@ def _isolated_settings(settings: Any, tmp_path: Any) -> None:
     settings.AUDIT_HEAD_FILE = tmp_path / "audit-head"
     settings.AUDIT_VERIFIED_FILE = tmp_path / "audit-verified"
     settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoint"
+    settings.AUDIT_COSIGNED_FILE = tmp_path / "audit-cosigned.json"
     # Checkpoints are signed when a test asks (tests/test_audit_tree.py), not on a timer.
     settings.AUDIT_CHECKPOINT_EVERY = settings.AUDIT_CHECKPOINT_SECONDS = 10**9
     from healthcamp.audit import tree

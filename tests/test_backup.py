@@ -144,17 +144,25 @@ def test_a_restore_is_an_event_in_the_log_not_a_silent_rewrite(tmp_path: Path) -
         _py(home, CHECK, erin)  # reads that the restore will take out of the database
     assert _cli(home, "audit", "checkpoint").returncode == 0
     assert _cli(home, "audit", "verify").returncode == 0  # remembered: the longer history
+    # A witness's cosignature of the longer history, as the log keeps it outside the
+    # database: it belongs to the history before and goes aside with its checkpoint.
+    cosigned = home / "audit-cosigned.json"
+    cosigned.write_text('{"witnesses": {"board": {"size": 99999, "line": "— board AAAA"}}}')
+    assert "cosigned the log at 99999" in _cli(home, "audit", "verify").stderr
     assert _cli(home, "restore", str(snapshot), "--yes").returncode == 0
     assert _cli(home, "audit", "verify").returncode == 0  # checked anew from entry 1
     assert (home / "audit-verified.before-restore").exists()
     kept = list(home.glob("audit-checkpoint.before-restore-*"))
     assert len(kept) == 1
+    (aside,) = home.glob("audit-cosigned.json.before-restore-*")
+    assert not cosigned.exists()
     newest = _cli(home, "audit", "prove", "1")
     assert newest.returncode == 0, newest.stderr
     log = _py(home, LAST_ENTRY)
     assert "audit.restore" in log
     assert "restored the backup taken at" in log
     assert kept[0].name in log
+    assert aside.name in log
 
 
 @pytest.mark.cli

@@ -457,3 +457,51 @@ def test_verification_finds_cosigned_history_cut_short_or_removed(
         assert "checkpoint at 10 entries, which the log no longer holds" in (
             witness.cosigned_history_problems()
         )
+
+
+def _resign_over_forged_entry(size: int) -> None:
+    """With database access alone: entry 2 rewritten, the checkpoint re-signed over it
+    (the log's key is on the server) and stored in place of the one the witness saw."""
+    _sql("UPDATE audit_entry SET body = %s WHERE seq = 2", [b"\n" + b'{"forged":true}'])
+    leaves = [merkle.leaf_hash(bytes(b)) for b in _bodies()[:size]]
+    root = merkle.root(size=size, reader=merkle.MemoryReader(leaves))
+    signed = note.sign(
+        body=note.checkpoint_body(origin=tree.origin(), size=size, root=root), signer=tree.signer()
+    )
+    AuditCheckpoint.objects.filter(size=size).update(root=root, note=signed)
+
+
+def test_deleting_the_cosignature_rows_does_not_erase_what_a_witness_vouched_for(
+    state: Path, wire: Wire, capsys: Any
+) -> None:
+    _append(10)
+    assert _run(state, capsys)[0] == 0
+    kept = witness.cosigned_file()
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert [w["size"] for w in json.loads(kept.read_text())["witnesses"].values()] == [10]
+    AuditCosignature.objects.all().delete()
+    _resign_over_forged_entry(10)
+    problem = witness.cosigned_history_problems(against_tiles=False)
+    assert "cosignature of the checkpoint at 10 entries does not verify" in problem
+    # The rows, the checkpoints and the entries all gone: still found.
+    AuditCheckpoint.objects.all().delete()
+    _sql("DELETE FROM audit_subject")
+    _sql("DELETE FROM audit_entry")
+    if connection.vendor == "postgresql":
+        _sql("DELETE FROM audit_head")
+    assert "cosigned the log at 10 entries, but it holds only 0" in (
+        witness.cosigned_history_problems(against_tiles=False)
+    )
+
+
+def test_a_damaged_file_of_cosignatures_fails_verification_and_is_left_as_evidence(
+    state: Path, wire: Wire, capsys: Any
+) -> None:
+    _append(10)
+    assert _run(state, capsys)[0] == 0
+    kept = witness.cosigned_file()
+    kept.write_text('{"witnesses": {"ethics-board.example": {"size": "ten"}}}')
+    assert "cannot be read" in witness.cosigned_history_problems()
+    said = witness.remember_cosigned(size=11, lines={"ethics-board.example": "— x AAAA"})
+    assert "left as it is" in said
+    assert "ten" in kept.read_text()

@@ -119,6 +119,56 @@ def line_key(line: str) -> tuple[str, bytes]:
     return name, base64.b64decode(b64)[:4]
 
 
+# On the log's server: each witness's newest cosignature, kept outside the database too.
+# Deleting the cosignature rows (with database access alone) must not erase what the
+# witnesses vouched for: `audit verify` checks this file's cosignatures as it checks
+# the rows'. A restore sets it aside with the checkpoint file (the restore is a
+# recorded fork, not a rewrite).
+def cosigned_file() -> Path:
+    from django.conf import settings
+
+    return Path(settings.AUDIT_COSIGNED_FILE)
+
+
+def _remembered(path: Path) -> dict[str, tuple[int, str]]:
+    """witness name -> (size, cosignature line); {} when there is no file yet. Raises
+    ValueError (with why) when the file is there but is not one this log wrote."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as error:
+        raise ValueError(error.strerror or str(error)) from None
+    try:
+        found = json.loads(raw.decode("utf-8"))["witnesses"]
+        remembered = {str(name): (kept["size"], str(kept["line"])) for name, kept in found.items()}
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise ValueError(f"not a file of cosignatures: {error}") from None
+    for name, (size, _line) in remembered.items():
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise ValueError(f"the size kept for witness {name} is not a number of entries")
+    return remembered
+
+
+def remember_cosigned(*, size: int, lines: dict[str, str]) -> str:
+    """After cosignatures at `size` are stored: keep each witness's newest in the file.
+    Returns "" or why the file was left alone (a damaged file is evidence: never
+    replaced here; `audit verify` reports it)."""
+    path = cosigned_file()
+    try:
+        kept = _remembered(path)
+    except ValueError as error:
+        return f"{path} cannot be read ({error}); it was left as it is"
+    for name, line in lines.items():
+        if kept.get(name, (0, ""))[0] < size:
+            kept[name] = (size, line.rstrip("\n"))
+    document = {
+        "witnesses": {name: {"size": n, "line": line} for name, (n, line) in sorted(kept.items())}
+    }
+    write_private(path, (json.dumps(document, indent=1) + "\n").encode(), replace=True)
+    return ""
+
+
 def cosigned_history_problems(
     *, entries: int | None = None, against_tiles: bool = True, every: bool = False
 ) -> str:
@@ -149,6 +199,17 @@ def cosigned_history_problems(
     if orphan:
         return orphan
     to_check = _to_check(every=every)
+    path = cosigned_file()
+    try:
+        remembered = _remembered(path)
+    except ValueError as error:
+        return f"the file of witnessed checkpoints {path} cannot be read ({error})"
+    listed = {(size, name) for size, name, _ in to_check}
+    to_check += [
+        (size, name, line)
+        for name, (size, line) in sorted(remembered.items())
+        if (size, name) not in listed
+    ]
     if not to_check:
         return ""
     if entries is None:

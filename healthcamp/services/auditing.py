@@ -8,6 +8,7 @@ or health value, so this is all an auditor ever sees.
 from __future__ import annotations
 
 import base64
+import logging
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -18,6 +19,8 @@ from healthcamp.access.roles import Action, Purpose, Role
 from healthcamp.access.staff import Actor
 from healthcamp.audit import chain
 from healthcamp.audit.models import AuditEntry
+
+logger = logging.getLogger(__name__)
 
 MAX_ENTRIES = 1_000
 _NOBODY = Actor(None, "unauthenticated", Role.VISITOR)
@@ -216,7 +219,16 @@ def audit_cosignatures_add(*, checkpoint: str) -> CosignaturesTaken:
             "allowed",
             detail=f"cosigned checkpoint {opened.size}: {', '.join(names)}"[:200],
         )
+        taken = {s.name: by_key[(s.name, s.key_id)] for s in signatures}
+        transaction.on_commit(lambda: _remember(opened.size, taken))
     return CosignaturesTaken(opened.size, names)
+
+
+def _remember(size: int, lines: dict[str, str]) -> None:
+    from healthcamp.audit import witness
+
+    if problem := witness.remember_cosigned(size=size, lines=lines):
+        logger.warning("Witness cosignatures not kept outside the database: %s", problem)
 
 
 def audit_checkpoint_cosigned() -> str:

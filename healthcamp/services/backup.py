@@ -800,17 +800,22 @@ def _record_restore(taken_at: str, head: chain.Head | None) -> chain.Head | None
     the history before it is kept aside as evidence, an entry says which backup came back
     and how far the log went back, and a new checkpoint is signed. A witness that cosigned
     the old history sees the fork and reports it."""
-    from healthcamp.audit import tree
+    from healthcamp.audit import tree, witness
 
     kept = tree.checkpoint_file()
     held = tree.read_checkpoint_file() if kept.exists() else None
     aside = ""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     if kept.exists():
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         moved = kept.with_name(f"{kept.name}.before-restore-{stamp}")
         kept.replace(moved)
         size = held.size if held else "?"
         aside = f"; the checkpoint signed before ({size} entries) is kept as {moved.name}"
+    cosigned = witness.cosigned_file()
+    if cosigned.exists():  # what the witnesses vouched for belongs to the history before
+        moved = cosigned.with_name(f"{cosigned.name}.before-restore-{stamp}")
+        cosigned.replace(moved)
+        aside += f"; the witnesses' cosignatures of it are kept as {moved.name}"
     with transaction.atomic():
         written = chain.append(
             actor="system:restore",
