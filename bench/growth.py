@@ -9,8 +9,9 @@ the logs are real), and removed afterwards. Then, in one process per size:
 
 - pages, through Django's test client with the demo's logins: the coordinator's
   programme page, unreturned-results list and report dashboard; the staff page and the
-  portal record of the person with the longest log. Time is the best of --rounds; memory
-  is the Python peak (tracemalloc) while the page is made; bytes are the HTML's size;
+  portal record of the person with the longest log. Time is the best of --rounds (with
+  tracemalloc off: it slows allocation-heavy pages two to three times); memory is the
+  Python peak (tracemalloc) of one more request; bytes are the HTML's size;
 - commands, each in a fresh process: `audit verify --full` and `backup`, their time and
   the kernel's peak RSS for that process (wait4).
 
@@ -110,17 +111,18 @@ def _pages(rounds: int) -> dict[str, dict[str, float]]:
     for name, (client, url) in pages.items():
         client.get(url)  # warm: the first request of a process imports the views
         best = float("inf")
-        peak = size = 0
-        for _ in range(rounds):
-            tracemalloc.start()
+        size = 0
+        for _ in range(rounds):  # timed without tracemalloc, which slows allocations 2-3x
             started = time.perf_counter()
             response = client.get(url)
             best = min(best, time.perf_counter() - started)
-            peak = max(peak, tracemalloc.get_traced_memory()[1])
-            tracemalloc.stop()
             if response.status_code != 200:
                 raise SystemExit(f"{name} ({url}) answered {response.status_code}")
             size = len(response.content)
+        tracemalloc.start()  # the Python peak of one more request
+        client.get(url)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
         measured[name] = {"seconds": best, "memory": float(peak), "bytes": float(size)}
     return measured
 
