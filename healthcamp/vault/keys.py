@@ -84,9 +84,7 @@ class LocalKek:
 
     def unwrap(self, wrapped: bytes, *, participant: str) -> bytes:
         try:
-            return self._cipher.decrypt(
-                wrapped[:12], wrapped[12:], b"dek:" + participant.encode()
-            )
+            return self._cipher.decrypt(wrapped[:12], wrapped[12:], b"dek:" + participant.encode())
         except InvalidTag:
             raise VaultKeyError(
                 f"The data key of participant {participant} does not open with the vault key "
