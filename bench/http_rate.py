@@ -76,19 +76,9 @@ def child(seconds: int, connections: int) -> dict[str, float]:
     logging.getLogger("django.request").setLevel(logging.ERROR)
     from django.db import connections as databases
 
-    from bench.request_cost import _person
-    from healthcamp.access import staff as access_staff
-    from healthcamp.registry.models import Programme
-    from healthcamp.services.programmes import member_add, programme_create
+    from bench.request_cost import reader_and_person
 
-    coordinator = access_staff.staff_add(username="bench-coordinator", role="coordinator")
-    clinician = access_staff.staff_add(username="bench-clinician", role="clinician")
-    registrar = access_staff.staff_add(username="bench-registrar", role="registrar")
-    programme_create(actor=coordinator.actor, name="Bench")
-    programme = Programme.objects.get(name="Bench").pk
-    for name in ("bench-clinician", "bench-registrar"):
-        member_add(actor=coordinator.actor, programme_id=programme, username=name)
-    pid = _person(registrar.actor, coordinator.actor, programme)
+    token, pid = reader_and_person()
     databases.close_all()
 
     port = _free_port()
@@ -101,8 +91,8 @@ def child(seconds: int, connections: int) -> dict[str, float]:
     base = f"http://127.0.0.1:{port}"
     targets = {
         "static": (f"{base}/static/healthcamp/site.css", ""),
-        "trivial": (f"{base}/api/v1/participants?card_code=X", clinician.token),
-        "checked": (f"{base}/api/v1/participants/{pid}?purpose=screening", clinician.token),
+        "trivial": (f"{base}/api/v1/participants?card_code=X", token),
+        "checked": (f"{base}/api/v1/participants/{pid}?purpose=screening", token),
     }
     try:
         _wait_for(port, server)

@@ -75,15 +75,9 @@ def _person(registrar: Any, coordinator: Any, programme_id: int) -> uuid.UUID:
     return person.id
 
 
-def child(requests: int, rounds: int) -> dict[str, float]:
-    setup_django()
-    # Django logs every 4xx answer as a warning; the trivial request is a 422.
-    logging.getLogger("django.request").setLevel(logging.ERROR)
-    from django.test import Client
-    from ninja.responses import Response
-
+def reader_and_person() -> tuple[str, uuid.UUID]:
+    """A programme with a clinician (their API token) and one consenting participant."""
     from healthcamp.access import staff as access_staff
-    from healthcamp.api import app
     from healthcamp.registry.models import Programme
     from healthcamp.services.programmes import member_add, programme_create
 
@@ -94,8 +88,20 @@ def child(requests: int, rounds: int) -> dict[str, float]:
     programme = Programme.objects.get(name="Bench").pk
     for name in ("bench-clinician", "bench-registrar"):
         member_add(actor=coordinator.actor, programme_id=programme, username=name)
-    pid = _person(registrar.actor, coordinator.actor, programme)
-    token = clinician.token
+    return clinician.token, _person(registrar.actor, coordinator.actor, programme)
+
+
+def child(requests: int, rounds: int) -> dict[str, float]:
+    setup_django()
+    # Django logs every 4xx answer as a warning; the trivial request is a 422.
+    logging.getLogger("django.request").setLevel(logging.ERROR)
+    from django.test import Client
+    from ninja.responses import Response
+
+    from healthcamp.access import staff as access_staff
+    from healthcamp.api import app
+
+    token, pid = reader_and_person()
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
 
     def lookups(find: Any) -> Any:

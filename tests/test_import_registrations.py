@@ -592,19 +592,24 @@ def test_an_erased_persons_form_does_not_register_them_again(registrar, coordina
     assert (rest.registered, rest.already_in) == (0, 1)
 
 
-def _desk_paper_consent(registrar: Any, programme: Any, document: Any, reference: str, **who: Any):
-    """A person registered at the desk whose consent names a signed paper form."""
-    from tests.conftest import register_person
-
-    person = register_person(registrar, programme, **who)
+def _paper_consent(registrar: Any, person_id: Any, document: Any, reference: str) -> None:
+    """A consent typed at the desk from a signed paper form."""
     consent.consent_record(
         actor=registrar.actor,
-        participant_id=person.id,
+        participant_id=person_id,
         document_id=document.id,
         decisions=dict.fromkeys(ALL_PURPOSES, True),
         method="paper",
         paper_reference=reference,
     )
+
+
+def _desk_paper_consent(registrar: Any, programme: Any, document: Any, reference: str, **who: Any):
+    """A person registered at the desk whose consent names a signed paper form."""
+    from tests.conftest import register_person
+
+    person = register_person(registrar, programme, **who)
+    _paper_consent(registrar, person.id, document, reference)
     return person
 
 
@@ -627,15 +632,7 @@ def test_one_paper_form_is_one_persons_consent_at_the_desk(
     registrar, programme, document, camp
 ) -> None:
     person = _desk_paper_consent(registrar, programme, document, "F-8")
-    # The same person renewing on the same form is no clash.
-    consent.consent_record(
-        actor=registrar.actor,
-        participant_id=person.id,
-        document_id=document.id,
-        decisions=dict.fromkeys(ALL_PURPOSES, True),
-        method="paper",
-        paper_reference="F-8",
-    )
+    _paper_consent(registrar, person.id, document, "F-8")  # a renewal on the same form
     counts = _counts()
     with pytest.raises(InvalidInput) as refused:
         _desk_paper_consent(registrar, programme, document, "f-8", given="Bilal", family="Omar")
