@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import io
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.apps import apps
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from healthcamp.imports import results
 from healthcamp.imports.problems import FileRefused
@@ -188,3 +191,24 @@ def test_an_xlsx_sheet_is_turned_into_rows_one_at_a_time(monkeypatch) -> None:
     monkeypatch.setattr(files, "XML_CHUNK", 1 << 16)
     small, large = _peak_reading_sheet(500), _peak_reading_sheet(5000)
     assert large < 1.5 * small + 64_000
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=40), max_size=120), st.randoms())
+def test_duplicates_found_by_one_sort_are_those_a_dict_of_first_rows_finds(
+    keys: list[int], rng: Any
+) -> None:
+    """Each row whose key an earlier row had is named, with that earliest row, whatever
+    the order of the rows (the check keeps 16 B a row instead of a dict)."""
+    from array import array
+
+    numbers = list(range(2, len(keys) + 2))
+    rng.shuffle(numbers)  # row numbers in any order, as batches may deliver them
+    first: dict[int, int] = {}
+    expected = set()
+    for key, number in sorted(zip(keys, numbers, strict=True), key=lambda kn: kn[1]):
+        if first.setdefault(key, number) != number:
+            expected.add((number, first[key]))
+    found = results._duplicates(array("q", keys), array("q", numbers))
+    assert {(p.row, int(p.message.split("row ")[1].split(" ")[0])) for p in found} == expected
+    assert all(p.column == "code" for p in found)

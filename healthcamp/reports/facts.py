@@ -12,6 +12,8 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from itertools import groupby
+from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any
 
@@ -349,16 +351,19 @@ def mark_many(participant_ids: Iterable[uuid.UUID]) -> None:
     fields = ("pk", "participant_id", *_READS, *_MARKERS)
     for start in range(0, len(pids), _MANY):
         recount(pids[start : start + _MANY])
-        by_person: dict[uuid.UUID, list[Any]] = {}
         # Plain rows, not model instances: the same order and fields as _in_visit_order.
-        for values in (
+        # Streamed and taken one person at a time: a lab file of many visits for the same
+        # people held every visit's facts at once (about 1 KB each). Only the ids of the
+        # facts to change are kept; the updates wait until the rows are read (SQLite reads
+        # a table being written inconsistently).
+        rows = (
             VisitFact.objects.filter(participant_id__in=pids[start : start + _MANY])
             .order_by("participant_id", "visit_date", "encounter__started_at", "pk")
             .values_list(*fields)
-        ):
-            fact = SimpleNamespace(**dict(zip(fields, values, strict=True)))
-            by_person.setdefault(fact.participant_id, []).append(fact)
-        for facts in by_person.values():
+            .iterator(chunk_size=_MANY)
+        )
+        for _person, values in groupby(rows, key=itemgetter(1)):
+            facts = [SimpleNamespace(**dict(zip(fields, v, strict=True))) for v in values]
             wanted = _wanted(facts)
             for fact in facts:
                 now = tuple(wanted[fact.pk][k] for k in _MARKERS)
