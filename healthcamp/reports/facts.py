@@ -271,6 +271,7 @@ _LATEST = {
 _MARKERS = ("first_screening", "latest_visit", "latest_reading", *_LATEST)
 _READS = ("screened", "bp_class", *_LATEST.values())
 _MANY = 2000  # people marked per query
+_FETCHED = 2000  # facts fetched from the database at a time while marking them
 
 
 def _wanted(facts: list[Any]) -> dict[uuid.UUID, dict[str, bool]]:
@@ -360,7 +361,7 @@ def mark_many(participant_ids: Iterable[uuid.UUID]) -> None:
             VisitFact.objects.filter(participant_id__in=pids[start : start + _MANY])
             .order_by("participant_id", "visit_date", "encounter__started_at", "pk")
             .values_list(*fields)
-            .iterator(chunk_size=_MANY)
+            .iterator(chunk_size=_FETCHED)
         )
         for _person, values in groupby(rows, key=itemgetter(1)):
             facts = [SimpleNamespace(**dict(zip(fields, v, strict=True))) for v in values]
@@ -369,6 +370,7 @@ def mark_many(participant_ids: Iterable[uuid.UUID]) -> None:
                 now = tuple(wanted[fact.pk][k] for k in _MARKERS)
                 if now != tuple(getattr(fact, k) for k in _MARKERS):
                     changes.setdefault(now, []).append(fact.pk)
+            del facts, wanted  # before the next person's are built
     for now, fact_ids in changes.items():
         for start in range(0, len(fact_ids), _MANY):
             VisitFact.objects.filter(pk__in=fact_ids[start : start + _MANY]).update(
