@@ -527,12 +527,13 @@ def consent_record(
         errors = _minor_errors(participant, guardian, assent, timezone.localdate())
     if errors or document is None:
         raise InvalidInput(errors)
+    reference = validation.clean_paper_reference(paper_reference)  # checked valid above
     with transaction.atomic():
         hold([participant_id], exclusive=True)  # the newest consent replaces the old at once
         index, errors = paper_forms.index_for_consent(
             programme_id=participant.programme_id,
             participant_id=participant_id,
-            reference=validation.clean_paper_reference(paper_reference),
+            reference=reference,
         )
         if errors:
             raise InvalidInput(errors)
@@ -544,9 +545,7 @@ def consent_record(
             recorded_by_id=recorded_by,
             witness=witness,
             paper_reference_sealed=identity.seal_for(
-                participant,
-                field="paper_reference",
-                value=validation.clean_paper_reference(paper_reference),
+                participant, field="paper_reference", value=reference
             )
             if method == "paper"
             else b"",
