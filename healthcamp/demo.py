@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
-from healthcamp.access.errors import AccessDenied, Conflict
+from healthcamp.access.errors import Conflict
 from healthcamp.access.staff import Actor, staff_add
 from healthcamp.clinical import catalogue
 from healthcamp.consent.rules import age_on
 from healthcamp.demo_consent import DOCUMENTS, ORDER
-from healthcamp.services import consent, exams, participants, programmes, referrals
+from healthcamp.imports import results
+from healthcamp.services import consent, enrolment, exams, participants, programmes, referrals
 
 PROGRAMME = "Riverside Community Health Check 2026"
 SITES = ("Riverside Market Hall", "North Clinic Courtyard")
@@ -86,7 +87,10 @@ def portal_card() -> str:
 def seed(
     *, participants_count: int, progress: Callable[[int], None] | None = None
 ) -> list[DemoLogin]:
-    """Create demo staff, the programme and its people; a second run adds nothing."""
+    """Create demo staff, the programme and its people; a second run adds nothing.
+
+    People are enrolled a thousand at a time (services.enrolment), so a growth bench's
+    hundred thousand take minutes; every act still goes through the access layer."""
     logins: list[DemoLogin] = []
     actors: dict[str, Actor] = {}
     for username, role, password in STAFF:
@@ -114,28 +118,25 @@ def seed(
     documents = _publish_documents(coordinator, programme.id)
     site_ids = [site.id for site in programmes.programmes(actor=coordinator)[0].sites]
     rng = random.Random(2026)
-    languages = sorted(NAMES)
     today = date(2026, 11, 1)
-    for i in range(participants_count):
-        language = languages[i % len(languages)]
-        given, family = NAMES[language]
-        person = participants.participant_register(
-            actor=registrar,
-            programme_id=programme.id,
-            given_name=rng.choice(given),
-            family_name=rng.choice(family),
-            date_of_birth=today - timedelta(days=rng.randint(6 * 365, 88 * 365)),
-            sex=rng.choice(("female", "male", "female", "male", "other", "not_stated")),
-            preferred_language=language,
-            phone=""
-            if rng.random() < 0.4
-            else f"+254 7{rng.randint(10, 99)} {rng.randint(100000, 999999)}",
+    visits: list[str] = []
+    for first in range(0, participants_count, enrolment.MOST):
+        count = min(enrolment.MOST, participants_count - first)
+        people = [
+            _new_person(rng, first + n, documents, today, actors["clinician"]) for n in range(count)
+        ]
+        enrolled = enrolment.participants_enrol(
+            actor=registrar, programme_id=programme.id, people=people
         )
-        _consent(rng, registrar, actors["clinician"], person, documents, today)
-        if i % 3 == 0:
-            _visit(rng, actors["clinician"], person, site_ids[i % len(site_ids)])
+        for n, (person, done) in enumerate(zip(people, enrolled, strict=True), start=first):
+            granted = _withdrawn_one(rng, registrar, person, done)
+            if n % 3 == 0 and (granted & _VISIT_PURPOSES):
+                visits += _visit_rows(rng, done.card_code, site_ids[n % len(site_ids)], granted)
+        if len(visits) >= VISIT_ROWS or first + count >= participants_count:
+            _record_visits(actors["clinician"], programme.id, visits)
+            visits = []
         if progress:
-            progress(1)
+            progress(count)
     _portal_person(registrar, actors["clinician"], documents, site_ids)
     return logins
 
@@ -215,70 +216,98 @@ def _publish_documents(coordinator: Actor, programme_id: int) -> dict[str, int]:
     return published
 
 
-def _consent(
-    rng: random.Random,
-    registrar: Actor,
-    witness: Actor,
-    person: participants.ParticipantRecord,
-    documents: dict[str, int],
-    today: date,
-) -> None:
-    """Most people consent, to most purposes; some say no, a few later withdraw."""
+# Visits go in as a lab file would bring them (the results import: check, consent,
+# decision, referrals, facts, audit) this many rows at a time: seeding stays quick at scale.
+VISIT_ROWS = 30_000
+_VISIT_PURPOSES = {"screening", "blood_tests"}
+
+
+def _new_person(
+    rng: random.Random, n: int, documents: dict[str, int], today: date, witness: Actor
+) -> enrolment.Enrolment:
+    """Most people consent, to most purposes; some say no; one in ten is not asked yet."""
+    languages = sorted(NAMES)
+    language = languages[n % len(languages)]
+    given, family = NAMES[language]
+    born = today - timedelta(days=rng.randint(6 * 365, 88 * 365))
+    person = enrolment.Enrolment(
+        given_name=rng.choice(given),
+        family_name=rng.choice(family),
+        date_of_birth=born,
+        sex=rng.choice(("female", "male", "female", "male", "other", "not_stated")),
+        preferred_language=language,
+        phone=""
+        if rng.random() < 0.4
+        else f"+254 7{rng.randint(10, 99)} {rng.randint(100000, 999999)}",
+    )
     if rng.random() < 0.1:
-        return  # not asked yet
-    age = age_on(person.date_of_birth, timezone.localdate())
+        return person  # not asked yet
+    age = age_on(born, timezone.localdate())
     witnessed = rng.random() < 0.15
-    view = consent.consent_record(
-        actor=registrar,
-        participant_id=person.id,
-        document_id=documents.get(person.preferred_language, documents["en"]),
+    said = enrolment.ConsentGiven(
+        document_id=documents.get(language, documents["en"]),
         decisions={
             code: rng.random() < (0.6 if code == "deidentified_research" else 0.9) for code in ORDER
         },
-        method="witnessed_mark" if witnessed else "on_screen",
-        witness_id=witness.staff_id if witnessed else None,
-        guardian=consent.Guardian("Guardian of participant", "parent") if age < 18 else None,
-        assent=True if 7 <= age < 18 else None,
+        given=consent.Given(
+            "witnessed_mark" if witnessed else "on_screen",
+            witness_id=witness.staff_id if witnessed else None,
+            guardian=consent.Guardian("Guardian of participant", "parent") if age < 18 else None,
+            assent=True if 7 <= age < 18 else None,
+        ),
     )
-    granted = [d.purpose for d in view.decisions if d.granted]
+    return replace(person, consent=said)
+
+
+def _withdrawn_one(
+    rng: random.Random, registrar: Actor, person: enrolment.Enrolment, done: enrolment.Enrolled
+) -> set[str]:
+    """A few later withdraw one purpose (through the service, one act each): what the
+    person still grants."""
+    if person.consent is None or done.consent_id is None:
+        return set()
+    granted = {code for code, yes in person.consent.decisions.items() if yes}
     if granted and rng.random() < 0.05:
+        gone = rng.choice(sorted(granted))
         consent.consent_withdraw(
             actor=registrar,
-            participant_id=person.id,
-            consent_id=view.id,
-            purposes=[rng.choice(granted)],
+            participant_id=done.id,
+            consent_id=done.consent_id,
+            purposes=[gone],
             erase=False,
         )
+        granted.discard(gone)
+    return granted
 
 
-def _visit(
-    rng: random.Random, clinician: Actor, person: participants.ParticipantRecord, site: int
-) -> None:
-    """Some people have been through the stations: blood pressure, height, weight, glucose."""
-    try:
-        encounter = exams.encounter_start(actor=clinician, participant_id=person.id, site_id=site)
-    except AccessDenied:
-        return  # no consent to be measured: nothing is collected
+def _visit_rows(rng: random.Random, card: str, site: int, granted: set[str]) -> list[str]:
+    """One visit's values as rows of a results file: blood pressure (two readings), height,
+    weight, fasting time and glucose, each only where its purpose is granted."""
     systolic, diastolic = rng.randint(105, 175), rng.randint(65, 105)
     readings = [
-        ("8480-6", systolic + rng.randint(0, 8), "mm[Hg]"),
-        ("8462-4", diastolic + rng.randint(0, 5), "mm[Hg]"),
-        ("8480-6", systolic, "mm[Hg]"),
-        ("8462-4", diastolic, "mm[Hg]"),
-        ("8302-2", rng.randint(150, 190), "cm"),
-        ("29463-7", rng.randint(48, 110), "kg"),
-        ("87527-8", rng.choice((1, 2, 3, 9, 10, 12)), "h"),
-        ("14743-9", round(rng.uniform(4.2, 9.5), 1), "mmol/L"),
+        ("8480-6", systolic + rng.randint(0, 8), "mm[Hg]", 1),
+        ("8462-4", diastolic + rng.randint(0, 5), "mm[Hg]", 1),
+        ("8480-6", systolic, "mm[Hg]", 2),
+        ("8462-4", diastolic, "mm[Hg]", 2),
+        ("8302-2", rng.randint(150, 190), "cm", 1),
+        ("29463-7", rng.randint(48, 110), "kg", 1),
+        ("87527-8", rng.choice((1, 2, 3, 9, 10, 12)), "h", 1),
+        ("14743-9", round(rng.uniform(4.2, 9.5), 1), "mmol/L", 1),
     ]
-    # One act per purpose, as a station form saves what it shows (and the visit is decided
-    # once per act, not once per value: seeding stays quick at scale).
-    by_purpose: dict[str, list[exams.Typed]] = {}
-    for code, value, unit in readings:
-        by_purpose.setdefault(catalogue.measure(code).purpose, []).append(
-            exams.Typed(code, value, unit)
+    day = timezone.localdate().isoformat()
+    return [
+        f"{card},{day},{site},{code},{value},{unit},{reading}"
+        for code, value, unit, reading in readings
+        if catalogue.measure(code).purpose in granted
+    ]
+
+
+def _record_visits(clinician: Actor, programme_id: int, rows: list[str]) -> None:
+    if rows:
+        header = "card_code,visit_date,site_id,code,value,unit,reading"
+        results.results_import(
+            actor=clinician,
+            programme_id=programme_id,
+            data="\n".join([header, *rows]).encode(),
+            source="demo",
         )
-    for values in by_purpose.values():
-        try:
-            exams.observations_record(actor=clinician, encounter_id=encounter, values=values)
-        except AccessDenied:
-            continue  # said no to this purpose

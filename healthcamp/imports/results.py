@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -53,7 +53,7 @@ from healthcamp.imports.problems import (
     header_problems,
 )
 from healthcamp.lib import code_words
-from healthcamp.lib.bulk_rows import insert_rows
+from healthcamp.lib.bulk_rows import db_datetime, db_uuid, insert_rows
 from healthcamp.registry import cardcode
 from healthcamp.registry.models import Participant, Programme, Site
 from healthcamp.services import identity, referrals, visit_facts
@@ -61,7 +61,12 @@ from healthcamp.services import identity, referrals, visit_facts
 REQUIRED = ("card_code", "visit_date", "site_id", "code", "value", "unit")
 OPTIONAL = ("reading", "confirmed")
 MEASURING = (Purpose.SCREENING, Purpose.BLOOD_TESTS)
-SOURCES = {"lab_file": "a lab file", "paper_form": "a paper form", "file": "a file"}
+SOURCES = {
+    "lab_file": "a lab file",
+    "paper_form": "a paper form",
+    "file": "a file",
+    "demo": "the demo's synthetic visits",
+}
 BATCH = 2000  # card codes looked up, and consents read, per query
 Progress = Callable[[int, int], None]
 
@@ -815,12 +820,7 @@ def _write_visits(ctx: _Context, visits: list[list[Row]], written: _Written) -> 
     if not visits:
         return
     now = timezone.now()
-    adapt = connection.ops.adapt_datetimefield_value
-    native = connection.features.has_native_uuid_field
-
-    def _db_id(value: uuid.UUID) -> Any:  # as Django's UUIDField stores it
-        return value if native else value.hex
-
+    adapt, _db_id = db_datetime, db_uuid  # as Django's fields store them on this engine
     staff_id = ctx.actor.staff_id
     started: list[tuple[Any, ...]] = []
     fresh: dict[int, _Stored] = {}

@@ -7,7 +7,9 @@ SQLite: executemany, one prepared statement stepped per row.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import connection
@@ -27,3 +29,13 @@ def insert_rows(*, table: str, columns: Sequence[str], rows: Iterable[Sequence[A
         marks = ", ".join(["%s"] * len(columns))
         sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 - our names
         cursor.executemany(sql, list(rows))
+
+
+def db_uuid(value: uuid.UUID) -> Any:
+    """A UUID as Django's UUIDField stores it: native on PostgreSQL, 32 hex digits on SQLite."""
+    return value if connection.features.has_native_uuid_field else value.hex
+
+
+def db_datetime(value: datetime) -> Any:
+    """A datetime as Django's DateTimeField stores it on this engine."""
+    return connection.ops.adapt_datetimefield_value(value)

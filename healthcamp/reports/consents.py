@@ -9,13 +9,16 @@ programme statistics use. `rebuild` writes them all afresh from the consent reco
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 
 from django.db import connection, transaction
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
 
 from healthcamp.access.guard import consent_statuses
 from healthcamp.consent.models import Consent, Decision
-from healthcamp.consent.rules import ConsentStatus
+from healthcamp.consent.rules import ConsentStatus, DecisionFact, status_of
+from healthcamp.lib.bulk_rows import db_uuid, insert_rows
 from healthcamp.purposes import CONSENT_PURPOSES, Purpose
 from healthcamp.registry.models import Participant
 from healthcamp.reports import facts
@@ -49,6 +52,23 @@ def sync(participant_id: uuid.UUID) -> None:
     )
     facts.counted_now(
         participant_id=participant_id, counted=answers[Purpose.PROGRAMME_STATISTICS.value] == "yes"
+    )
+
+
+def sync_new(*, answered: Mapping[uuid.UUID, Sequence[DecisionFact]], programme_id: int) -> None:
+    """`sync` for people registered in this transaction, with the decisions of the one
+    consent each gave (no row here yet, no visit facts): the rule the door applies
+    (consent.rules.status_of) read off those decisions, and one insert for the lot."""
+    now = timezone.now()
+    rows = []
+    for pid, decisions in answered.items():
+        answers = [WORD[status_of(decisions, p.value, at=now)] for p in CONSENT_PURPOSES]
+        if any(answers):  # as sync keeps no row for someone asked nothing
+            rows.append((db_uuid(pid), programme_id, *answers))
+    insert_rows(
+        table=CurrentConsent._meta.db_table,
+        columns=["participant_id", "programme_id", *(p.value for p in CONSENT_PURPOSES)],
+        rows=rows,
     )
 
 

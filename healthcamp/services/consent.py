@@ -8,7 +8,7 @@ Every step is checked by the policy and written to the audit log.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -372,7 +372,7 @@ def _language_in_words(tag: str) -> str:
 
 
 def _document_errors(
-    participant: Participant,
+    programme_id: int,
     document: ConsentDocument | None,
     document_id: int,
     decisions: Mapping[str, bool],
@@ -382,7 +382,7 @@ def _document_errors(
             "document_id": gettext("There is no consent document %(document)s.")
             % {"document": document_id}
         }
-    if document.programme_id != participant.programme_id:
+    if document.programme_id != programme_id:
         return {
             "document_id": gettext(
                 "Document %(document)s belongs to another programme; use one of this "
@@ -455,11 +455,14 @@ def _method_errors(
 
 
 def _minor_errors(
-    participant: Participant, guardian: Guardian | None, assent: bool | None, today: date
+    born: date,
+    programme: Programme,
+    guardian: Guardian | None,
+    assent: bool | None,
+    today: date,
 ) -> dict[str, str]:
-    programme = participant.programme
     needed = minor_requirement(
-        born=identity.open_identity(participant).date_of_birth,
+        born=born,
         day=today,
         age_of_majority=programme.age_of_majority,
         assent_age=programme.assent_age,
@@ -499,6 +502,41 @@ def _guardian_name_error(name: str) -> str:
     return ""
 
 
+@dataclass(frozen=True)
+class Given:
+    """How a consent was given, as the desk or a file says it."""
+
+    method: str
+    witness_id: int | None = None
+    paper_reference: str = ""
+    guardian: Guardian | None = None
+    assent: bool | None = None
+
+
+def consent_errors(
+    *,
+    programme: Programme,
+    born: Callable[[], date],
+    document: ConsentDocument | None,
+    document_id: int,
+    decisions: Mapping[str, bool],
+    given: Given,
+    witness: StaffMember | None,
+    recorder_id: int,
+) -> dict[str, str]:
+    """Every reason a consent cannot be recorded as given, by field (none: it can).
+
+    born: the person's date of birth, asked for only when the rest is right (the desk
+    opens it from the sealed record; a bulk enrolment has it in hand)."""
+    errors = _document_errors(programme.pk, document, document_id, decisions)
+    errors |= _method_errors(
+        given.method, witness, given.witness_id, recorder_id, given.paper_reference
+    )
+    if errors:
+        return errors
+    return _minor_errors(born(), programme, given.guardian, given.assent, timezone.localdate())
+
+
 def consent_record(
     *,
     actor: Actor,
@@ -521,10 +559,16 @@ def consent_record(
         raise NotFound(_no_participant(participant_id))
     document = ConsentDocument.objects.filter(pk=document_id).first()
     witness = StaffMember.objects.filter(pk=witness_id).first() if witness_id else None
-    errors = _document_errors(participant, document, document_id, decisions)
-    errors |= _method_errors(method, witness, witness_id, recorded_by, paper_reference)
-    if not errors:
-        errors = _minor_errors(participant, guardian, assent, timezone.localdate())
+    errors = consent_errors(
+        programme=participant.programme,
+        born=lambda: identity.open_identity(participant).date_of_birth,
+        document=document,
+        document_id=document_id,
+        decisions=decisions,
+        given=Given(method, witness_id, paper_reference, guardian, assent),
+        witness=witness,
+        recorder_id=recorded_by,
+    )
     if errors or document is None:
         raise InvalidInput(errors)
     reference = validation.clean_paper_reference(paper_reference)  # checked valid above

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
+from collections.abc import Sequence
 
 from django.utils.translation import gettext
 
@@ -48,14 +49,42 @@ def index_for_consent(
     if owner == participant_id:
         return None, {}
     if owner is not None:
-        return None, {
-            "paper_reference": gettext(
-                "Another participant's consent already names the paper form %(reference)s. "
-                "Check the reference written on the form."
-            )
-            % {"reference": reference}
-        }
+        return None, {"paper_reference": _held_elsewhere(reference)}
     # The person of an erased form registers again on it: the form is theirs once more,
     # and an old file holding it now finds them instead of refusing the row.
     ErasedForm.objects.filter(form_index=index).delete()
     return index, {}
+
+
+def indexes_for_new_people(
+    *, programme_id: int, references: Sequence[str]
+) -> tuple[list[bytes | None], dict[int, str]]:
+    """index_for_consent for many people registered together (none of them holds a form
+    yet): each reference's index (None where there is none), and an error by position for
+    a form another consent holds or that two of them name. One query for the lot."""
+    indexes = [
+        form_index(programme_id=programme_id, reference=r) if r else None for r in references
+    ]
+    named = [i for i in indexes if i is not None]
+    held = {
+        bytes(i)
+        for i in Consent.objects.filter(form_index__in=named).values_list("form_index", flat=True)
+        if i is not None
+    }
+    errors: dict[int, str] = {}
+    first: dict[bytes, int] = {}
+    for position, (index, reference) in enumerate(zip(indexes, references, strict=True)):
+        if index is None:
+            continue
+        if index in held or first.setdefault(index, position) != position:
+            errors[position] = _held_elsewhere(reference)
+    if not errors and named:
+        ErasedForm.objects.filter(form_index__in=named).delete()  # theirs once more
+    return indexes, errors
+
+
+def _held_elsewhere(reference: str) -> str:
+    return gettext(
+        "Another participant's consent already names the paper form %(reference)s. "
+        "Check the reference written on the form."
+    ) % {"reference": reference}

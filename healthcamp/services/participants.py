@@ -181,6 +181,36 @@ def _open(sealed: _Sealed | Participant) -> ParticipantRecord:
     )
 
 
+def clean_identity(
+    *,
+    given_name: str,
+    family_name: str,
+    date_of_birth: date,
+    sex: str,
+    preferred_language: str,
+    phone: str,
+    today: date,
+) -> tuple[dict[str, object], dict[str, str]]:
+    """A new person's fields as stored, and an error for each field that is not right
+    (the desk's one registration and the bulk enrolment check alike)."""
+    errors: dict[str, str] = {}
+    cleaned: dict[str, object] = {}
+    checks: dict[str, Callable[[], object]] = {
+        "given_name": lambda: validation.clean_name(given_name, label="given name"),
+        "family_name": lambda: validation.clean_name(family_name, label="family name"),
+        "date_of_birth": lambda: validation.clean_date_of_birth(date_of_birth, today=today),
+        "sex": lambda: validation.clean_sex(sex),
+        "preferred_language": lambda: validation.clean_language(preferred_language),
+        "phone": lambda: validation.clean_phone(phone),
+    }
+    for field, check in checks.items():
+        try:
+            cleaned[field] = check()
+        except ValueError as error:
+            errors[field] = str(error)
+    return cleaned, errors
+
+
 def participant_register(
     *,
     actor: Actor,
@@ -195,23 +225,15 @@ def participant_register(
 ) -> ParticipantRecord:
     purpose = Purpose.REGISTRATION
     require_role(actor, Action.REGISTER, purpose, (), programme_id=programme_id)
-    errors: dict[str, str] = {}
-    cleaned: dict[str, object] = {}
-    checks: dict[str, Callable[[], object]] = {
-        "given_name": lambda: validation.clean_name(given_name, label="given name"),
-        "family_name": lambda: validation.clean_name(family_name, label="family name"),
-        "date_of_birth": lambda: validation.clean_date_of_birth(
-            date_of_birth, today=today or timezone.localdate()
-        ),
-        "sex": lambda: validation.clean_sex(sex),
-        "preferred_language": lambda: validation.clean_language(preferred_language),
-        "phone": lambda: validation.clean_phone(phone),
-    }
-    for field, check in checks.items():
-        try:
-            cleaned[field] = check()
-        except ValueError as error:
-            errors[field] = str(error)
+    cleaned, errors = clean_identity(
+        given_name=given_name,
+        family_name=family_name,
+        date_of_birth=date_of_birth,
+        sex=sex,
+        preferred_language=preferred_language,
+        phone=phone,
+        today=today or timezone.localdate(),
+    )
     programme = Programme.objects.filter(pk=programme_id).first()
     if programme is None:
         errors["programme_id"] = gettext(
