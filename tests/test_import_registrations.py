@@ -1,5 +1,5 @@
 """Paper registration forms: checked whole with nothing written, then every person
-registered through the registration and consent services (validation, sealing, audit),
+enrolled by the enrolment service (the desk's validation, sealing, audit),
 or nobody; the same forms imported again register nobody new."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from healthcamp.audit import selectors
 from healthcamp.audit.chain import verify
 from healthcamp.imports.problems import FileRefused, ProblemsFound
 from healthcamp.imports.registrations import registrations_check, registrations_import
-from healthcamp.services import consent
+from healthcamp.services import consent, enrolment
 from tests.conftest import ALL_PURPOSES, ON_POSTGRESQL, publish_document
 
 pytestmark = pytest.mark.django_db
@@ -293,18 +293,20 @@ def test_one_bad_row_writes_no_participant_no_consent_and_no_audit_entry(registr
 def test_a_service_refusing_a_row_during_the_import_undoes_every_row(
     registrar, camp, monkeypatch
 ) -> None:
-    """Rows are registered one by one by the services: a refusal the check did not foresee
-    still leaves nothing, and is named with its row and the file's column."""
-    real = consent.consent_record
+    """Rows are enrolled a batch at a time by the enrolment service: a refusal the check did
+    not foresee still leaves nothing (the batch after it, enrolled, is undone too), and is
+    named with its row and the file's column."""
+    real = consent.consent_errors
     calls = []
 
     def refuses_the_second(**kwargs: Any) -> Any:
-        calls.append(kwargs["paper_reference"])
+        calls.append(kwargs["given"].paper_reference)
         if len(calls) == 2:
-            raise InvalidInput({"witness_id": "No.", "decisions.screening": "Also no."})
+            return {"witness_id": "No.", "decisions.screening": "Also no."}
         return real(**kwargs)
 
-    monkeypatch.setattr(consent, "consent_record", refuses_the_second)
+    monkeypatch.setattr(enrolment, "MOST", 2)  # batches [F-1, F-2] and [F-3]
+    monkeypatch.setattr(consent, "consent_errors", refuses_the_second)
     data = _csv(form("F-1"), form("F-2", given_name="Bilal"), form("F-3", given_name="Chen"))
     before = _counts()
     with pytest.raises(ProblemsFound) as refused:
@@ -314,7 +316,7 @@ def test_a_service_refusing_a_row_during_the_import_undoes_every_row(
         (3, "witness", "No."),
     ]
     assert calls == ["F-1", "F-2", "F-3"]  # every row is tried, so every problem is named
-    assert _counts() == before  # the first person's registration is undone too
+    assert _counts() == before  # the third person's registration is undone too
 
 
 def test_importing_the_same_forms_again_registers_nobody_new_and_says_so(registrar, camp) -> None:

@@ -11,10 +11,11 @@ First the whole file is checked with nothing written: every problem with its row
 and what to do, with the registration page's own checks (healthcamp.registry.validation)
 and the consent page's rules (method and witness, a minor's guardian and assent, a yes or
 no for every purpose of the document in the person's language). Then, in one
-transaction, the same check runs again and every new row goes through the very services
-the pages call, participant_register then consent_record (validation, sealing of identity,
-audit), or nothing is written at all. One more audit entry names everyone the import
-registered, so each person's log says they were registered from a paper form.
+transaction, the same check runs again and the new rows are enrolled a thousand at a time
+(services.enrolment: the checks and sealing of the pages' participant_register and
+consent_record, an audit entry per act naming the batch), or nothing is written at all.
+One more audit entry names everyone the import registered, so each person's log says they
+were registered from a paper form.
 
 A form already imported (same programme, same form reference, same person) is recognised
 and registers nobody new; a reference already imported for someone else is a problem,
@@ -54,7 +55,7 @@ from healthcamp.imports.problems import (
 from healthcamp.lib import code_words
 from healthcamp.registry import cardcode, validation
 from healthcamp.registry.models import Programme
-from healthcamp.services import consent, identity, paper_forms, participants
+from healthcamp.services import consent, enrolment, identity, paper_forms
 
 REQUIRED = (
     "form_reference",
@@ -623,6 +624,28 @@ def _problems_of(number: int, error: InvalidInput) -> list[Problem]:
     return [Problem(number, _column(name), message) for name, message in error.errors.items()]
 
 
+def _enrolment(row: Row) -> enrolment.Enrolment:
+    return enrolment.Enrolment(
+        given_name=row.given_name,
+        family_name=row.family_name,
+        date_of_birth=row.date_of_birth,
+        sex=row.sex,
+        preferred_language=row.preferred_language,
+        phone=row.phone,
+        consent=enrolment.ConsentGiven(
+            document_id=row.document_id,
+            decisions=row.decisions,
+            given=consent.Given(
+                row.method,
+                witness_id=row.witness_id,
+                paper_reference=row.form_reference,
+                guardian=row.guardian,
+                assent=row.assent,
+            ),
+        ),
+    )
+
+
 def registrations_import(
     *,
     actor: Actor,
@@ -650,35 +673,22 @@ def registrations_import(
         problems: list[Problem] = []
         registered: list[uuid.UUID] = []
         cards: list[tuple[str, str]] = []
-        for done, row in enumerate(new, start=1):
+        for first in range(0, len(new), enrolment.MOST):
+            batch = new[first : first + enrolment.MOST]
             try:
-                person = participants.participant_register(
-                    actor=actor,
-                    programme_id=programme_id,
-                    given_name=row.given_name,
-                    family_name=row.family_name,
-                    date_of_birth=row.date_of_birth,
-                    sex=row.sex,
-                    preferred_language=row.preferred_language,
-                    phone=row.phone,
+                done = enrolment.participants_enrol(
+                    actor=actor, programme_id=programme_id, people=[_enrolment(r) for r in batch]
                 )
-                consent.consent_record(
-                    actor=actor,
-                    participant_id=person.id,
-                    document_id=row.document_id,
-                    decisions=row.decisions,
-                    method=row.method,
-                    witness_id=row.witness_id,
-                    paper_reference=row.form_reference,
-                    guardian=row.guardian,
-                    assent=row.assent,
-                )
-            except InvalidInput as error:  # a rule the check does not know: still all or none
-                problems += _problems_of(row.number, error)
-                continue
-            registered.append(person.id)
-            cards.append((row.form_reference, cardcode.display(person.card_code)))
-            report(done, len(new))
+            except enrolment.EnrolmentRefused as refused:  # a rule the check does not know
+                for n, errors in refused.by_person.items():
+                    problems += _problems_of(batch[n].number, InvalidInput(errors))
+                continue  # still all or none: the other batches are checked, then undone
+            registered += [person.id for person in done]
+            cards += [
+                (row.form_reference, cardcode.display(person.card_code))
+                for row, person in zip(batch, done, strict=True)
+            ]
+            report(first + len(batch), len(new))
         if problems:
             raise ProblemsFound(sorted(problems))
         if registered:
