@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench._camp import camp, enrol
 from bench._common import base_parser, run_engines, setup_django
 
 # A lab's panel per visit: HbA1c, cholesterol, glucose with its fasting hours.
@@ -30,56 +31,8 @@ FASTING = ("87527-8", "h", 8, 0)
 
 
 def _people(count: int) -> tuple[object, int, int, list[str]]:
-    from healthcamp.access.staff import staff_add
-    from healthcamp.purposes import CONSENT_PURPOSES
-    from healthcamp.services import consent, participants, programmes
-
-    boss = staff_add(username="coord", role="coordinator", password=None, programme_ids=[])
-    made = programmes.programme_create(actor=boss.actor, name="Bench Camp")
-    site = programmes.site_create(actor=boss.actor, programme_id=made.id, name="Hall")
-    lab = staff_add(username="lab-1", role="lab", password=None, programme_ids=[made.id])
-    desk = staff_add(username="desk-1", role="registrar", password=None, programme_ids=[made.id])
-    purposes = [p.value for p in CONSENT_PURPOSES]
-    draft = consent.document_create(
-        actor=boss.actor,
-        programme_id=made.id,
-        language="en",
-        version=1,
-        title="What we do",
-        body="We measure and tell you.",
-        purposes=[{"code": p, "description": f"We use it for {p}."} for p in purposes],
-    )
-    doc = consent.document_publish(actor=boss.actor, programme_id=made.id, document_id=draft.id)
-    cards = []
-    for i in range(count):
-        person = participants.participant_register(
-            actor=desk.actor,
-            programme_id=made.id,
-            given_name="Given",
-            family_name="Family" + _letters(i),
-            date_of_birth=date(1950, 1, 1) + timedelta(days=37 * i % 20000),
-            sex="female" if i % 2 else "male",
-            preferred_language="en",
-            phone="",
-        )
-        consent.consent_record(
-            actor=desk.actor,
-            participant_id=person.id,
-            document_id=doc.id,
-            decisions=dict.fromkeys(purposes, True),
-            method="on_screen",
-        )
-        cards.append(person.card_code)
-    return lab.actor, made.id, site.id, cards
-
-
-def _letters(number: int) -> str:
-    word = ""
-    while True:
-        number, digit = divmod(number, 26)
-        word += chr(97 + digit)
-        if number == 0:
-            return word
+    c = camp()
+    return c.lab, c.programme_id, c.site_id, enrol(c, count)
 
 
 def _lab_file(path: Path, cards: list[str], site: int, rows: int, first_day: int) -> None:
