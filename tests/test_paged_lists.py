@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pytest
 from django.apps import apps
 from django.db import connection
+from django.db.models import Exists, OuterRef
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -21,7 +22,7 @@ from healthcamp.audit import chain
 from healthcamp.audit.models import AuditEntry, AuditSubject
 from healthcamp.audit.selectors import log_for_participant, log_page
 from healthcamp.lib import paging
-from healthcamp.services import participants, returns
+from healthcamp.services import participants, returns, visit_facts
 from tests.test_portal import BORN, _person, _sign_in
 from tests.test_web import _login
 
@@ -80,7 +81,92 @@ def _owed(programme, registrar, count: int) -> list[tuple[uuid.UUID, uuid.UUID]]
             recorded_at=visit.started_at,
         )
         made.append((visit.id, person.id))
+    visit_facts.backfill()  # the facts a station's recording writes with each value
     return made
+
+
+def _owed_the_slow_way(programme_id: int) -> list[uuid.UUID]:
+    """The list's definition, read off the records: visits of the programme's people with a
+    value stored and no return, newest first (what the facts and their index must give)."""
+    Encounter = apps.get_model("exams", "Encounter")
+    Observation = apps.get_model("exams", "Observation")
+    return list(
+        Encounter.objects.filter(
+            Exists(Observation.objects.filter(encounter=OuterRef("pk"))),
+            participant__programme_id=programme_id,
+            returned__isnull=True,
+        )
+        .order_by("-started_at", "-pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def test_the_owed_visits_are_those_the_records_say_in_every_state(
+    coordinator, registrar, clinician, programme, document
+) -> None:
+    """Owed, returned, started with nothing measured, a value refused, values erased by a
+    withdrawal, another programme's: the count on the facts' index and the page along the
+    encounters' start index agree with the records, read the slow way."""
+    from healthcamp.services import consent, exams, programmes
+    from tests.conftest import publish_document, register_person
+
+    site = apps.get_model("registry", "Site").objects.get(programme_id=programme.id).pk
+
+    def visit(person, *values, days: int = 0):
+        at = timezone.now() - timedelta(days=days)
+        encounter = exams.encounter_start(
+            actor=clinician.actor, participant_id=person.id, site_id=site, at=at
+        )
+        for code, value, unit in values:
+            exams.observation_record(
+                actor=clinician.actor, encounter_id=encounter, code=code, value=value, unit=unit
+            )
+        return encounter
+
+    bp = ("8480-6", 128, "mm[Hg]")
+    people = [
+        register_person(registrar, programme, given=name, consent_document=document)
+        for name in ("Amina", "Bilal", "Chen", "Dina", "Emre")
+    ]
+    visit(people[0], bp, days=5)  # both returned together
+    visit(people[0], bp, days=4)
+    returns.results_returned(actor=registrar.actor, participant_id=people[0].id, how="handed")
+    visit(people[0], bp, days=1)  # owed again: a later visit
+    visit(people[1], days=3)  # started, nothing measured: nothing to return
+    visit(people[2], ("35200-5", "not_done", ""), days=2)  # only a value not done: owed
+    erased = visit(people[3], bp, days=6)
+    view = consent.consents_of(actor=registrar.actor, participant_id=people[3].id)[0]
+    consent.consent_withdraw(
+        actor=registrar.actor,
+        participant_id=people[3].id,
+        consent_id=view.id,
+        purposes=["screening"],
+        erase=True,
+    )
+    visit(people[4], bp, ("14743-9", 5.1, "mmol/L"), days=7)  # owed
+    other = programmes.programme_create(actor=coordinator.actor, name="Other Camp")
+    from tests.conftest import join_everyone
+
+    join_everyone(other.id)
+    programmes.site_create(actor=coordinator.actor, programme_id=other.id, name="Hall")
+    elsewhere = register_person(
+        registrar, other, given="Farah", consent_document=publish_document(coordinator, other.id)
+    )
+    site_elsewhere = apps.get_model("registry", "Site").objects.get(programme_id=other.id).pk
+    encounter = exams.encounter_start(
+        actor=clinician.actor, participant_id=elsewhere.id, site_id=site_elsewhere
+    )
+    exams.observation_record(
+        actor=clinician.actor, encounter_id=encounter, code=bp[0], value=120, unit=bp[2]
+    )
+
+    expected = _owed_the_slow_way(programme.id)
+    assert erased not in expected
+    assert len(expected) == 3
+    shown = returns.results_unreturned(actor=coordinator.actor, programme_id=programme.id)
+    assert [r.encounter_id for r in shown] == expected
+    assert shown.total == returns.owed_count(programme_id=programme.id) == len(expected)
+    assert returns.owed_count(programme_id=other.id) == len(_owed_the_slow_way(other.id)) == 1
 
 
 def _newest_entry_subjects() -> set[uuid.UUID]:

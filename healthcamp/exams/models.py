@@ -24,6 +24,10 @@ class Encounter(models.Model):
         "access.StaffMember", on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
 
+    class Meta:
+        # Newest first, a page at a time (the follow-up list walks it from its end).
+        indexes = [models.Index(fields=["started_at", "id"], name="encounter_by_start")]
+
     def __str__(self) -> str:
         return f"encounter {self.id}"
 

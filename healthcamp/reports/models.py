@@ -71,6 +71,12 @@ class VisitFact(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["programme", "participant"], name="fact_by_person"),
+            # The visits whose results are owed, for the follow-up list's count.
+            models.Index(
+                fields=["programme", "screened"],
+                name="fact_owed",
+                condition=models.Q(returned_at__isnull=True),
+            ),
         ]
         constraints = [
             at_most("month", 7, "fact_month_length"),
@@ -107,7 +113,22 @@ class CurrentConsent(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["programme", "programme_statistics"], name="current_counted"),
+            # Covering every answer: the consent cube (people by their six answers) is read
+            # off the index in its order, with no table row visited and no sort; so is the
+            # list of the people counted.
+            models.Index(
+                fields=[
+                    "programme",
+                    "programme_statistics",
+                    "screening",
+                    "blood_tests",
+                    "results_contact",
+                    "referral_sharing",
+                    "deidentified_research",
+                    "participant",  # and who: "the people counted" is read off it too
+                ],
+                name="current_answers",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -167,7 +167,7 @@ def consent_cube(*, programme_id: int) -> list[Row]:
         # Only people counted in statistics: how others answered is theirs, not a figure.
         CurrentConsent.objects.filter(programme_id=programme_id, programme_statistics="yes")
         .values(*purposes)
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))  # not the id: the answers' index alone answers it
         .order_by()
         .values_list(*purposes, "n")
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -25,6 +25,7 @@ from healthcamp.exams.models import Encounter, Observation, ResultsReturn
 from healthcamp.lib import paging
 from healthcamp.lib.paging import Page
 from healthcamp.registry.models import Participant
+from healthcamp.reports.models import VisitFact
 from healthcamp.services import visit_facts
 
 HOW = {h.value: h.label for h in ResultsReturn.How}
@@ -108,21 +109,45 @@ def returns_of(*, actor: Actor, participant_id: uuid.UUID) -> list[EncounterRetu
     return [_view(e) for e in found]
 
 
+def _owed_facts(programme_id: int) -> QuerySet[VisitFact]:
+    """The programme's visits whose results have not reached the person (a visit's facts
+    are written with its first value, and its return), along their partial index."""
+    return VisitFact.objects.filter(programme_id=programme_id, returned_at__isnull=True)
+
+
+def owed_count(*, programme_id: int) -> int:
+    """How many of the programme's visits with results still owe them: counted on the
+    owed facts' index. A screened visit has a value stored (an erasure clears `screened`
+    with the values it erases); only the others are checked for one."""
+    owed = _owed_facts(programme_id)
+    screened = owed.filter(screened=True).count()
+    others = owed.filter(screened=False)
+    return (
+        screened
+        + others.filter(
+            Exists(Observation.objects.filter(encounter_id=OuterRef("encounter_id")))
+        ).count()
+    )
+
+
 def results_unreturned(*, actor: Actor, programme_id: int, page: int = 1) -> Page[EncounterReturn]:
     """The coordinator's list, a page at a time: visits with results that have not reached
     the person, newest first, with their number counted by the database. The audit entry
     names the people on the page shown, never everyone the list could show."""
     require_role(actor, Action.RESULTS_FOLLOW_UP, Purpose.REGISTRATION, programme_id=programme_id)
-    owed = Encounter.objects.filter(
-        Exists(Observation.objects.filter(encounter=OuterRef("pk"))),
-        participant__programme_id=programme_id,
-        returned__isnull=True,
-    )
-    total = owed.count()
+    total = owed_count(programme_id=programme_id)
     at = paging.window(total=total, number=page)
-    rows = owed.order_by("-started_at", "-pk").values_list(
-        "pk", "participant_id", "site__name", "started_at"
-    )[at.offset : at.offset + at.size]
+    # Newest first along the encounters' start index, stopping at the page's last row.
+    rows = (
+        Encounter.objects.filter(
+            Exists(_owed_facts(programme_id).filter(encounter_id=OuterRef("pk"))),
+            Exists(Observation.objects.filter(encounter=OuterRef("pk"))),
+        )
+        .order_by("-started_at", "-pk")
+        .values_list("pk", "participant_id", "site__name", "started_at")[
+            at.offset : at.offset + at.size
+        ]
+    )
     shown = [
         EncounterReturn(
             encounter_id=pk,
