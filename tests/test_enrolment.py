@@ -269,3 +269,34 @@ def test_reports_count_enrolled_answers_as_the_desk_does(
             for pid in (done.id, by_desk)
         )
         assert bulk == desk
+
+
+def test_a_card_code_taken_meanwhile_is_drawn_again(
+    registrar: Any, programme: Any, document: Any, monkeypatch: Any
+) -> None:
+    """Another desk's registration can take a drawn code between the check and the insert:
+    the unique key refuses the batch's insert (an IntegrityError on either engine, COPY
+    included), and the batch draws its codes again."""
+    from healthcamp.services import enrolment
+
+    taken = participants.participant_register(
+        actor=registrar.actor,
+        programme_id=programme.id,
+        given_name="Grace",
+        family_name="Bennett",
+        date_of_birth=date(1990, 1, 1),
+        sex="female",
+        preferred_language="en",
+    ).card_code
+    draws = iter([[taken, "Z" * 11], None])
+    real = enrolment._unused_codes
+
+    def first_clashes(count: int) -> list[str]:
+        drawn = next(draws)
+        return drawn[:count] if drawn else real(count)
+
+    monkeypatch.setattr(enrolment, "_unused_codes", first_clashes)
+    done = participants_enrol(
+        actor=registrar.actor, programme_id=programme.id, people=[_person(None), _person(None)]
+    )
+    assert len({d.card_code for d in done} | {taken}) == 3

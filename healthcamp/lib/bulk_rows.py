@@ -22,7 +22,9 @@ def insert_rows(*, table: str, columns: Sequence[str], rows: Iterable[Sequence[A
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             sql = f"COPY {table} ({names}) FROM STDIN"
-            with cursor.cursor.copy(sql) as copy:
+            # The driver's own cursor: its errors raised as Django's (a unique key taken
+            # is an IntegrityError here as from executemany).
+            with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
                 for row in rows:
                     copy.write_row(row)
             return
