@@ -2,8 +2,10 @@
 commands on demo databases of increasing size, and the ratio largest / smallest.
 
     .venv/bin/python bench/growth.py [--sizes 300,3000,30000] [--rounds 3]
+                                     [--engine sqlite|postgresql]
 
-Each size is a fresh SQLite database in its own temporary home, seeded by
+Each size is a fresh database (a SQLite file in its own temporary home, or a PostgreSQL
+database made for it on --pg-url and dropped after), seeded by
 `healthcamp demo --participants N --no-serve` (every act through the access layer, so
 the logs are real), and removed afterwards. Then, in one process per size:
 
@@ -24,6 +26,7 @@ of 100,000 seeds in minutes; the bench prints the seeding rate for each size.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -31,18 +34,47 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench._common import DEFAULT_PG, pg_available
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL = 2.0
 
 
+DATABASE: dict[str, str] = {}  # the size's PostgreSQL database, when there is one
+
+
 def _env(home: Path) -> dict[str, str]:
     env = {**os.environ, "HEALTHCAMP_HOME": str(home)}
     env["DJANGO_SETTINGS_MODULE"] = "healthcamp.settings"
-    env.pop("HEALTHCAMP_DATABASE_URL", None)  # each size is its own SQLite file
+    env.pop("HEALTHCAMP_DATABASE_URL", None)  # each size is its own SQLite file ...
+    env.update(DATABASE)  # ... or its own PostgreSQL database
     env["HEALTHCAMP_STAFF_2FA"] = "false"  # the test client logs staff in directly
     return env
+
+
+@contextlib.contextmanager
+def _database(engine: str, pg_url: str) -> Iterator[None]:
+    """A PostgreSQL database for one size, dropped afterwards (nothing for SQLite)."""
+    if engine != "postgresql":
+        yield
+        return
+    import psycopg
+
+    name = f"healthcamp_growth_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    DATABASE["HEALTHCAMP_DATABASE_URL"] = pg_url.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield
+    finally:
+        DATABASE.clear()
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _command(home: Path, *args: str) -> dict[str, float]:
@@ -128,8 +160,13 @@ def _pages(rounds: int) -> dict[str, dict[str, float]]:
     return measured
 
 
-def _size(people: int, rounds: int) -> dict[str, dict[str, float]]:
+def _size(people: int, rounds: int, engine: str, pg_url: str) -> dict[str, dict[str, float]]:
     home = Path(tempfile.mkdtemp(prefix="healthcamp-growth-"))
+    with _database(engine, pg_url):
+        return _measured(home, people, rounds)
+
+
+def _measured(home: Path, people: int, rounds: int) -> dict[str, dict[str, float]]:
     try:
         seeded = _command(home, "demo", "--participants", str(people), "--no-serve", "--port", "0")
         child = subprocess.run(
@@ -163,13 +200,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="300,3000")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--engine", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--pg-url", default=DEFAULT_PG)
     args = parser.parse_args()
     sizes = sorted(int(n) for n in args.sizes.split(","))
     if len(sizes) < 2 or sizes[0] < 1:
         parser.error("--sizes needs at least two sizes of one person or more, e.g. 300,3000")
-    results = {n: _size(n, args.rounds) for n in sizes}
+    if args.engine == "postgresql" and not pg_available(args.pg_url):
+        parser.error(f"PostgreSQL at {args.pg_url} is not reachable")
+    results = {n: _size(n, args.rounds, args.engine, args.pg_url) for n in sizes}
     small, large = results[sizes[0]], results[sizes[-1]]
-    print(f"Growth on SQLite, {sizes[0]:,} to {sizes[-1]:,} participants (demo data)")
+    engine = "PostgreSQL" if args.engine == "postgresql" else "SQLite"
+    print(f"Growth on {engine}, {sizes[0]:,} to {sizes[-1]:,} participants (demo data)")
     header = f"{'page or command':30} " + " ".join(f"{n:>11,}" for n in sizes)
     print(header + "   time x  memory x  goal")
     below = []
