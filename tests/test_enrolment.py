@@ -300,3 +300,16 @@ def test_a_card_code_taken_meanwhile_is_drawn_again(
         actor=registrar.actor, programme_id=programme.id, people=[_person(None), _person(None)]
     )
     assert len({d.card_code for d in done} | {taken}) == 3
+
+
+def test_a_bad_name_and_a_bad_form_reference_are_both_named(
+    registrar: Any, programme: Any, document: Any
+) -> None:
+    """A person refused for their name still has their form reference read: it is named as
+    a problem too, never an error of the service itself."""
+    person = _person(
+        document, family_name="H4ddad", said=_said(document, "paper", paper_reference="<none>")
+    )
+    with pytest.raises(EnrolmentRefused) as refused:
+        participants_enrol(actor=registrar.actor, programme_id=programme.id, people=[person])
+    assert sorted(refused.value.by_person[0]) == ["family_name", "paper_reference"]

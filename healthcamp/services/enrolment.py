@@ -102,9 +102,8 @@ def participants_enrol(
     if not people:
         return []
     day = today or timezone.localdate()
-    cleaned, refused = _checked(actor, programme, people, day)
+    cleaned, references, refused = _checked(actor, programme, people, day)
     with transaction.atomic():
-        references = [validation.clean_paper_reference(_reference(p)) for p in people]
         indexes, held = paper_forms.indexes_for_new_people(
             programme_id=programme_id, references=references
         )
@@ -136,14 +135,21 @@ def participants_enrol(
     ]
 
 
-def _reference(person: Enrolment) -> str:
-    return person.consent.given.paper_reference if person.consent else ""
+def _reference(person: Enrolment) -> tuple[str, str]:
+    """The person's paper form reference as stored, or "" and why it cannot be."""
+    try:
+        return validation.clean_paper_reference(
+            person.consent.given.paper_reference if person.consent else ""
+        ), ""
+    except ValueError as error:
+        return "", str(error)
 
 
 def _checked(
     actor: Actor, programme: Programme, people: Sequence[Enrolment], day: date
-) -> tuple[list[dict[str, object]], dict[int, dict[str, str]]]:
-    """Each person's cleaned fields, and the errors by position: the desk's own checks."""
+) -> tuple[list[dict[str, object]], list[str], dict[int, dict[str, str]]]:
+    """Each person's cleaned fields and form reference, and the errors by position: the
+    desk's own checks."""
     recorder = actor.staff_id
     assert recorder is not None, "the policy lets only staff record consent"  # noqa: S101
     document_ids = {p.consent.document_id for p in people if p.consent}
@@ -155,6 +161,7 @@ def _checked(
     named = [w for w in witness_ids if w is not None]
     witnesses = {s.pk: s for s in StaffMember.objects.filter(pk__in=named)}
     cleaned: list[dict[str, object]] = []
+    references: list[str] = []
     refused: dict[int, dict[str, str]] = {}
     for n, person in enumerate(people):
         fields, errors = clean_identity(
@@ -178,10 +185,14 @@ def _checked(
                 witness=witnesses.get(given.given.witness_id or 0),
                 recorder_id=recorder,
             )
+        reference, wrong = _reference(person)
+        if wrong:  # also when the person's other errors kept the consent's check from it
+            errors["paper_reference"] = wrong
         if errors:
             refused[n] = errors
         cleaned.append(fields)
-    return cleaned, refused
+        references.append(reference)
+    return cleaned, references, refused
 
 
 def _inserted(programme: Programme, cleaned: list[dict[str, object]], day: date) -> list[_New]:
