@@ -218,11 +218,11 @@ def _inserted(programme: Programme, cleaned: list[dict[str, object]], day: date)
             with transaction.atomic():
                 insert_rows(
                     table=Participant._meta.db_table,
-                    columns=_PARTICIPANT_COLUMNS,
+                    columns=[*sealed[0], *_PLAIN],  # seal_identity's columns, the id first
                     rows=(
                         (
                             db_uuid(row["id"]),  # type: ignore[arg-type]
-                            *(row[c] for c in _SEALED[1:]),
+                            *(value for column, value in row.items() if column != "id"),
                             programme.pk,
                             code,
                             fields["sex"],
@@ -244,29 +244,7 @@ def _inserted(programme: Programme, cleaned: list[dict[str, object]], day: date)
     ]
 
 
-_SEALED = [  # identity.seal_identity's columns, the id first
-    "id",
-    "given_name_sealed",
-    "family_name_sealed",
-    "date_of_birth_sealed",
-    "phone_sealed",
-    "wrapped_key",
-    "kek_id",
-    "name_index",
-    "tolerant_index",
-    "age_band",
-]
-
-
-_PARTICIPANT_COLUMNS = [
-    *_SEALED,
-    "programme_id",
-    "card_code",
-    "sex",
-    "preferred_language",
-    "registered_at",
-    "portal_pin",
-]
+_PLAIN = ["programme_id", "card_code", "sex", "preferred_language", "registered_at", "portal_pin"]
 
 
 @dataclass(frozen=True)
