@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -42,8 +43,19 @@ def test_demo_seeds_and_audit_verifies(tmp_path: Path) -> None:
     verify = _run(tmp_path, "audit", "verify")
     assert verify.returncode == 0, verify.stderr
     entries = int(verify.stdout.split()[1])
-    # A programme, 2 sites, 4 documents written and published, 40 people, most consenting.
-    assert entries > 1 + 2 + 8 + 40
+    # A programme, 2 sites, 8 documents written and published, the people enrolled
+    # together, a few withdrawals, the visits' import, the portal person's own acts.
+    assert entries > 1 + 2 + 16 + 2
+    with sqlite3.connect(tmp_path / "healthcamp.sqlite3") as db:
+        people, visits, decided = (
+            db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+            for table in ("registry_participant", "exams_encounter", "reports_visitfact")
+        )
+    assert people == 41  # and the portal's person
+    # Every third person's visit came in through the results import (most consented to
+    # being measured), with its facts; the portal person came three times.
+    assert 3 + 8 <= visits <= 3 + 14
+    assert decided == visits
     again = _run(tmp_path, "demo", "--no-serve", "--participants", "40")
     assert again.returncode == 0
     assert f"OK: {entries} audit entries" in _run(tmp_path, "audit", "verify").stdout
