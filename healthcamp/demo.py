@@ -55,6 +55,8 @@ NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
 }
 
+LANGUAGES = sorted(NAMES)
+
 STAFF = (
     ("coordinator", "coordinator", "demo-coordinator-pass"),
     ("registrar", "registrar", "demo-registrar-pass"),
@@ -226,8 +228,7 @@ def _new_person(
     rng: random.Random, n: int, documents: dict[str, int], today: date, witness: Actor
 ) -> enrolment.Enrolment:
     """Most people consent, to most purposes; some say no; one in ten is not asked yet."""
-    languages = sorted(NAMES)
-    language = languages[n % len(languages)]
+    language = LANGUAGES[n % len(LANGUAGES)]
     given, family = NAMES[language]
     born = today - timedelta(days=rng.randint(6 * 365, 88 * 365))
     person = enrolment.Enrolment(
