@@ -319,3 +319,48 @@ def test_the_grouped_index_lines_read_as_the_bodies_say() -> None:
             assert lines.take(seq) == body[: body.index(b"\n")]
         assert lines.rest() is None
     assert ",".join(sorted(people[:3])).encode() == _body(3)[: _body(3).index(b"\n")]
+
+
+def _fast_pass_with_index() -> scan.Progress | None:
+    from django.db import transaction
+
+    roots, _, problem = chain._signed_roots(check_file=False)
+    assert not problem
+    with transaction.atomic(), scan.rows(scan.subject_lines_sql(after=0), name="t") as cursor:
+        return scan.covered(
+            scan.Progress(), upto=max(roots), roots=roots, subjects=scan.SubjectLines(cursor)
+        )
+
+
+def test_the_fast_pass_matches_whole_blocks_of_index_lines(monkeypatch: Any) -> None:
+    """The fast pass compares a block's index lines with its bodies as one list: on an
+    intact log it succeeds by itself (a mismatch would only cost the slow exact scan, so
+    nothing else would notice), and a participant swapped, added or removed in the index
+    makes it give up."""
+    import uuid
+
+    monkeypatch.setattr(scan, "BLOCK", 8)
+    monkeypatch.setattr(scan, "BLOCK_LEVEL", 3)
+    people = sorted((uuid.uuid4().hex for _ in range(6)), reverse=True)
+    named = [(), people[:1], people[:3], people, (), people[2:4], people[5:], ()] * 3
+    for subjects in named:
+        read_entry(subjects)
+    tree.issue()
+    reached = _fast_pass_with_index()
+    assert reached is not None
+    assert reached.size == len(named)
+    stranger = uuid.uuid4().hex
+    swap = "UPDATE audit_subject SET participant_id = %s WHERE seq = 11 AND participant_id = %s"
+    add = "INSERT INTO audit_subject (seq, participant_id) VALUES (%s, %s)"
+    remove = "DELETE FROM audit_subject WHERE seq = %s AND participant_id = %s"
+    changes = [  # (the change, its undoing)
+        ((swap, [stranger, people[2]]), (swap, [people[2], stranger])),
+        ((add, [13, stranger]), (remove, [13, stranger])),  # an entry naming nobody
+        ((add, [21, stranger]), (remove, [21, stranger])),  # the last block
+        ((remove, [20, people[0]]), (add, [20, people[0]])),
+    ]
+    for (sql, params), (undo, undo_params) in changes:
+        _sql(sql, params)
+        assert _fast_pass_with_index() is None, (sql, params)
+        _sql(undo, undo_params)
+        assert _fast_pass_with_index() is not None, (undo, undo_params)

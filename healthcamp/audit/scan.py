@@ -108,16 +108,28 @@ class Subjects:
 
 
 class SubjectLines:
-    """The participant index as one line per entry ("id,id,..."), grouped and sorted by
-    the database along the (seq, participant) index: the fast passes compare one line
-    per entry instead of one row per person named. Same `take`/`rest` as Subjects; a
-    line that does not match sends the caller to the exact scan, which reads the index
-    row by row (so a database that groups in another order is slow, never wrong)."""
+    """The participant index as one line per entry ("id,id,..." as bytes, with how many
+    rows it joins), grouped and sorted by the database along the (seq, participant)
+    index: the fast passes compare a block's lines as one list (`match`), the tail one
+    line per entry (`take`). A line that does not match sends the caller to the exact
+    scan, which reads the index row by row (so a database that groups in another order
+    is slow, never wrong)."""
 
     def __init__(self, cursor: Any) -> None:
-        self._rows = iter(cursor)
-        self._next = next(self._rows, None)
+        self._cursor = cursor
+        self._next = cursor.fetchone()
         self.orphan: int | None = None
+
+    def match(self, named: list[tuple[int, bytes, int]]) -> bool:
+        """Whether the next len(named) lines are exactly `named` (see `_named`): one
+        comparison of two lists, so no Python runs per entry on this side."""
+        if not named:
+            return True
+        if self._next is None:
+            return False
+        got = [self._next, *self._cursor.fetchmany(len(named) - 1)]  # rows are tuples
+        self._next = self._cursor.fetchone()
+        return got == named
 
     def take(self, seq: int) -> bytes:
         line = b""
@@ -127,11 +139,11 @@ class SubjectLines:
                 if self.orphan is None:
                     self.orphan = at
             else:
-                line = joined.encode("ascii", "replace")
+                line = bytes(joined)
                 # One id per row: a row holding "id,id" would join to the same line.
                 if line.count(b",") + 1 != count:
                     line = b"\x00"
-            self._next = next(self._rows, None)
+            self._next = self._cursor.fetchone()
         return line
 
     def rest(self) -> int | None:
@@ -141,15 +153,23 @@ class SubjectLines:
 
 
 def subject_lines_sql(*, after: int, upto: int | None = None) -> str:
-    """Each indexed entry's participants as one line, in seq order (see SubjectLines)."""
+    """Each indexed entry's participants as one line of bytes, in seq order, with how many
+    rows it joins (see SubjectLines). The rows are read along the (seq, participant)
+    index and joined in that order: PostgreSQL's documented way to order an aggregate's
+    input from a sorted subquery, which (unlike an ORDER BY inside the aggregate, up to
+    PostgreSQL 15) sorts no group again; SQLite's group_concat follows its covering
+    index. A database that joins in another order sends the run to the exact scan."""
     bound = f" AND seq <= {int(upto)}" if upto is not None else ""
+    where = f"WHERE seq > {int(after)}{bound}"
     if connection.vendor == "postgresql":
-        joined = "string_agg(replace(participant_id::text, '-', ''), ',' ORDER BY participant_id)"
-    else:  # rows come in the covering index's (seq, participant_id) order
-        joined = "group_concat(participant_id, ',')"
+        return (
+            "SELECT seq, convert_to(string_agg(encode(uuid_send(participant_id), 'hex'), ','),"  # noqa: S608 - ints only
+            " 'UTF8'), count(*) FROM (SELECT seq, participant_id FROM audit_subject "
+            f"{where} ORDER BY seq, participant_id) AS named GROUP BY seq ORDER BY seq"
+        )
     return (
-        f"SELECT seq, {joined}, count(*) FROM audit_subject "  # noqa: S608 - ints only
-        f"WHERE seq > {int(after)}{bound} GROUP BY seq ORDER BY seq"
+        "SELECT seq, CAST(group_concat(participant_id, ',') AS BLOB), count(*) "  # noqa: S608 - ints only
+        f"FROM audit_subject {where} GROUP BY seq ORDER BY seq"
     )
 
 
@@ -185,13 +205,18 @@ def _prefix(levels: list[list[bytes]], count: int) -> list[tuple[int, bytes]]:
     return out
 
 
-def _indexed_as_written(
-    seqs: tuple[int, ...], bodies: tuple[Any, ...], subjects: Subjects | SubjectLines
-) -> bool:
-    for seq, body in zip(seqs, bodies, strict=True):
-        if not isinstance(body, bytes) or subjects.take(seq) != body[: body.index(b"\n")]:
-            return False
-    return True
+def _named(seqs: tuple[int, ...], bodies: tuple[Any, ...]) -> list[tuple[int, bytes, int]]:
+    """The index lines a block of bodies says there must be: (seq, subject line, ids in
+    it) for each entry naming anyone. Raises _Broken for a body that is not the bytes
+    healthcamp writes (text, or no subject line)."""
+    try:
+        return [
+            (seq, line, line.count(b",") + 1)
+            for seq, body in zip(seqs, bodies, strict=True)
+            if (line := body[: body.index(b"\n")])
+        ]
+    except (TypeError, ValueError):
+        raise _Broken from None
 
 
 def _grow(
@@ -225,7 +250,7 @@ class _Broken(Exception):
 
 
 def _batches(
-    size: int, last: bytes, upto: int, subjects: Subjects | SubjectLines | None, name: str
+    size: int, last: bytes, upto: int, subjects: SubjectLines | None, name: str
 ) -> Iterator[tuple[int, list[bytes], bytes]]:
     """Entries size+1 .. upto in batches that end on block boundaries, each checked for
     contiguity, links and index: yields (size before the batch, its leaf hashes, the
@@ -248,7 +273,7 @@ def _batches(
                 raise _Broken
             if prevs[1:] != hashes[:-1]:
                 raise _Broken
-            if subjects is not None and not _indexed_as_written(seqs, bodies, subjects):
+            if subjects is not None and not subjects.match(_named(seqs, bodies)):
                 raise _Broken
             try:
                 leaves = [sha256(b"\x00" + body).digest() for body in bodies]
@@ -264,7 +289,7 @@ def covered(
     *,
     upto: int,
     roots: dict[int, bytes],
-    subjects: Subjects | SubjectLines | None,
+    subjects: SubjectLines | None,
 ) -> Progress | None:
     """Check entries progress.size+1 .. upto (all under a signed checkpoint) in blocks:
     contiguous, linked, indexed as their bytes say, and hashing to every signed root in
