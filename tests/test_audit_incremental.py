@@ -364,3 +364,57 @@ def test_the_fast_pass_matches_whole_blocks_of_index_lines(monkeypatch: Any) -> 
         assert _fast_pass_with_index() is None, (sql, params)
         _sql(undo, undo_params)
         assert _fast_pass_with_index() is not None, (undo, undo_params)
+
+
+def _checkpointed(entries: int, *, every: int) -> None:
+    for _ in range(entries // every):
+        _append(every)
+        tree.issue()
+
+
+def test_an_incremental_run_opens_only_new_checkpoints_and_its_slices(
+    settings: Any, monkeypatch: Any
+) -> None:
+    """Opening every signed checkpoint each run would make `audit verify` grow with the
+    log (10,000 signatures at 10 M entries): a run opens those issued since the last one
+    (and the one kept outside the database), plus the old ones its scrub slice spans."""
+    settings.AUDIT_VERIFY_SCRUB = 10
+    _checkpointed(100, every=5)
+    opened: list[int] = []
+    real = chain._opened_checkpoints
+
+    def spy(sizes: Any) -> tuple[dict[int, bytes], str]:
+        roots, problem = real(sizes)
+        opened.extend(roots)
+        return roots, problem
+
+    monkeypatch.setattr(chain, "_opened_checkpoints", spy)
+    assert _incremental().ok
+    assert sorted(opened) == list(range(5, 101, 5))  # the first run opens them all
+    opened.clear()
+    _checkpointed(5, every=5)
+    assert _incremental().ok
+    assert sorted(opened) == [5, 10, 105]  # the slice 1..10, and the new one
+    opened.clear()
+    assert _incremental().ok
+    assert sorted(opened) == [15, 20, 105]  # the next slice; 105 is the one outside
+
+
+def test_an_old_checkpoint_tampered_with_comes_round_in_the_slices(settings: Any) -> None:
+    """A stored checkpoint among those already verified, no longer signed by the log, is
+    found by a later incremental run (as an old entry is), and at once by a full run."""
+    settings.AUDIT_VERIFY_SCRUB = 10
+    _checkpointed(60, every=5)
+    assert _incremental().ok
+    _sql("UPDATE audit_checkpoint SET note = replace(note, '\n35\n', '\n36\n') WHERE size = 35")
+    runs = []
+    for _ in range(math.ceil(60 / 10)):
+        runs.append(_incremental())
+        if not runs[-1].ok:
+            break
+    assert all(run.ok for run in runs[:-1])
+    assert not runs[-1].ok
+    assert "checkpoint at 35" in runs[-1].problem
+    full = chain.verify()
+    assert not full.ok
+    assert "checkpoint at 35" in full.problem

@@ -452,29 +452,42 @@ def _scan_chain(
     return scan.Progress(expected - 1, prev, stack), None
 
 
-def _signed_roots(*, check_file: bool) -> tuple[dict[int, bytes], Any, str]:
-    """The roots every signed checkpoint names (the database's and the one kept outside
-    it), each signature checked: (roots by size, the outside checkpoint, a problem)."""
+def _opened_checkpoints(sizes: Any) -> tuple[dict[int, bytes], str]:
+    """The roots the stored checkpoints of `sizes` (a queryset) name, each signature
+    checked: (roots by size, a problem)."""
     from healthcamp.audit import note, tree
-    from healthcamp.audit.models import AuditCheckpoint
 
     verifier = tree.signer().verifier
     roots: dict[int, bytes] = {}
-    for size, text in AuditCheckpoint.objects.values_list("size", "note"):
+    for size, text in sizes.values_list("size", "note"):
         try:
             checkpoint, _ = note.open_checkpoint(note=text, verifier=verifier)
         except note.NoteError:
-            return {}, None, f"the checkpoint at {size} in the database is not signed by this log"
+            return {}, f"the checkpoint at {size} in the database is not signed by this log"
         if checkpoint.size != size:
-            return {}, None, f"the checkpoint stored at {size} names size {checkpoint.size}"
+            return {}, f"the checkpoint stored at {size} names size {checkpoint.size}"
         roots[size] = checkpoint.root
+    return roots, ""
+
+
+def _signed_roots(*, check_file: bool, after: int = 0) -> tuple[dict[int, bytes], Any, str]:
+    """The roots the signed checkpoints name (the database's and the one kept outside it),
+    each signature checked: (roots by size, the outside checkpoint, a problem). An
+    incremental run (`after`, the size it resumes from) opens only the newer checkpoints,
+    and the one the file outside names; the old ones come round in the scrub slices, so
+    its cost follows the new entries, not the log's length."""
+    from django.db.models import Q
+
+    from healthcamp.audit import note, tree
+    from healthcamp.audit.models import AuditCheckpoint
+
     outside = None
     if check_file:
         try:
             outside = tree.read_checkpoint_file()
         except note.NoteError as error:
             return {}, None, str(error)
-        if outside is None and roots:
+        if outside is None and AuditCheckpoint.objects.exists():
             return (
                 {},
                 None,
@@ -483,17 +496,23 @@ def _signed_roots(*, check_file: bool) -> tuple[dict[int, bytes], Any, str]:
                     "copy, or compare with a published checkpoint"
                 ),
             )
-        if outside is not None:
-            if roots.get(outside.size, outside.root) != outside.root:
-                return (
-                    {},
-                    None,
-                    (
-                        f"the database's checkpoint at {outside.size} differs from the one kept "
-                        "outside it: the log forked"
-                    ),
-                )
-            roots[outside.size] = outside.root
+    wanted = Q(size__gt=after)
+    if outside is not None:
+        wanted |= Q(size=outside.size)
+    roots, problem = _opened_checkpoints(AuditCheckpoint.objects.filter(wanted))
+    if problem:
+        return {}, None, problem
+    if outside is not None:
+        if roots.get(outside.size, outside.root) != outside.root:
+            return (
+                {},
+                None,
+                (
+                    f"the database's checkpoint at {outside.size} differs from the one kept "
+                    "outside it: the log forked"
+                ),
+            )
+        roots[outside.size] = outside.root
     return roots, outside, ""
 
 
@@ -523,12 +542,12 @@ def verify(
 
     if check_head_file and head is None:
         head = read_head_file()
-    roots, outside, problem = _signed_roots(check_file=check_head_file)
-    if problem:
-        return Verification(0, 1, problem)
     start, failure = _resume() if incremental else (scan.Progress(), None)
     if failure is not None:
         return failure
+    roots, outside, problem = _signed_roots(check_file=check_head_file, after=start.size)
+    if problem:
+        return Verification(0, 1, problem)
     ahead = _in_parallel(start, roots, check_index=check_index)
     with _reading():
         progress, failure = _scan(start, roots, check_index=check_index, ahead=ahead)
@@ -608,10 +627,18 @@ def _scrub(start: scan.Progress, count: int) -> tuple[int, Verification | None]:
     stays proportional to what was added, and every old entry comes round again."""
     if not start.size:
         return 1, None
+    from healthcamp.audit.models import AuditCheckpoint
+
     limit = max(int(settings.AUDIT_VERIFY_SCRUB), count - start.size)
     scrub_next, bad, problem = scan.scrub(start=start.scrub, verified=start.size, limit=limit)
     if bad:
         return 1, Verification(bad - 1, bad, problem)
+    # The old checkpoints the slice spans were not opened this run: open them now.
+    first = start.scrub if 1 <= start.scrub <= start.size else 1
+    slice_end = scrub_next - 1 if scrub_next > 1 else start.size
+    spanned = AuditCheckpoint.objects.filter(size__gte=first, size__lte=slice_end)
+    if problem := _opened_checkpoints(spanned)[1]:
+        return 1, Verification(0, 1, problem)
     return scrub_next, None
 
 
