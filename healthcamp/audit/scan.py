@@ -63,10 +63,15 @@ def push(stack: list[tuple[int, bytes]], level: int, digest: bytes) -> None:
 def rows(sql: str, *, name: str) -> Iterator[Any]:
     """A driver cursor over `sql` that streams: a server-side cursor on PostgreSQL (the
     caller holds a transaction), SQLite's own lazy cursor otherwise. Memory stays flat
-    however long the log is. `sql` takes no parameters (callers format integers in)."""
+    however long the log is. `sql` takes no parameters (callers format integers in).
+    PostgreSQL sends the rows in binary: bytea as its bytes rather than as hex text to
+    decode, which halves what reading the log costs."""
     connection.ensure_connection()
     raw = connection.connection
-    cursor = raw.cursor(name=name) if connection.vendor == "postgresql" else raw.cursor()
+    if connection.vendor == "postgresql":
+        cursor = raw.cursor(name=name, binary=True)
+    else:
+        cursor = raw.cursor()
     if connection.vendor == "postgresql":
         cursor.itersize = FETCH
     try:
