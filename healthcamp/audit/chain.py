@@ -698,14 +698,13 @@ def _scan(
     if ahead is not False:
         resume = ahead if isinstance(ahead, scan.Progress) else start
         covered_upto = max((size for size in roots if size > resume.size), default=resume.size)
-        with subjects(resume.size, "audit_verify_subjects", lines=True) as cursor:
-            stream = scan.SubjectLines(cursor) if cursor is not None else None
-            fast = scan.covered(resume, upto=covered_upto, roots=roots, subjects=stream)
-            if fast is not None:
-                done, failure = _scan_chain(stream, roots, fast)
-                if failure is None:
-                    return done, None
+        fast = scan.covered(resume, upto=covered_upto, roots=roots, check_index=check_index)
         if fast is not None:
+            with subjects(fast.size, "audit_verify_subjects", lines=True) as cursor:
+                stream = scan.SubjectLines(cursor) if cursor is not None else None
+                done, failure = _scan_chain(stream, roots, fast)
+            if failure is None:
+                return done, None
             start = fast  # the tail again, exactly; the covered part is proven
     # The exact scan reads the index row by row, so what it says does not depend on how
     # the database grouped the lines above.

@@ -28,6 +28,7 @@ BLOCK_LEVEL = 12
 BLOCK = 1 << BLOCK_LEVEL  # leaves a block: a perfect subtree, so blocks join as one node
 FETCH = 4096
 _ONE_ID = re.compile("[0-9a-f]{32}")
+_OFFSETS = [b"%d," % i for i in range(BLOCK)]  # a block's entries by place, as the index joins them
 
 
 @dataclass
@@ -115,26 +116,14 @@ class Subjects:
 class SubjectLines:
     """The participant index as one line per entry ("id,id,..." as bytes, with how many
     rows it joins), grouped and sorted by the database along the (seq, participant)
-    index: the fast passes compare a block's lines as one list (`match`), the tail one
-    line per entry (`take`). A line that does not match sends the caller to the exact
-    scan, which reads the index row by row (so a database that groups in another order
-    is slow, never wrong)."""
+    index, for the tail after the newest checkpoint. Same `take`/`rest` as Subjects; a
+    line that does not match sends the caller to the exact scan, which reads the index
+    row by row (so a database that groups in another order is slow, never wrong)."""
 
     def __init__(self, cursor: Any) -> None:
         self._cursor = cursor
         self._next = cursor.fetchone()
         self.orphan: int | None = None
-
-    def match(self, named: list[tuple[int, bytes, int]]) -> bool:
-        """Whether the next len(named) lines are exactly `named` (see `_named`): one
-        comparison of two lists, so no Python runs per entry on this side."""
-        if not named:
-            return True
-        if self._next is None:
-            return False
-        got = [self._next, *self._cursor.fetchmany(len(named) - 1)]  # rows are tuples
-        self._next = self._cursor.fetchone()
-        return got == named
 
     def take(self, seq: int) -> bytes:
         line = b""
@@ -178,6 +167,25 @@ def subject_lines_sql(*, after: int, upto: int | None = None) -> str:
     )
 
 
+def block_index_sql(*, first: int, last: int) -> str:
+    """One row for the index of entries first..last, in (seq, participant) order: every
+    participant joined by commas, the seq of each (less `first`) joined the same way, and
+    how many rows there are. The fast pass builds both strings from the bodies with a few
+    joins, so neither side does work per entry that the database could do per block."""
+    where = f"WHERE seq >= {int(first)} AND seq <= {int(last)}"
+    if connection.vendor == "postgresql":
+        return (
+            "SELECT convert_to(string_agg(encode(uuid_send(participant_id), 'hex'), ','), 'UTF8'),"  # noqa: S608 - ints only
+            f" convert_to(string_agg((seq - {int(first)})::text, ','), 'UTF8'), count(*) FROM"
+            f" (SELECT seq, participant_id FROM audit_subject {where} ORDER BY seq, participant_id)"
+            " AS named"
+        )
+    return (
+        "SELECT CAST(group_concat(participant_id, ',') AS BLOB), CAST(group_concat(seq - "  # noqa: S608 - ints only
+        f"{int(first)}, ',') AS BLOB), count(*) FROM audit_subject {where}"
+    )
+
+
 def subject_sql(*, after: int, upto: int | None = None) -> str:
     bound = f" AND seq <= {int(upto)}" if upto is not None else ""
     return (
@@ -210,18 +218,26 @@ def _prefix(levels: list[list[bytes]], count: int) -> list[tuple[int, bytes]]:
     return out
 
 
-def _named(seqs: tuple[int, ...], bodies: tuple[Any, ...]) -> list[tuple[int, bytes, int]]:
-    """The index lines a block of bodies says there must be: (seq, subject line, ids in
-    it) for each entry naming anyone. Raises _Broken for a body that is not the bytes
-    healthcamp writes (text, or no subject line)."""
+def _indexed_as_written(index: Any, seqs: tuple[int, ...], bodies: tuple[Any, ...]) -> bool:
+    """Whether the index of a block of entries holds exactly the participants their bodies
+    name (each body's subject line): one query, and a few joins on this side. Raises
+    _Broken for a body that is not the bytes healthcamp writes (text, no subject line)."""
     try:
-        return [
-            (seq, line, line.count(b",") + 1)
-            for seq, body in zip(seqs, bodies, strict=True)
-            if (line := body[: body.index(b"\n")])
-        ]
+        lines = [body[: body.index(b"\n")] for body in bodies]
     except (TypeError, ValueError):
         raise _Broken from None
+    named = b",".join([line for line in lines if line])
+    offsets = _OFFSETS if len(lines) <= len(_OFFSETS) else [b"%d," % i for i in range(len(lines))]
+    placed = zip(offsets[: len(lines)], lines, strict=True)
+    at = b"".join([o * (line.count(b",") + 1) for o, line in placed if line])
+    index.execute(block_index_sql(first=seqs[0], last=seqs[-1]))
+    joined, joined_at, count = index.fetchone()
+    if not named:
+        return bool(count == 0)
+    # Both strings match and each row holds one id (a row "id,id" would join the same).
+    return (
+        bytes(joined) == named and bytes(joined_at) + b"," == at and count == named.count(b",") + 1
+    )
 
 
 def _grow(
@@ -250,12 +266,36 @@ def _grow(
     return True
 
 
+@contextlib.contextmanager
+def _index_cursor(wanted: bool) -> Iterator[Any]:
+    """A plain driver cursor for the per-block index queries (binary on PostgreSQL, like
+    `rows`), or None when the index is not checked."""
+    if not wanted:
+        yield None
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        # Django's cursors bind parameters on the client, and such a cursor cannot read
+        # binary results; this query takes none, so psycopg's own cursor serves.
+        cursor = psycopg.Cursor(raw)
+        cursor.format = psycopg.pq.Format.BINARY
+    else:
+        cursor = raw.cursor()
+    try:
+        yield cursor
+    finally:
+        cursor.close()
+
+
 class _Broken(Exception):
     """Something in the fast pass does not fit; the exact scan will say what."""
 
 
 def _batches(
-    size: int, last: bytes, upto: int, subjects: SubjectLines | None, name: str
+    size: int, last: bytes, upto: int, check_index: bool, name: str
 ) -> Iterator[tuple[int, list[bytes], bytes]]:
     """Entries size+1 .. upto in batches that end on block boundaries, each checked for
     contiguity, links and index: yields (size before the batch, its leaf hashes, the
@@ -265,7 +305,7 @@ def _batches(
         "SELECT seq, prev_hash, hash, body FROM audit_entry "  # noqa: S608 - ints only
         f"WHERE seq > {int(size)} AND seq <= {int(upto)} ORDER BY seq"
     )
-    with rows(sql, name=name) as cursor:
+    with rows(sql, name=name) as cursor, _index_cursor(check_index) as index:
         while size < upto:
             # Leaf by leaf up to a block boundary (after a resume), then whole blocks.
             step = (BLOCK - size % BLOCK) if size % BLOCK else BLOCK
@@ -278,7 +318,7 @@ def _batches(
                 raise _Broken
             if prevs[1:] != hashes[:-1]:
                 raise _Broken
-            if subjects is not None and not subjects.match(_named(seqs, bodies)):
+            if index is not None and not _indexed_as_written(index, seqs, bodies):
                 raise _Broken
             try:
                 leaves = [sha256(b"\x00" + body).digest() for body in bodies]
@@ -294,7 +334,7 @@ def covered(
     *,
     upto: int,
     roots: dict[int, bytes],
-    subjects: SubjectLines | None,
+    check_index: bool,
 ) -> Progress | None:
     """Check entries progress.size+1 .. upto (all under a signed checkpoint) in blocks:
     contiguous, linked, indexed as their bytes say, and hashing to every signed root in
@@ -304,7 +344,7 @@ def covered(
     gc_was = gc.isenabled()
     gc.disable()  # millions of short-lived bytes, no cycles: collections only cost time
     try:
-        batches = _batches(size, last, upto, subjects, "audit_verify_covered")
+        batches = _batches(size, last, upto, check_index, "audit_verify_covered")
         for before, leaves, batch_last in batches:
             if not _grow(stack, before, leaves, roots, wanted):
                 return None
@@ -342,15 +382,9 @@ def _share(job: tuple[int, int, list[int], bool]) -> Share:
                 from django.db import transaction
 
                 stack.enter_context(transaction.atomic())
-            subjects: SubjectLines | None = None
-            if check_index:
-                cursor = stack.enter_context(
-                    rows(subject_lines_sql(after=first, upto=upto), name="audit_share_subjects")
-                )
-                subjects = SubjectLines(cursor)
             share.first_prev = _first_prev(first)
             gc.disable()
-            batches = _batches(first, share.first_prev, upto, subjects, "audit_share")
+            batches = _batches(first, share.first_prev, upto, check_index, "audit_share")
             for before, leaves, last in batches:
                 levels = _levels(leaves)
                 for at in (n for n in wanted if before < n <= before + len(leaves)):
@@ -360,8 +394,6 @@ def _share(job: tuple[int, int, list[int], bool]) -> Share:
                 else:  # the last, partial block of the covered part
                     share.prefixes[upto] = _prefix(levels, len(leaves))
                 share.last_hash = bytes(last)
-            if subjects is not None and subjects.rest() is not None:
-                share.broken = True
     except _Broken:
         share.broken = True
     finally:
