@@ -707,7 +707,7 @@ def _scan(
                 return done, None
             start = fast  # the tail again, exactly; the covered part is proven
     # The exact scan reads the index row by row, so what it says does not depend on how
-    # the database grouped the lines above.
+    # the database joined the index above.
     with subjects(start.size, "audit_verify_subjects_exact", lines=False) as cursor:
         return _scan_chain(scan.Subjects(cursor) if cursor is not None else None, roots, start)
 

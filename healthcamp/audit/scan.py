@@ -4,7 +4,8 @@ the log that signed checkpoints cover.
 Entries a signed checkpoint covers need no chain hash and no MAC of their own: the
 checkpoint's root already commits to their exact bytes, and recomputing that root
 proves them. So that part is checked in blocks of 4,096 aligned leaves — links compared
-as lists, leaves and nodes hashed in comprehensions — and only the tail after the newest
+as lists, leaves and nodes hashed in comprehensions, the participant index in one query
+a block — and only the tail after the newest
 checkpoint goes through the per-entry loop (chain hash, MAC). The fast pass says only
 *whether* its part is intact; when it is not, the caller reruns the exact per-entry
 scan, which names the first entry that does not fit.
