@@ -5,10 +5,10 @@ Entries a signed checkpoint covers need no chain hash and no MAC of their own: t
 checkpoint's root already commits to their exact bytes, and recomputing that root
 proves them. So that part is checked in blocks of 4,096 aligned leaves — links compared
 as lists, leaves and nodes hashed in comprehensions, the participant index in one query
-a block — and only the tail after the newest
-checkpoint goes through the per-entry loop (chain hash, MAC). The fast pass says only
-*whether* its part is intact; when it is not, the caller reruns the exact per-entry
-scan, which names the first entry that does not fit.
+a block — and only the tail after the newest checkpoint goes through the per-entry loop
+(chain hash, MAC). The fast pass says only *whether* its part is intact; when it is
+not, the caller reruns the exact per-entry scan, which names the first entry that does
+not fit.
 """
 
 from __future__ import annotations
@@ -72,10 +72,9 @@ def rows(sql: str, *, name: str) -> Iterator[Any]:
     raw = connection.connection
     if connection.vendor == "postgresql":
         cursor = raw.cursor(name=name, binary=True)
+        cursor.itersize = FETCH
     else:
         cursor = raw.cursor()
-    if connection.vendor == "postgresql":
-        cursor.itersize = FETCH
     try:
         cursor.execute(sql)
         yield cursor
@@ -229,8 +228,7 @@ def _indexed_as_written(index: Any, seqs: tuple[int, ...], bodies: tuple[Any, ..
     except (TypeError, ValueError):
         raise _Broken from None
     named = b",".join([line for line in lines if line])
-    offsets = _OFFSETS if len(lines) <= len(_OFFSETS) else [b"%d," % i for i in range(len(lines))]
-    placed = zip(offsets[: len(lines)], lines, strict=True)
+    placed = zip(_OFFSETS[: len(lines)], lines, strict=True)  # a batch is at most a block
     at = b"".join([o * (line.count(b",") + 1) for o, line in placed if line])
     index.execute(block_index_sql(first=seqs[0], last=seqs[-1]))
     joined, joined_at, count = index.fetchone()
