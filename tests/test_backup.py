@@ -65,6 +65,15 @@ from healthcamp.audit.models import AuditEntry
 print(bytes(AuditEntry.objects.order_by("-seq").values_list("body", flat=True)[0]).decode())
 """
 
+LAST_ENTRY_OF_KIND = """
+import django, sys
+django.setup()
+from healthcamp.audit.chain import decode
+from healthcamp.audit.models import AuditEntry
+bodies = AuditEntry.objects.order_by("-seq").values_list("body", flat=True)
+print(next(bytes(b).decode() for b in bodies if decode(b)[1]["action"] == sys.argv[1]))
+"""
+
 
 def _env(home: Path) -> dict[str, str]:
     env = {
@@ -163,6 +172,77 @@ def test_a_restore_is_an_event_in_the_log_not_a_silent_rewrite(tmp_path: Path) -
     assert "restored the backup taken at" in log
     assert kept[0].name in log
     assert aside.name in log
+
+
+RESTORE_KILLED = """
+import django, os, sys
+django.setup()
+from pathlib import Path
+from healthcamp.audit import chain, tree, verified_state
+from healthcamp.services import backup
+module, name = {
+    "before the entry": (chain, "append"),  # the old checkpoint already set aside
+    "after the entry": (tree, "forget_last_checkpoint"),
+    "before the file": (tree, "publish"),  # the new checkpoint signed in the database
+    "before the journal": (verified_state, "forget"),
+}[sys.argv[2]]
+recording = backup._record_restore
+def record(*args, **kwargs):
+    setattr(module, name, lambda *a, **k: os._exit(9))  # a kill, as the power goes
+    return recording(*args, **kwargs)
+backup._record_restore = record
+backup.restore(path=Path(sys.argv[1]))
+"""
+STARTED = """
+import django, json
+django.setup()
+from healthcamp.audit.chain import decode, verify
+from healthcamp.audit.models import AuditEntry
+from healthcamp.services.backup import reapply_at_start
+reapply_at_start()  # what `healthcamp serve` does before it forks
+result = verify()
+actions = [decode(body)[1]["action"] for body in AuditEntry.objects.values_list("body", flat=True)]
+print(json.dumps({"problem": result.problem, "restores": actions.count("audit.restore")}))
+"""
+
+
+@pytest.mark.cli
+@pytest.mark.parametrize(
+    "kill", ["before the entry", "after the entry", "before the file", "before the journal"]
+)
+def test_a_restore_killed_while_it_is_recorded_is_recorded_at_start(
+    tmp_path: Path, kill: str
+) -> None:
+    """A restore killed after the restored database went in, while it was being recorded
+    in the log (the old checkpoint set aside, the entry, the new checkpoint, its file),
+    is finished at the next start: the log verifies and says once that it was restored.
+    Found by the crash test: killed between setting the old checkpoint file aside and
+    writing the new one, `audit verify` failed for good ("the checkpoint file is missing")."""
+    home = tmp_path / "home"
+    home.mkdir()
+    erin, _frank, _gita = json.loads(_py(home, SETUP))
+    snapshot = tmp_path / "before.hcbackup"
+    assert _cli(home, "backup", str(snapshot)).returncode == 0
+    _py(home, CHECK, erin)  # an entry the restore takes out of the database
+    assert _cli(home, "audit", "checkpoint").returncode == 0
+    killed = subprocess.run(
+        [sys.executable, "-c", RESTORE_KILLED, str(snapshot), kill],
+        env=_env(home),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert killed.returncode == 9, killed.stderr
+    started = json.loads(_py(home, STARTED))
+    assert started == {"problem": "", "restores": 1}
+    assert not (home / "restore-journal").exists()
+    assert (home / "audit-checkpoint").exists()
+    (aside,) = home.glob("audit-checkpoint.before-restore-*")
+    assert aside.name in _py(home, LAST_ENTRY_OF_KIND, "audit.restore")
+    assert _cli(home, "audit", "verify").returncode == 0
+    assert json.loads(_py(home, STARTED)) == {"problem": "", "restores": 1}  # once
 
 
 @pytest.mark.cli

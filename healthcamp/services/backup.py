@@ -421,9 +421,22 @@ def _drop_staging(staging: Path) -> None:
         Path(str(staging) + suffix).unlink(missing_ok=True)
 
 
-def _write_journal(head: chain.Head | None) -> None:
-    """Written before the swap: what the audit head must be once the new database is in."""
-    record = {"seq": head.seq, "hash": head.hash.hex()} if head else {}
+@dataclass(frozen=True)
+class _Recording:
+    """What the restore's own log entry says (which backup, when the old files went
+    aside), kept in the journal so that a restore killed before it was recorded is
+    recorded at the next start."""
+
+    taken_at: str
+    stamp: str
+
+
+def _write_journal(head: chain.Head | None, recording: _Recording) -> None:
+    """Written before the swap: what the audit head must be once the new database is in,
+    and what recording the restore needs."""
+    record: dict[str, object] = {"taken_at": recording.taken_at, "stamp": recording.stamp}
+    if head:
+        record.update(seq=head.seq, hash=head.hash.hex())
     path = _journal()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
@@ -435,8 +448,9 @@ def _write_journal(head: chain.Head | None) -> None:
 
 def _finish_interrupted_restore() -> None:
     """Clean up after a restore that was killed: drop its staging copy (it never became
-    the database), and if the restored database did go in, point the audit head file
-    at its chain as the restore would have."""
+    the database), and if the restored database did go in, finish what the restore would
+    have done: point the audit head file at its chain and record the restore in the log
+    (the entry, the old checkpoint set aside, a new one signed), each step once."""
     staging = _staging()
     if staging is not None:
         _drop_staging(staging)
@@ -447,14 +461,17 @@ def _finish_interrupted_restore() -> None:
         return
     except ValueError:
         record = {}
-    if record:
+    if "seq" in record:
         expected = chain.Head(int(record["seq"]), bytes.fromhex(record["hash"]))
         try:
-            swapped = chain.database_head() == expected
+            held = chain.database_head()
+            swapped = held == expected or _restore_entry_after(expected) is not None
         except DatabaseError:  # no audit table: not the restored database
-            swapped = False
-        if swapped:
-            chain.replace_head_file(expected)
+            held, swapped = None, False
+        if swapped and held is not None:
+            chain.replace_head_file(held)
+            recording = _Recording(str(record.get("taken_at", "")), str(record.get("stamp", "")))
+            _record_restore(recording, expected)
     journal.unlink(missing_ok=True)
 
 
@@ -577,7 +594,7 @@ def _erase_in_staging(
 
 
 def _restore_sqlite(
-    sealed: Sealed, plain: Iterator[bytes], erased: set[str]
+    sealed: Sealed, plain: Iterator[bytes], erased: set[str], recording: _Recording
 ) -> tuple[int, chain.Head | None]:
     target = Path(connection.settings_dict["NAME"])
     staging = target.with_name(target.name + ".restoring")
@@ -597,7 +614,7 @@ def _restore_sqlite(
             os.fsync(fd)
         finally:
             os.close(fd)
-        _write_journal(head)
+        _write_journal(head, recording)
         if target.exists():
             # Everything the live database's WAL holds goes into its main file, and the
             # WAL is emptied: no frame of the old database can ever be read into the new.
@@ -731,7 +748,9 @@ class _PgRestore:
         return failed[0] if failed else None
 
 
-def _restore_postgresql(plain: Iterator[bytes], erased: set[str]) -> tuple[int, chain.Head | None]:
+def _restore_postgresql(
+    plain: Iterator[bytes], erased: set[str], recording: _Recording
+) -> tuple[int, chain.Head | None]:
     """The dump's SQL, streamed, and the erasures run in one transaction."""
     restoring = _PgRestore(plain)
     blanker = _Blanker(erased)
@@ -749,7 +768,7 @@ def _restore_postgresql(plain: Iterator[bytes], erased: set[str]) -> tuple[int, 
                 )
             reerased = _reapply(erased, actor=SYSTEM, found=blanker.found)
             head = chain.database_head()
-            _write_journal(head)
+            _write_journal(head, recording)
     except DatabaseError as error:
         problem = BackupError(f"The restore failed and was rolled back: {error}")
     finally:
@@ -779,63 +798,103 @@ def restore(*, path: Path) -> RestoreInfo:
             )
         _finish_interrupted_restore()
         erased = _ledger()
+        recording = _Recording(header["taken_at"], datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"))
         plain = _plaintext(sealed)  # authenticated again, chunk by chunk, as it streams
         try:
             if header["engine"] == "sqlite":
-                reerased, head = _restore_sqlite(sealed, plain, erased)
+                reerased, head = _restore_sqlite(sealed, plain, erased, recording)
             else:
-                reerased, head = _restore_postgresql(plain, erased)
+                reerased, head = _restore_postgresql(plain, erased, recording)
         finally:
             plain.close()
         connections.close_all()
         if head is not None:  # the restored chain is the log now; its head is the one to keep
             chain.replace_head_file(head)
-        _journal().unlink(missing_ok=True)
-        head = _record_restore(header["taken_at"], head)
+        head = _record_restore(recording, head)
+        _journal().unlink(missing_ok=True)  # recorded: nothing is left to finish at start
     return RestoreInfo(header["taken_at"], reerased, head.seq if head else 0)
 
 
-def _record_restore(taken_at: str, head: chain.Head | None) -> chain.Head | None:
+def _record_restore(recording: _Recording, head: chain.Head | None) -> chain.Head | None:
     """A restore is an event in the log, never a silent rewrite: the signed checkpoint of
     the history before it is kept aside as evidence, an entry says which backup came back
     and how far the log went back, and a new checkpoint is signed. A witness that cosigned
-    the old history sees the fork and reports it."""
-    from healthcamp.audit import tree, witness
+    the old history sees the fork and reports it. Run again after a kill (from the
+    journal, at start), it does what is left: the entry is appended once."""
+    from healthcamp.audit import tree, verified_state
 
-    kept = tree.checkpoint_file()
-    held = tree.read_checkpoint_file() if kept.exists() else None
-    aside = ""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    if kept.exists():
-        moved = kept.with_name(f"{kept.name}.before-restore-{stamp}")
-        kept.replace(moved)
-        size = held.size if held else "?"
-        aside = f"; the checkpoint signed before ({size} entries) is kept as {moved.name}"
-    cosigned = witness.cosigned_file()
-    if cosigned.exists():  # what the witnesses vouched for belongs to the history before
-        moved = cosigned.with_name(f"{cosigned.name}.before-restore-{stamp}")
-        cosigned.replace(moved)
-        aside += f"; the witnesses' cosignatures of it are kept as {moved.name}"
-    with transaction.atomic():
-        written = chain.append(
-            actor="system:restore",
-            role="coordinator",
-            action="audit.restore",
-            purpose="audit",
-            outcome="allowed",
-            detail=(
-                f"restored the backup taken at {taken_at}; the log went back to "
-                f"{head.seq if head else 0} entries{aside}"
-            )[:500],
-        )
+    written = _restore_entry_after(head)
+    if written is None:
+        aside = _set_aside_before_restore(recording.stamp)
+        with transaction.atomic():
+            written = chain.append(
+                actor=_RESTORE_ACTOR,
+                role="coordinator",
+                action=_RESTORE_ACTION,
+                purpose="audit",
+                outcome="allowed",
+                detail=(
+                    f"restored the backup taken at {recording.taken_at}; the log went back to "
+                    f"{head.seq if head else 0} entries{aside}"
+                )[:500],
+            )
     tree.forget_last_checkpoint()
-    tree.issue()
+    # issue() writes the file only when it signs; a killed run may have signed and died.
+    tree.publish(tree.issue())
     # What `audit verify` remembered belongs to the history before: check the restored
     # log from its first entry next time.
-    from healthcamp.audit import verified_state
-
     verified_state.forget()
     return written
+
+
+_RESTORE_ACTOR, _RESTORE_ACTION = "system:restore", "audit.restore"
+
+
+def _restore_entry_after(head: chain.Head | None) -> chain.Head | None:
+    """The restore's own entry, if it is already the log's next entry after the restored
+    head (a restore killed after appending it); None otherwise."""
+    from healthcamp.audit import scan
+    from healthcamp.audit.models import AuditEntry
+
+    seq = (head.seq if head else 0) + 1
+    row = AuditEntry.objects.filter(seq=seq).values_list("prev_hash", "hash", "body").first()
+    if row is None or bytes(row[0]) != (head.hash if head else scan.GENESIS):
+        return None
+    _, fields = chain.decode(row[2])
+    if (fields.get("actor"), fields.get("action")) != (_RESTORE_ACTOR, _RESTORE_ACTION):
+        return None
+    return chain.Head(seq, bytes(row[1]))
+
+
+def _set_aside_before_restore(stamp: str) -> str:
+    """Move the checkpoint and the witnesses' cosignatures of the history before out of
+    the way (the new history does not extend them), under names stamped with the restore;
+    say what is kept where. A rerun after a kill finds them already moved."""
+    from healthcamp.audit import note, tree, witness
+
+    said = ""
+    checkpoint = _moved_aside(tree.checkpoint_file(), stamp)
+    if checkpoint is not None:
+        try:
+            size: object = note.open_checkpoint(
+                note=checkpoint.read_text(encoding="utf-8"), verifier=tree.signer().verifier
+            )[0].size
+        except (OSError, UnicodeDecodeError, note.NoteError):
+            size = "?"
+        said += f"; the checkpoint signed before ({size} entries) is kept as {checkpoint.name}"
+    cosigned = _moved_aside(witness.cosigned_file(), stamp)
+    if cosigned is not None:
+        said += f"; the witnesses' cosignatures of it are kept as {cosigned.name}"
+    return said
+
+
+def _moved_aside(live: Path, stamp: str) -> Path | None:
+    """`live` moved to its before-restore name (now, or by a run that was killed), or None
+    when there was nothing to move."""
+    moved = live.with_name(f"{live.name}.before-restore-{stamp}")
+    if live.exists():
+        live.replace(moved)
+    return moved if moved.exists() else None
 
 
 def reapply_at_start() -> int:
