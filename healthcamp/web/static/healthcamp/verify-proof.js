@@ -203,4 +203,5 @@
     var button = event.target.closest("button[data-proof-check]");
     if (button) { run(button); }
   });
+  section.classList.add("proof-ready");  // the Check buttons show now (site.css)
 })();
