@@ -85,16 +85,21 @@ def _env(home: Path) -> dict[str, str]:
     return env
 
 
-def _py(home: Path, script: str, *args: str) -> str:
-    done = subprocess.run(
+def _python(home: Path, script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "-c", script, *args],
         env=_env(home),
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=180,
-        check=True,
+        check=False,
     )
+
+
+def _py(home: Path, script: str, *args: str) -> str:
+    done = _python(home, script, *args)
+    done.check_returncode()
     return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
 
 
@@ -225,15 +230,7 @@ def test_a_restore_killed_while_it_is_recorded_is_recorded_at_start(
     assert _cli(home, "backup", str(snapshot)).returncode == 0
     _py(home, CHECK, erin)  # an entry the restore takes out of the database
     assert _cli(home, "audit", "checkpoint").returncode == 0
-    killed = subprocess.run(
-        [sys.executable, "-c", RESTORE_KILLED, str(snapshot), kill],
-        env=_env(home),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    killed = _python(home, RESTORE_KILLED, str(snapshot), kill)
     assert killed.returncode == 9, killed.stderr
     started = json.loads(_py(home, STARTED))
     assert started == {"problem": "", "restores": 1}
