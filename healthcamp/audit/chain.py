@@ -634,9 +634,8 @@ def _scrub(start: scan.Progress, count: int) -> tuple[int, Verification | None]:
     if bad:
         return 1, Verification(bad - 1, bad, problem)
     # The old checkpoints the slice spans were not opened this run: open them now.
-    first = start.scrub if 1 <= start.scrub <= start.size else 1
-    slice_end = scrub_next - 1 if scrub_next > 1 else start.size
-    spanned = AuditCheckpoint.objects.filter(size__gte=first, size__lte=slice_end)
+    first, last = scan.scrub_slice(start=start.scrub, verified=start.size, limit=limit)
+    spanned = AuditCheckpoint.objects.filter(size__gte=first, size__lte=last)
     if problem := _opened_checkpoints(spanned)[1]:
         return 1, Verification(0, 1, problem)
     return scrub_next, None

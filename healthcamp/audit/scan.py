@@ -461,6 +461,13 @@ def covered_in_parallel(
     return Progress(upto, last, stack)
 
 
+def scrub_slice(*, start: int, verified: int, limit: int) -> tuple[int, int]:
+    """The old entries a scrub re-checks: up to `limit` from `start`, wrapping to 1 after
+    `verified` (first, last)."""
+    first = start if 1 <= start <= verified else 1
+    return first, min(verified, first + limit - 1)
+
+
 def scrub(*, start: int, verified: int, limit: int) -> tuple[int, int, str]:
     """Re-check up to `limit` already-verified entries from `start` (wrapping to 1 after
     `verified`): each one's chain hash from its stored predecessor and its MAC. An
@@ -472,8 +479,7 @@ def scrub(*, start: int, verified: int, limit: int) -> tuple[int, int, str]:
 
     if verified <= 0 or limit <= 0:
         return 1, 0, ""
-    first = start if 1 <= start <= verified else 1
-    last = min(verified, first + limit - 1)
+    first, last = scrub_slice(start=start, verified=verified, limit=limit)
     sha256 = hashlib.sha256
     mac_ok = signing.mac_check()
     sql = (
