@@ -227,6 +227,7 @@ def test_the_participant_checks_an_entry_of_their_log_in_the_browser(
     first.get_by_role("button", name=words["proof_check"]).focus()
     page.keyboard.press("Enter")
     expect(first.get_by_role("status")).to_have_text(words["proof_ok"])  # signature too
+    _shot(page, "portal-proof-checked")
     first.get_by_role("button", name=words["proof_check"]).click()  # again: the same
     expect(first.get_by_role("status")).to_have_text(words["proof_ok"])
     _shot(page, "portal-proof-ok")
