@@ -186,16 +186,22 @@ from pathlib import Path
 from healthcamp.audit import chain, tree, verified_state
 from healthcamp.services import backup
 module, name = {
+    "after the swap": (chain, "replace_head_file"),
     "before the entry": (chain, "append"),  # the old checkpoint already set aside
     "after the entry": (tree, "forget_last_checkpoint"),
     "before the file": (tree, "publish"),  # the new checkpoint signed in the database
     "before the journal": (verified_state, "forget"),
 }[sys.argv[2]]
+def kill(*args, **kwargs):
+    os._exit(9)  # as the power goes
 recording = backup._record_restore
 def record(*args, **kwargs):
-    setattr(module, name, lambda *a, **k: os._exit(9))  # a kill, as the power goes
+    setattr(module, name, kill)
     return recording(*args, **kwargs)
-backup._record_restore = record
+if sys.argv[2] == "after the swap":
+    setattr(module, name, kill)
+else:
+    backup._record_restore = record
 backup.restore(path=Path(sys.argv[1]))
 """
 STARTED = """
@@ -240,6 +246,26 @@ def test_a_restore_killed_while_it_is_recorded_is_recorded_at_start(
     assert aside.name in _py(home, LAST_ENTRY_OF_KIND, "audit.restore")
     assert _cli(home, "audit", "verify").returncode == 0
     assert json.loads(_py(home, STARTED)) == {"problem": "", "restores": 1}  # once
+
+
+@pytest.mark.cli
+def test_the_restored_database_goes_in_already_in_wal_mode(tmp_path: Path) -> None:
+    """The restored SQLite file is swapped in already in WAL mode, as the live database is.
+    It went in with a rollback journal, so the first connection rewrote its header through
+    a `-journal` file; a restore killed then left that copy of the database's pages beside
+    it (found by the crash test in CI). Killed right after the swap: no such file, and the
+    next start records the restore."""
+    home = tmp_path / "home"
+    home.mkdir()
+    _py(home, SETUP)
+    snapshot = tmp_path / "before.hcbackup"
+    assert _cli(home, "backup", str(snapshot)).returncode == 0
+    killed = _python(home, RESTORE_KILLED, str(snapshot), "after the swap")
+    assert killed.returncode == 9, killed.stderr
+    database = home / "healthcamp.sqlite3"
+    assert database.read_bytes()[18:20] == b"\x02\x02"  # the header's WAL mode
+    assert not database.with_name("healthcamp.sqlite3-journal").exists()
+    assert json.loads(_py(home, STARTED)) == {"problem": "", "restores": 1}
 
 
 @pytest.mark.cli

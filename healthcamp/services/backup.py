@@ -578,6 +578,11 @@ def _erase_in_staging(
         with transaction.atomic():
             reerased = _reapply(erased, actor=SYSTEM, found=found)
         head = chain.database_head()
+        with connection.cursor() as cursor:
+            # In WAL mode before it goes in, as the live database is: the first connection
+            # to it then rewrites no header through a rollback journal, which a kill would
+            # leave beside the live database (a copy of its pages).
+            cursor.execute("PRAGMA journal_mode=WAL")
     except DatabaseError as error:
         raise BackupError(
             f"The backup's database could not be erased again ({error}); a backup made "
