@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.contrib.auth.hashers import check_password, identify_hasher
 from django.test import Client
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
@@ -244,7 +245,10 @@ def test_a_pin_once_set_is_needed(person) -> None:
     )
     stored = apps.get_model("registry", "Participant").objects.get(pk=person.id).portal_pin
     assert stored
-    assert "4821" not in stored  # a hash (argon2 outside tests), never the PIN
+    # A hash of the PIN (argon2 outside tests), never the PIN itself.
+    assert stored != "4821"
+    assert identify_hasher(stored)
+    assert check_password("4821", stored)
     with pytest.raises(InvalidInput, match="current PIN"):  # someone else on the phone
         portal.portal_pin_set(actor=actor, pin="")
     portal.portal_pin_set(actor=actor, pin="", current_pin="4821")
