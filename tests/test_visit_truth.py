@@ -325,7 +325,7 @@ def test_withdrawing_screening_leaves_the_participant_page_and_the_station_for_b
     text = station.content.decode()
     assert "5.4 mmol/L" in text
     results = text.split("Results of this visit")[-1].split("</section>")[0]
-    assert not re.search(r"\b150\b", results)  # a whole number: a link's uuid may hold "150"
+    assert not re.search(r"\b150\b", results)  # a whole number: an id in the HTML may hold "150"
 
 
 # ---- a second read of the change (helper review): each finding, as a test ------------
